@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian (and, for tests, PyPI) packages bridged needs. Idempotent.
+#   scripts/setup.sh        what building and running bridged needs
+#   scripts/setup.sh test   plus the real peers the tests use (Chromium, aiortc, ffmpeg)
+set -euo pipefail
+pkgs=(pkg-config libssl-dev libsrtp2-dev)
+if [ "${1:-}" = test ]; then
+    pkgs+=(chromium chromium-driver iproute2 python3-pip)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get -o DPkg::Lock::Timeout=900 install -y -q "${missing[@]}"
+fi
+if [ "${1:-}" = test ]; then
+    python3 -c 'import aiortc, selenium, pytest' 2>/dev/null \
+        || python3 -m pip install -q "aiortc==1.16.0" selenium pytest
+fi
