@@ -9,8 +9,15 @@ let package = Package(
     name: "bridged",
     platforms: [.macOS(.v14)],
     products: [
+        .executable(name: "bridged", targets: ["bridged"]),
+        .library(name: "SFU", targets: ["SFU"]),
     ],
-    dependencies: [],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
     targets: [
         // C libraries from Debian, through pkg-config.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
@@ -22,8 +29,27 @@ let package = Package(
         .target(name: "RTP", dependencies: ["COpenSSL"], swiftSettings: strict),
         // STUN and the ICE-lite agent. A leaf.
         .target(name: "ICE", dependencies: ["COpenSSL"], swiftSettings: strict),
+        // Transports (ICE + DTLS + SRTP on a shared UDP port), rooms, routing.
+        .target(name: "SFU", dependencies: [
+            "RTP", "ICE", "COpenSSL",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        // The daemon: configuration, control API, demo page.
+        .executableTarget(name: "bridged", dependencies: [
+            "SFU", "RTP",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
 
         .testTarget(name: "RTPTests", dependencies: ["RTP", "CSRTP", "COpenSSL"], swiftSettings: strict),
         .testTarget(name: "ICETests", dependencies: ["ICE"], swiftSettings: strict),
+        .testTarget(name: "SFUTests", dependencies: [
+            "SFU", "RTP", "ICE", "COpenSSL", "CMallocCounter",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,27 @@
+/// Errors of control operations; the API maps each to a status code and a JSON body.
+public enum ControlError: Error, Equatable, Sendable {
+    case roomExists(String)
+    case roomNotFound(String)
+    case participantNotFound(room: String, participant: String)
+    case invalidID(String)
+    case negotiation(NegotiationError)
+    case transport(String)
+
+    public var message: String {
+        switch self {
+        case .roomExists(let id): "room \(id) already exists"
+        case .roomNotFound(let id): "no room \(id)"
+        case .participantNotFound(let room, let p): "no participant \(p) in room \(room)"
+        case .invalidID(let id): "invalid id \"\(id)\": use 1-64 characters from A-Z a-z 0-9 _ -"
+        case .negotiation(let e): e.message
+        case .transport(let why): why
+        }
+    }
+}
+
+/// Ids chosen by API callers end up in logs, file names and URLs: keep them plain.
+public func isValidID(_ id: String) -> Bool {
+    (1...64).contains(id.utf8.count) && id.utf8.allSatisfy { c in
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c == 0x2d
+    }
+}

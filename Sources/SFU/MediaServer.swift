@@ -1,0 +1,224 @@
+import ICE
+import Logging
+import NIOCore
+import NIOPosix
+import RTP
+
+/// Where the data plane listens and what it announces.
+public struct MediaConfiguration: Sendable {
+    /// Address the UDP sockets bind to.
+    public var listenAddress: String = "127.0.0.1"
+    /// First UDP port; worker i listens on `port + i`. 0 picks ephemeral ports.
+    public var port: Int = 40000
+    /// Event loops, each with its own socket. Default: one per core.
+    public var workers: Int = System.coreCount
+    /// Addresses written into candidates instead of the local ones (NAT 1:1).
+    public var announcedAddresses: [String] = []
+    /// Offer 127.0.0.1 when listening on all addresses (always offered when listening on loopback).
+    public var loopbackCandidates: Bool = false
+    /// RFC 7675: no valid check for this long means the peer is gone.
+    public var consentTimeout: Duration = .seconds(30)
+    /// Period of the per-worker timer (consent, DTLS retransmission).
+    public var tickInterval: Duration = .milliseconds(100)
+
+    public init() {}
+}
+
+/// The control plane's entry point into the SFU: rooms and participants, one command vocabulary
+/// for every front end (HTTP API, later janus-compat). Each room lives on one worker's event loop;
+/// every call here hops onto that loop.
+public actor MediaServer {
+    public let configuration: MediaConfiguration
+    public nonisolated let workers: [MediaWorker]
+    public nonisolated let certificate: DTLSCertificate
+    private let group: MultiThreadedEventLoopGroup
+    private let logger: Logger
+    private var rooms: [String: EchoRoom] = [:]
+    private var nextWorker = 0
+    private var candidateAddresses: [String] = []
+
+    public init(configuration: MediaConfiguration, logger: Logger = Logger(label: "bridged.sfu")) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let certificate = try DTLSCertificate()
+        let context = try DTLSContext(certificate: certificate)
+        self.certificate = certificate
+        let count = max(1, configuration.workers)
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: count)
+        var loops = group.makeIterator()
+        self.workers = (0..<count).map { i in
+            MediaWorker(index: i, eventLoop: loops.next()!, dtlsContext: context, logger: logger)
+        }
+    }
+
+    /// Binds every worker's socket.
+    public func start() async throws {
+        for w in workers {
+            let port = configuration.port == 0 ? 0 : configuration.port + w.index
+            try await w.start(host: configuration.listenAddress, port: port,
+                              tickInterval: .nanoseconds(Int64(configuration.tickInterval.components.seconds * 1_000_000_000
+                                  + configuration.tickInterval.components.attoseconds / 1_000_000_000)))
+        }
+        candidateAddresses = Self.candidateAddresses(for: configuration)
+        logger.info("media workers listening", metadata: [
+            "address": "\(configuration.listenAddress)", "ports": "\(workers.map(\.localPort))",
+            "candidates": "\(candidateAddresses)",
+        ])
+    }
+
+    public func shutdown() async {
+        for room in rooms.values { try? await room.worker.eventLoop.submit { room.close() }.get() }
+        rooms.removeAll()
+        for w in workers { await w.stop() }
+        try? await group.shutdownGracefully()
+    }
+
+    /// The addresses candidates carry: announced ones, else the listen address, else every
+    /// interface address (plus loopback when configured).
+    static func candidateAddresses(for c: MediaConfiguration) -> [String] {
+        if !c.announcedAddresses.isEmpty { return c.announcedAddresses }
+        if c.listenAddress != "0.0.0.0" && c.listenAddress != "::" { return [c.listenAddress] }
+        var out: [String] = []
+        for device in (try? System.enumerateDevices()) ?? [] {
+            guard case .v4 = device.address, let ip = device.address?.ipAddress else { continue }
+            if ip.hasPrefix("127.") { continue }
+            if !out.contains(ip) { out.append(ip) }
+        }
+        if c.loopbackCandidates || out.isEmpty { out.append("127.0.0.1") }
+        return out
+    }
+
+    // MARK: rooms
+
+    public func createRoom(id: String?, kind: RoomKind, description: String?) async throws(ControlError) -> RoomInfo {
+        let id = id ?? Self.randomID()
+        guard isValidID(id) else { throw .invalidID(id) }
+        guard rooms[id] == nil else { throw .roomExists(id) }
+        let worker = workers[nextWorker % workers.count]
+        nextWorker &+= 1
+        let room = EchoRoom(id: id, description: description, worker: worker)
+        rooms[id] = room
+        logger.info("room created", metadata: ["room": "\(id)", "kind": "\(kind.rawValue)", "worker": "\(worker.index)"])
+        return await onLoop(room) { $0.info }
+    }
+
+    public func listRooms() async -> [RoomInfo] {
+        var out: [RoomInfo] = []
+        for id in rooms.keys.sorted() { out.append(await onLoop(rooms[id]!) { $0.info }) }
+        return out
+    }
+
+    public func room(id: String) async throws(ControlError) -> RoomInfo {
+        guard let room = rooms[id] else { throw .roomNotFound(id) }
+        return await onLoop(room) { $0.info }
+    }
+
+    public func deleteRoom(id: String) async throws(ControlError) {
+        guard let room = rooms.removeValue(forKey: id) else { throw .roomNotFound(id) }
+        await onLoop(room) { $0.close() }
+        logger.info("room deleted", metadata: ["room": "\(id)"])
+    }
+
+    // MARK: participants
+
+    /// Options of a new participant.
+    public struct ParticipantRequest: Sendable {
+        public var offer: String
+        public var display: String?
+        /// Force a DTLS role when the offer says actpass (default: server, `a=setup:passive`).
+        public var dtlsRole: DTLSConnection.Role?
+        public init(offer: String, display: String? = nil, dtlsRole: DTLSConnection.Role? = nil) {
+            self.offer = offer
+            self.display = display
+            self.dtlsRole = dtlsRole
+        }
+    }
+
+    public struct ParticipantCreated: Sendable, Codable {
+        public var id: String
+        public var answer: String
+    }
+
+    /// Answers a peer's offer and creates its transport in the room.
+    public func addParticipant(roomID: String, _ request: ParticipantRequest) async throws(ControlError) -> ParticipantCreated {
+        guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
+        let offer: SessionDescription
+        do { offer = try SessionDescription(parsing: request.offer) } catch {
+            throw .negotiation(.invalidSDP("\(error)"))
+        }
+        let pid = Self.randomID()
+        let credentials = ICECredentials.random()
+        let port = room.worker.localPort
+        let local = LocalTransportParameters(ice: credentials, fingerprint: certificate.sha256Fingerprint,
+                                             candidates: candidateAddresses.map { ($0, port) },
+                                             preferredRole: request.dtlsRole ?? .server)
+        let answer: Answer
+        do {
+            answer = try makeAnswer(to: offer, local: local, bridgeSends: { _ in true },
+                                    localSSRC: { _, _ in UInt32.random(in: 1...UInt32.max) },
+                                    streamID: "bridged-\(pid)", cname: "bridged-\(pid)")
+        } catch {
+            throw .negotiation(error)
+        }
+        let consent = configuration.consentTimeout
+        let display = request.display
+        let result: Result<Void, DTLSError> = await onLoop(room) { room in
+            do {
+                let transport = try room.worker.makeTransport(
+                    id: pid, iceCredentials: credentials, remoteCredentials: answer.remote.ice,
+                    dtlsRole: answer.remote.dtlsRole, remoteFingerprint: answer.remote.fingerprint, consentTimeout: consent)
+                let participant = EchoParticipant(id: pid, display: display, transport: transport, media: answer.media)
+                transport.delegate = participant
+                room.add(participant)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        if case .failure(let e) = result { throw .transport("cannot create the DTLS transport: \(e)") }
+        logger.info("participant joined", metadata: ["room": "\(roomID)", "participant": "\(pid)",
+                                                     "dtls_role": "\(answer.remote.dtlsRole)"])
+        return ParticipantCreated(id: pid, answer: answer.sdp.serialized())
+    }
+
+    public func participant(roomID: String, id: String) async throws(ControlError) -> ParticipantInfo {
+        guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
+        guard let info = await onLoop(room, { $0.participants[id]?.info }) else {
+            throw .participantNotFound(room: roomID, participant: id)
+        }
+        return info
+    }
+
+    public func removeParticipant(roomID: String, id: String) async throws(ControlError) {
+        guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
+        guard await onLoop(room, { $0.remove(participantID: id) }) else {
+            throw .participantNotFound(room: roomID, participant: id)
+        }
+    }
+
+    public func stats() async -> ServerStats {
+        var stats = ServerStats(workers: workers.count, ports: workers.map(\.localPort), rooms: rooms.count,
+                                transports: 0, datagramsReceived: 0, datagramsSent: 0, dropped: [:])
+        var drops = DropCounters()
+        for w in workers {
+            let (t, r, s, d) = (try? await w.eventLoop.submit { (w.transports.count, w.datagramsReceived, w.datagramsSent, w.drops) }.get())
+                ?? (0, 0, 0, DropCounters())
+            stats.transports += t
+            stats.datagramsReceived += r
+            stats.datagramsSent += s
+            drops = drops + d
+        }
+        stats.dropped = drops.dictionary
+        return stats
+    }
+
+    private func onLoop<T: Sendable>(_ room: EchoRoom, _ body: @escaping @Sendable (EchoRoom) -> T) async -> T {
+        // Only fails when the loop is shut down, which happens after every room is closed.
+        try! await room.worker.eventLoop.submit { body(room) }.get()
+    }
+
+    static func randomID() -> String {
+        let chars = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<12).map { _ in chars.randomElement()! })
+    }
+}

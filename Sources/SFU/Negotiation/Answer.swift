@@ -1,0 +1,187 @@
+import ICE
+import RTP
+
+/// The bridge's side of a transport, as written into an answer.
+public struct LocalTransportParameters: Sendable {
+    public var ice: ICECredentials
+    public var fingerprint: String
+    public var candidates: [(address: String, port: Int)]
+    /// Which DTLS role the bridge prefers when the offer says actpass.
+    public var preferredRole: DTLSConnection.Role
+
+    public init(ice: ICECredentials, fingerprint: String, candidates: [(address: String, port: Int)], preferredRole: DTLSConnection.Role = .server) {
+        self.ice = ice
+        self.fingerprint = fingerprint
+        self.candidates = candidates
+        self.preferredRole = preferredRole
+    }
+}
+
+/// The offerer's side of the transport.
+public struct RemoteTransportParameters: Sendable, Equatable {
+    public var ice: ICECredentials
+    public var fingerprint: [UInt8]
+    /// Our DTLS role, from the offer's a=setup (RFC 8842).
+    public var dtlsRole: DTLSConnection.Role
+}
+
+/// One negotiated media section.
+public struct NegotiatedMedia: Sendable, Equatable {
+    public struct Codec: Sendable, Equatable {
+        public var payloadType: UInt8
+        public var name: String
+        public var clockRate: Int
+        public var channels: Int?
+    }
+    public var mid: String
+    public var kind: MediaKind
+    /// Our direction in the answer.
+    public var direction: MediaDirection
+    public var codecs: [Codec]
+    /// Negotiated header extensions: id → URI.
+    public var extensions: [UInt8: String]
+    /// SSRCs the offerer announced for this section (a=ssrc), if any.
+    public var remoteSSRCs: [UInt32]
+    /// The SSRC the bridge sends with in this section, if it sends.
+    public var localSSRC: UInt32?
+    public var rejected: Bool
+
+    public var midExtensionID: UInt8? { extensions.first { $0.value == Capabilities.midURI }?.key }
+    public var sends: Bool { !rejected && (direction == .sendrecv || direction == .sendonly) }
+    public var receives: Bool { !rejected && (direction == .sendrecv || direction == .recvonly) }
+}
+
+public struct Answer: Sendable {
+    public var sdp: SessionDescription
+    public var media: [NegotiatedMedia]
+    public var remote: RemoteTransportParameters
+}
+
+/// Builds an ICE-lite answer (JSEP, RFC 8829 §5.3) to a browser's offer: one bundled transport,
+/// the codecs and extensions the bridge forwards, our candidates inline.
+///
+/// - Parameters:
+///   - sendDirection: for each offered section, whether the bridge will send media in it.
+///   - localSSRC: the SSRC the bridge sends with in a section it sends in.
+///   - streamID: the msid stream id of what the bridge sends.
+public func makeAnswer(to offer: SessionDescription, local: LocalTransportParameters,
+                       bridgeSends: (MediaKind) -> Bool, localSSRC: (MediaKind, String) -> UInt32,
+                       streamID: String, cname: String) throws(NegotiationError) -> Answer {
+    // Transport parameters: session level, or the first media section.
+    let firstMedia = offer.media.first
+    guard let ufrag = offer.iceUfrag ?? firstMedia?.iceUfrag, let pwd = offer.icePwd ?? firstMedia?.icePwd else {
+        throw .missingICECredentials
+    }
+    guard let fp = offer.fingerprint ?? firstMedia?.fingerprint else { throw .missingFingerprint }
+    guard fp.hashFunction.lowercased() == "sha-256" else { throw .unsupportedFingerprintAlgorithm(fp.hashFunction) }
+    guard let fingerprint = DTLSCertificate.parse(fp.value) else { throw .missingFingerprint }
+    let role: DTLSConnection.Role
+    switch offer.setup ?? firstMedia?.setup ?? .actpass {
+    case .actpass: role = local.preferredRole
+    case .active: role = .server
+    case .passive: role = .client
+    case .holdconn: throw .invalidSetup("holdconn")
+    }
+    let mediaSections = offer.media.filter { $0.kind == "audio" || $0.kind == "video" }
+    guard !mediaSections.isEmpty else { throw .noMedia }
+    let bundled = Set(offer.bundleGroups.first ?? [])
+    if offer.media.count > 1 {
+        for m in offer.media where m.port != 0 {
+            guard let mid = m.mid, bundled.contains(mid) else { throw .bundleRequired }
+        }
+    }
+
+    var answer = SessionDescription(origin: Origin(username: "-", sessionID: UInt64.random(in: 1..<(1 << 62)).description,
+                                                   sessionVersion: "2", netType: "IN", addressType: "IP4", address: "127.0.0.1"))
+    answer.attributes.append(SDPAttribute(name: "ice-lite", value: nil))
+    answer.attributes.append(SDPAttribute(name: "msid-semantic", value: " WMS \(streamID)"))
+    var negotiated: [NegotiatedMedia] = []
+    var acceptedMids: [String] = []
+    let port = local.candidates.first?.port ?? 9
+    let address = local.candidates.first?.address ?? "0.0.0.0"
+
+    for (index, m) in offer.media.enumerated() {
+        let mid = m.mid ?? String(index)
+        let kind = MediaKind(rawValue: m.kind)
+        var section = MediaDescription(kind: m.kind, port: port, proto: m.proto, formats: [])
+        // Codecs: keep the offer's order, drop what the bridge cannot forward (RTX, RED, FEC, …).
+        var codecs: [NegotiatedMedia.Codec] = []
+        if let kind {
+            let supported = kind == .audio ? Capabilities.audioCodecs : Capabilities.videoCodecs
+            for map in m.rtpMaps where supported.contains(map.encodingName.lowercased()) {
+                codecs.append(.init(payloadType: map.payloadType, name: map.encodingName, clockRate: map.clockRate, channels: map.channels))
+            }
+        }
+        if kind == nil || codecs.isEmpty || m.port == 0 {
+            // Rejected section (RFC 8829 §5.3.1): port 0, keep the mid, no bundle membership.
+            section.port = 0
+            section.formats = m.formats
+            section.connection = Connection(networkType: "IN", addressType: "IP4", address: "0.0.0.0")
+            if let mid = m.mid { section.append("mid", mid) }
+            answer.media.append(section)
+            if let kind {
+                negotiated.append(.init(mid: mid, kind: kind, direction: .inactive, codecs: [], extensions: [:], remoteSSRCs: [], localSSRC: nil, rejected: true))
+            }
+            continue
+        }
+        let kindValue = kind!
+        section.formats = codecs.map { String($0.payloadType) }
+        section.connection = Connection(networkType: "IN", addressType: "IP4", address: address)
+        section.append("mid", mid)
+        section.append("ice-ufrag", local.ice.ufrag)
+        section.append("ice-pwd", local.ice.password)
+        section.append("fingerprint", "sha-256 \(local.fingerprint)")
+        section.append("setup", role == .server ? "passive" : "active")
+        var extensions: [UInt8: String] = [:]
+        for ext in m.extensionMaps where Capabilities.headerExtensions.contains(ext.uri) {
+            extensions[ext.id] = ext.uri
+            section.append("extmap", "\(ext.id) \(ext.uri)")
+        }
+        // Direction: the bridge receives what the peer sends, and sends if the room has something for it.
+        let peerSends = m.direction == .sendrecv || m.direction == .sendonly
+        let peerReceives = m.direction == .sendrecv || m.direction == .recvonly
+        let weSend = peerReceives && bridgeSends(kindValue)
+        let direction: MediaDirection = switch (weSend, peerSends) {
+        case (true, true): .sendrecv
+        case (true, false): .sendonly
+        case (false, true): .recvonly
+        case (false, false): .inactive
+        }
+        section.append(direction.rawValue)
+        section.append("rtcp-mux")
+        if m.rtcpRsize { section.append("rtcp-rsize") }
+        for c in codecs {
+            var rtpmap = "\(c.payloadType) \(c.name)/\(c.clockRate)"
+            if let ch = c.channels { rtpmap += "/\(ch)" }
+            section.append("rtpmap", rtpmap)
+            for fb in m.feedback where (fb.payloadType == String(c.payloadType) || fb.payloadType == "*") && Capabilities.keepsFeedback(fb) {
+                section.append("rtcp-fb", "\(c.payloadType) \(fb.type)" + (fb.parameter.map { " \($0)" } ?? ""))
+            }
+            for f in m.formatParameters where f.payloadType == c.payloadType {
+                section.append("fmtp", "\(c.payloadType) \(f.parameters)")
+            }
+        }
+        var ssrc: UInt32?
+        if weSend {
+            let s = localSSRC(kindValue, mid)
+            ssrc = s
+            let track = "\(streamID)-\(mid)"
+            section.append("msid", "\(streamID) \(track)")
+            section.append("ssrc", "\(s) cname:\(cname)")
+            section.append("ssrc", "\(s) msid:\(streamID) \(track)")
+        }
+        for (i, c) in local.candidates.enumerated() {
+            let priority = UInt32(2_130_706_431 - i)
+            section.append("candidate", "\(i + 1) 1 udp \(priority) \(c.address) \(c.port) typ host generation 0")
+        }
+        section.append("end-of-candidates")
+        answer.media.append(section)
+        acceptedMids.append(mid)
+        negotiated.append(.init(mid: mid, kind: kindValue, direction: direction, codecs: codecs, extensions: extensions,
+                                remoteSSRCs: Array(Set(m.ssrcs.map(\.ssrc))).sorted(), localSSRC: ssrc, rejected: false))
+    }
+    guard !acceptedMids.isEmpty else { throw .noMedia }
+    answer.attributes.insert(SDPAttribute(name: "group", value: "BUNDLE " + acceptedMids.joined(separator: " ")), at: 0)
+    let remote = RemoteTransportParameters(ice: ICECredentials(ufrag: ufrag, password: pwd), fingerprint: fingerprint, dtlsRole: role)
+    return Answer(sdp: answer, media: negotiated, remote: remote)
+}

@@ -1,0 +1,53 @@
+/// Room kinds. `echo` sends each peer's media back to it; more kinds come with rooms.
+public enum RoomKind: String, Sendable, Codable, CaseIterable {
+    case echo
+}
+
+/// A room as the control API shows it.
+public struct RoomInfo: Sendable, Codable, Equatable {
+    public var id: String
+    public var kind: RoomKind
+    public var description: String?
+    public var participants: [ParticipantInfo]
+}
+
+/// A participant as the control API shows it: state, transport, tracks and counters.
+public struct ParticipantInfo: Sendable, Codable, Equatable {
+    public var id: String
+    public var display: String?
+    public var role: String
+    public var state: String
+    public var dtlsRole: String
+    public var srtpProfile: String?
+    public var remoteAddress: String?
+    public var tracks: [TrackInfo]
+    public var packetsReceived: UInt64
+    public var bytesReceived: UInt64
+    public var packetsSent: UInt64
+    public var bytesSent: UInt64
+    public var rtcpReceived: UInt64
+    public var rtcpSent: UInt64
+    public var keyFrameRequests: UInt64
+    public var addressChanges: UInt64
+}
+
+public struct TrackInfo: Sendable, Codable, Equatable {
+    public var mid: String
+    public var kind: MediaKind
+    public var direction: String
+    public var codec: String?
+    public var inboundSSRC: UInt32?
+    public var outboundSSRC: UInt32?
+    public var packets: UInt64
+}
+
+/// Data-plane health, summed over workers.
+public struct ServerStats: Sendable, Codable, Equatable {
+    public var workers: Int
+    public var ports: [Int]
+    public var rooms: Int
+    public var transports: Int
+    public var datagramsReceived: UInt64
+    public var datagramsSent: UInt64
+    public var dropped: [String: UInt64]
+}

@@ -1,0 +1,207 @@
+import ICE
+import Logging
+import NIOCore
+import RTP
+
+/// One peer's WebRTC transport: ICE-lite, DTLS-SRTP and SRTP on the worker's shared UDP port.
+/// Confined to the worker's event loop.
+public final class WebRTCTransport {
+    public let id: String
+    public unowned let worker: MediaWorker
+    public weak var delegate: (any TransportDelegate)?
+    public private(set) var state: TransportState = .new
+    public private(set) var ice: ICELiteAgent
+    let dtls: DTLSConnection
+    public private(set) var srtpProfile: SRTPProfile?
+    private var srtpIn: SRTPContext?
+    private var srtpOut: SRTPContext?
+    /// Where media goes: the nominated address, or the last validated one before nomination.
+    public private(set) var remoteAddress: SocketAddress?
+    private var remoteKey: TransportAddress?
+    /// Every address a valid check came from; the worker routes them to this transport.
+    private(set) var validatedAddresses: Set<TransportAddress> = []
+
+    public struct Counters: Sendable {
+        public var packetsReceived: UInt64 = 0
+        public var bytesReceived: UInt64 = 0
+        public var rtcpReceived: UInt64 = 0
+        public var packetsSent: UInt64 = 0
+        public var bytesSent: UInt64 = 0
+        public var rtcpSent: UInt64 = 0
+        public var stunRequests: UInt64 = 0
+        public var addressChanges: UInt64 = 0
+    }
+    public internal(set) var counters = Counters()
+    public let createdAt = ContinuousClock.now
+    public private(set) var connectedAt: ContinuousClock.Instant?
+
+    init(id: String, worker: MediaWorker, ice: ICELiteAgent, dtls: DTLSConnection) {
+        self.id = id
+        self.worker = worker
+        self.ice = ice
+        self.dtls = dtls
+    }
+
+    public var localCredentials: ICECredentials { ice.local }
+    public var dtlsRole: DTLSConnection.Role { dtls.role }
+
+    // MARK: inbound
+
+    func receiveSTUN(_ bytes: UnsafeRawBufferPointer, from address: SocketAddress, key: TransportAddress, now: ContinuousClock.Instant) {
+        counters.stunRequests &+= 1
+        switch ice.receivedBindingRequest(bytes, from: key, now: now) {
+        case .respond(let response, _, let event):
+            // A success response (type 0x0101) means the check was valid: the address is the peer's.
+            let valid = response.count >= 2 && response[0] == 0x01 && response[1] == 0x01
+            response.withUnsafeBytes { worker.sendUnprotected($0, to: address) }
+            guard valid, state != .closed else { return }
+            if !validatedAddresses.contains(key) {
+                validatedAddresses.insert(key)
+                worker.route(key, to: self)
+            }
+            if remoteAddress == nil { setRemote(address, key: key) }
+            if case .selected = event {
+                if remoteKey != key { counters.addressChanges &+= 1 }
+                setRemote(address, key: key)
+            }
+            if state == .disconnected, srtpOut != nil { setState(.connected) }
+            if state == .new {
+                setState(.connecting)
+                if dtls.role == .client { handleDTLSEvent(dtls.start { worker.sendUnprotected($0, to: address) }) }
+            }
+        case .drop(let reason):
+            worker.drops.count(Self.dropReason(reason))
+        }
+    }
+
+    func receiveDTLS(_ bytes: UnsafeRawBufferPointer, from address: SocketAddress) {
+        let to = remoteAddress ?? address
+        handleDTLSEvent(dtls.receive(bytes) { worker.sendUnprotected($0, to: to) })
+    }
+
+    /// `buffer` holds the SRTP/SRTCP datagram; it is decrypted in place.
+    func receiveSRTP(_ buffer: UnsafeMutableRawPointer, length: Int) {
+        guard let srtpIn else { worker.drops.count(.srtpBeforeKeys); return }
+        guard state == .connected else { return }
+        let raw = UnsafeRawBufferPointer(start: buffer, count: length)
+        if isRTCPPacket(raw) {
+            let n: Int
+            do { n = try srtpIn.unprotectRTCP(buffer, length: length) } catch { worker.drops.count(Self.dropReason(error)); return }
+            counters.rtcpReceived &+= 1
+            delegate?.transport(self, didReceiveRTCP: UnsafeMutableRawBufferPointer(start: buffer, count: n))
+        } else {
+            let n: Int
+            do { n = try srtpIn.unprotectRTP(buffer, length: length) } catch { worker.drops.count(Self.dropReason(error)); return }
+            let view: RTPPacketView
+            do { view = try RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: buffer, count: n)) } catch {
+                worker.drops.count(.rtpMalformed)
+                return
+            }
+            counters.packetsReceived &+= 1
+            counters.bytesReceived &+= UInt64(n)
+            delegate?.transport(self, didReceiveRTP: view)
+        }
+    }
+
+    // MARK: outbound
+
+    /// Protects and queues one RTP packet to the peer. The bytes are copied; the caller keeps them.
+    public func sendRTP(_ packet: UnsafeRawBufferPointer) {
+        guard state == .connected, let srtpOut, let remoteAddress else { return }
+        if worker.sendProtected(packet, to: remoteAddress, protect: { ptr, len, cap in try srtpOut.protectRTP(ptr, length: len, capacity: cap) }) {
+            counters.packetsSent &+= 1
+            counters.bytesSent &+= UInt64(packet.count)
+        }
+    }
+
+    /// Protects and queues one RTCP compound packet to the peer.
+    public func sendRTCP(_ packet: UnsafeRawBufferPointer) {
+        guard state == .connected, let srtpOut, let remoteAddress else { return }
+        if worker.sendProtected(packet, to: remoteAddress, protect: { ptr, len, cap in try srtpOut.protectRTCP(ptr, length: len, capacity: cap) }) {
+            counters.rtcpSent &+= 1
+        }
+    }
+
+    // MARK: control
+
+    /// Periodic work: consent freshness and DTLS retransmission.
+    func tick(now: ContinuousClock.Instant) {
+        if case .consentExpired? = ice.tick(now: now), state == .connected || state == .connecting {
+            setState(.disconnected)
+        }
+        if let timeout = dtls.timeout, timeout <= .zero, let to = remoteAddress {
+            handleDTLSEvent(dtls.handleTimeout { worker.sendUnprotected($0, to: to) })
+        }
+    }
+
+    /// ICE restart: new local credentials, the peer's new ones; DTLS and SRTP stay up.
+    public func restartICE(local: ICECredentials, remote: ICECredentials?) {
+        let old = ice.local.ufrag
+        ice.restart(local: local, remote: remote)
+        worker.rekey(self, oldUfrag: old)
+    }
+
+    /// Closes the transport: close_notify to the peer, routes removed, delegate told.
+    public func close() {
+        guard state != .closed else { return }
+        if let to = remoteAddress { dtls.close { worker.sendUnprotected($0, to: to) } }
+        ice.close()
+        worker.remove(self)
+        setState(.closed)
+    }
+
+    private func setRemote(_ address: SocketAddress, key: TransportAddress) {
+        remoteAddress = address
+        remoteKey = key
+    }
+
+    private func setState(_ new: TransportState) {
+        guard state != new else { return }
+        state = new
+        if new == .connected, connectedAt == nil { connectedAt = .now }
+        worker.logger.debug("transport state", metadata: ["transport": "\(id)", "state": "\(new.name)"])
+        if new == .connected { delegate?.transportDidConnect(self) }
+        delegate?.transport(self, didChangeState: new)
+    }
+
+    private func handleDTLSEvent(_ event: DTLSConnection.Event?) {
+        switch event {
+        case .connected(let p)?:
+            do {
+                srtpIn = try SRTPContext(profile: p.profile, masterKey: p.remoteKey, masterSalt: p.remoteSalt)
+                srtpOut = try SRTPContext(profile: p.profile, masterKey: p.localKey, masterSalt: p.localSalt)
+                srtpProfile = p.profile
+                setState(.connected)
+            } catch {
+                setState(.failed("SRTP setup failed: \(error)"))
+            }
+        case .failed(let e)?:
+            setState(.failed("DTLS: \(e)"))
+        case .closed?:
+            setState(.closed)
+            ice.close()
+            worker.remove(self)
+        case nil:
+            break
+        }
+    }
+
+    static func dropReason(_ reason: ICEDropReason) -> DropReason {
+        switch reason {
+        case .notSTUN, .malformed: .malformedSTUN
+        case .notBindingRequest: .stunNotBindingRequest
+        case .unknownUsername: .stunUnknownUsername
+        case .badIntegrity: .stunBadIntegrity
+        case .badFingerprint: .stunBadFingerprint
+        case .closed: .stunFromClosedTransport
+        }
+    }
+
+    static func dropReason(_ error: SRTPError) -> DropReason {
+        switch error {
+        case .authenticationFailed: .srtpAuthenticationFailed
+        case .replayed: .srtpReplayed
+        default: .srtpMalformed
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+import SFU
+
+@main
+struct Bridged: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bridged",
+        abstract: "A WebRTC media bridge (SFU). Runs on an embedded default configuration.")
+
+    @Option(help: "JSON configuration file (keys as in docs/configuration.md).") var config: String?
+    @Option(help: "Control API address.") var httpAddress: String?
+    @Option(help: "Control API port.") var httpPort: Int?
+    @Option(help: "UDP media listen address.") var mediaAddress: String?
+    @Option(help: "First UDP media port (one per worker; 0 = ephemeral).") var mediaPort: Int?
+    @Option(help: "Media workers (event loops, one UDP socket each).") var workers: Int?
+    @Option(help: "Address announced in candidates instead of the local one (NAT 1:1); repeatable.") var announcedAddress: [String] = []
+    @Flag(help: "Also offer a 127.0.0.1 candidate when listening on all addresses.") var loopbackCandidates = false
+    @Option(help: "Seconds without a valid ICE check before a peer is disconnected (RFC 7675).") var consentTimeout: Double?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String?
+
+    func run() async throws {
+        var c = try config.map(Configuration.load) ?? Configuration()
+        if let httpAddress { c.httpAddress = httpAddress }
+        if let httpPort { c.httpPort = httpPort }
+        if let mediaAddress { c.mediaAddress = mediaAddress }
+        if let mediaPort { c.mediaPort = mediaPort }
+        if let workers { c.workers = workers }
+        if !announcedAddress.isEmpty { c.announcedAddresses = announcedAddress }
+        if loopbackCandidates { c.loopbackCandidates = true }
+        if let consentTimeout { c.consentTimeoutSeconds = consentTimeout }
+        if let logLevel { c.logLevel = logLevel }
+
+        var logger = Logger(label: "bridged")
+        logger.logLevel = Logger.Level(rawValue: c.logLevel) ?? .info
+
+        let server = try MediaServer(configuration: c.media, logger: logger)
+        try await server.start()
+
+        let router = Router()
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: DemoPage.html)))
+        }
+        router.get("/v1/health") { _, _ in try JSON.response(["status": "ok"]) }
+        router.get("/v1/stats") { _, _ in try JSON.response(await server.stats()) }
+        RoomRoutes(server: server).register(on: router)
+
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(c.httpAddress, port: c.httpPort), serverName: "bridged"),
+            onServerRunning: { channel in
+                logger.notice("bridged ready", metadata: ["api": "http://\(c.httpAddress):\(channel.localAddress?.port ?? c.httpPort)/"])
+            },
+            logger: logger)
+        do {
+            try await app.runService()
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+    }
+}

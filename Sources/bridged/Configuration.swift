@@ -1,0 +1,52 @@
+import Foundation
+import SFU
+
+/// bridged's configuration. Every field has a default (the embedded configuration), a JSON
+/// config file (`--config`) overrides the defaults, and command-line flags override both.
+struct Configuration: Codable, Sendable {
+    /// Control API and demo page.
+    var httpAddress: String = "127.0.0.1"
+    var httpPort: Int = 8080
+    /// UDP media: see MediaConfiguration.
+    var mediaAddress: String = "127.0.0.1"
+    var mediaPort: Int = 40000
+    var workers: Int? = nil
+    var announcedAddresses: [String] = []
+    var loopbackCandidates: Bool = false
+    var consentTimeoutSeconds: Double = 30
+    var logLevel: String = "info"
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Configuration()
+        httpAddress = try c.decodeIfPresent(String.self, forKey: .httpAddress) ?? d.httpAddress
+        httpPort = try c.decodeIfPresent(Int.self, forKey: .httpPort) ?? d.httpPort
+        mediaAddress = try c.decodeIfPresent(String.self, forKey: .mediaAddress) ?? d.mediaAddress
+        mediaPort = try c.decodeIfPresent(Int.self, forKey: .mediaPort) ?? d.mediaPort
+        workers = try c.decodeIfPresent(Int.self, forKey: .workers)
+        announcedAddresses = try c.decodeIfPresent([String].self, forKey: .announcedAddresses) ?? d.announcedAddresses
+        loopbackCandidates = try c.decodeIfPresent(Bool.self, forKey: .loopbackCandidates) ?? d.loopbackCandidates
+        consentTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .consentTimeoutSeconds) ?? d.consentTimeoutSeconds
+        logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
+    }
+
+    static func load(path: String) throws -> Configuration {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(Configuration.self, from: data)
+    }
+
+    var media: MediaConfiguration {
+        var m = MediaConfiguration()
+        m.listenAddress = mediaAddress
+        m.port = mediaPort
+        if let workers { m.workers = workers }
+        m.announcedAddresses = announcedAddresses
+        m.loopbackCandidates = loopbackCandidates
+        m.consentTimeout = .milliseconds(Int64(consentTimeoutSeconds * 1000))
+        return m
+    }
+}

@@ -1,0 +1,80 @@
+import Hummingbird
+import SFU
+
+/// `/v1/rooms` and `/v1/rooms/{id}/participants`: see docs/api.md.
+struct RoomRoutes {
+    let server: MediaServer
+
+    struct CreateRoom: Decodable {
+        var id: String?
+        var kind: String
+        var description: String?
+    }
+
+    struct CreateParticipant: Decodable {
+        var offer: String
+        var display: String?
+        var role: String?
+        /// "client" or "server": which DTLS role the bridge takes when the offer says actpass.
+        var dtlsRole: String?
+    }
+
+    struct RoomList: Encodable { var rooms: [RoomInfo] }
+
+    func register(on router: Router<BasicRequestContext>) {
+        let rooms = router.group("v1/rooms")
+        rooms.post { request, _ in
+            let body = try await JSON.decode(CreateRoom.self, from: request)
+            guard let kind = RoomKind(rawValue: body.kind) else {
+                throw APIError(.badRequest, "invalid_kind",
+                               "unknown room kind \"\(body.kind)\"; supported: \(RoomKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            do {
+                return try JSON.response(try await server.createRoom(id: body.id, kind: kind, description: body.description), status: .created)
+            } catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.get { _, _ in try JSON.response(RoomList(rooms: await server.listRooms())) }
+        rooms.get(":room") { _, context in
+            do { return try JSON.response(try await server.room(id: try context.parameters.require("room"))) }
+            catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.delete(":room") { _, context in
+            do {
+                try await server.deleteRoom(id: try context.parameters.require("room"))
+                return Response(status: .noContent)
+            } catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.post(":room/participants") { request, context in
+            let roomID = try context.parameters.require("room")
+            let body = try await JSON.decode(CreateParticipant.self, from: request)
+            var role: DTLSConnection.Role?
+            switch body.dtlsRole {
+            case nil: role = nil
+            case "client"?: role = .client
+            case "server"?: role = .server
+            case let other?: throw APIError(.badRequest, "invalid_dtls_role", "dtls_role must be \"client\" or \"server\", not \"\(other)\"")
+            }
+            guard body.offer.hasPrefix("v=") else {
+                throw APIError(.badRequest, "invalid_offer", "offer must be an SDP offer starting with v=0")
+            }
+            do {
+                let created = try await server.addParticipant(
+                    roomID: roomID, .init(offer: body.offer, display: body.display, dtlsRole: role))
+                return try JSON.response(created, status: .created)
+            } catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.get(":room/participants/:participant") { _, context in
+            do {
+                return try JSON.response(try await server.participant(
+                    roomID: try context.parameters.require("room"), id: try context.parameters.require("participant")))
+            } catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.delete(":room/participants/:participant") { _, context in
+            do {
+                try await server.removeParticipant(roomID: try context.parameters.require("room"),
+                                                   id: try context.parameters.require("participant"))
+                return Response(status: .noContent)
+            } catch let e as ControlError { throw APIError(e) }
+        }
+    }
+}
