@@ -11,13 +11,11 @@ public struct Bandwidth: Equatable, Sendable {
         self.bandwidth = bandwidth
     }
 
-    /// Parses the text after `b=`; `nil` unless it is `<token>:<non-negative integer>`.
+    /// Parses the text after `b=`; `nil` unless it is `<token>:<non-negative integer>` (no leading zeros, so it round-trips).
     public init?(value: some StringProtocol) {
         guard let colon = value.firstIndex(of: ":") else { return nil }
         let type = value[..<colon], number = value[value.index(after: colon)...]
-        guard !type.isEmpty, !number.isEmpty, number.allSatisfy(\.isASCIIDigit),
-              let bandwidth = Int(number)
-        else { return nil }
+        guard !type.isEmpty, let bandwidth = parseDecimal(number) else { return nil }
         self.init(type: String(type), bandwidth: bandwidth)
     }
 
