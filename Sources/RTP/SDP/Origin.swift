@@ -36,7 +36,8 @@ public struct Origin: Equatable, Sendable {
         let fields = value.split(separator: " ", omittingEmptySubsequences: false)
         guard fields.count == 6, fields.allSatisfy({ !$0.isEmpty }),
               fields[1].allSatisfy(\.isASCIIDigit),
-              let version = UInt64(fields[2])
+              fields[2].count == 1 || fields[2].first != "0",  // canonical, so it round-trips
+              fields[2].allSatisfy(\.isASCIIDigit), let version = UInt64(fields[2])
         else { return nil }
         self.init(
             username: String(fields[0]), sessionID: String(fields[1]), sessionVersion: version,

@@ -103,7 +103,7 @@ struct SDPMediaAttributeTests {
         #expect(try #require(Origin(value: value)).value == value)
     }
 
-    @Test("invalid origin", arguments: ["", "- 1 2 IN IP4", "- x 2 IN IP4 a", "- 1 -2 IN IP4 a", "- 1 2 IN IP4 a b", "-  1 2 IN IP4 a"])
+    @Test("invalid origin", arguments: ["", "- 1 2 IN IP4", "- x 2 IN IP4 a", "- 1 -2 IN IP4 a", "- 1 02 IN IP4 a", "- 1 +2 IN IP4 a", "- 1 2 IN IP4 a b", "-  1 2 IN IP4 a"])
     func invalidOrigin(value: String) {
         #expect(Origin(value: value) == nil)
     }
