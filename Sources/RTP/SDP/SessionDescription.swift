@@ -35,7 +35,7 @@ public struct SessionDescription: Equatable, Sendable {
     public var bandwidths: [Bandwidth]
     /// The text after `t=`; JSEP writes `0 0`.
     public var timing: String
-    /// Raw `r=` lines after `t=`, and a `z=` line, kept for round trips.
+    /// Raw `r=` lines after `t=`, kept for round trips.
     public var repeatTimes: [String]
     /// `z=`, if any.
     public var timeZones: String?
