@@ -125,6 +125,12 @@ final class LibSRTPSession {
     func protectRTCP(_ packet: [UInt8]) -> [UInt8]? { run(packet) { srtp_protect_rtcp(session, $0, $1) } }
     func unprotectRTCP(_ packet: [UInt8]) -> [UInt8]? { run(packet) { srtp_unprotect_rtcp(session, $0, $1) } }
 
+    /// `srtp_protect` in place on `length` bytes at `buffer`, which must have `SRTP_MAX_TRAILER_LEN` spare bytes.
+    func protectRaw(_ buffer: UnsafeMutableRawPointer, length: Int) -> Int {
+        var n = Int32(length)
+        return srtp_protect(session, buffer, &n) == srtp_err_status_ok ? Int(n) : -1
+    }
+
     private func run(
         _ packet: [UInt8], _ body: (UnsafeMutableRawPointer, UnsafeMutablePointer<Int32>) -> srtp_err_status_t
     ) -> [UInt8]? {
