@@ -34,3 +34,15 @@ static inline int cssl_EVP_CIPHER_CTX_set_gcm_ivlen(EVP_CIPHER_CTX *c, int len) 
 static inline int cssl_EVP_CIPHER_CTX_get_gcm_tag(EVP_CIPHER_CTX *c, int len, void *tag) { return EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, len, tag); }
 static inline int cssl_EVP_CIPHER_CTX_set_gcm_tag(EVP_CIPHER_CTX *c, int len, void *tag) { return EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, len, tag); }
 #endif
+
+/* SRTP HMAC-SHA1 without per-packet allocation (added by the SRTP worktree). In OpenSSL 3.0 every
+   EVP_DigestInit and EVP_MAC_init allocates a provider context; the low-level SHA-1 functions work on
+   caller-owned state. They are deprecated (hidden by OPENSSL_NO_DEPRECATED) but still exported by
+   libcrypto.so.3; the asm labels bind these prototypes to them without redeclaring the originals. */
+#ifndef BRIDGED_COPENSSL_SHA1_STATE_H
+#define BRIDGED_COPENSSL_SHA1_STATE_H
+typedef struct { unsigned int h0, h1, h2, h3, h4, Nl, Nh, data[16], num; } cssl_sha1_state;
+int cssl_SHA1_Init(cssl_sha1_state *c) __asm__("SHA1_Init");
+int cssl_SHA1_Update(cssl_sha1_state *c, const void *data, size_t len) __asm__("SHA1_Update");
+int cssl_SHA1_Final(unsigned char *md, cssl_sha1_state *c) __asm__("SHA1_Final");
+#endif
