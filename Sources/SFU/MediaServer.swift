@@ -163,7 +163,7 @@ public actor MediaServer {
         let consent = configuration.consentTimeout
         let display = request.display
         let result: Result<Void, DTLSError> = await onLoop(room) { room in
-            do {
+            do throws(DTLSError) {
                 let transport = try room.worker.makeTransport(
                     id: pid, iceCredentials: credentials, remoteCredentials: answer.remote.ice,
                     dtlsRole: answer.remote.dtlsRole, remoteFingerprint: answer.remote.fingerprint, consentTimeout: consent)

@@ -26,9 +26,16 @@ struct APIError: HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        struct Body: Encodable { var error: Inner; struct Inner: Encodable { var code: String; var message: String } }
-        return try JSON.response(Body(error: .init(code: code, message: message)), status: status)
+        try JSON.response(ErrorBody(error: .init(code: code, message: message)), status: status)
     }
+}
+
+struct ErrorBody: Encodable {
+    struct Inner: Encodable {
+        var code: String
+        var message: String
+    }
+    var error: Inner
 }
 
 enum JSON {

@@ -47,11 +47,13 @@ struct Bridged: AsyncParsableCommand {
         router.get("/v1/stats") { _, _ in try JSON.response(await server.stats()) }
         RoomRoutes(server: server).register(on: router)
 
+        let readyLogger = logger
+        let (address, port) = (c.httpAddress, c.httpPort)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(c.httpAddress, port: c.httpPort), serverName: "bridged"),
             onServerRunning: { channel in
-                logger.notice("bridged ready", metadata: ["api": "http://\(c.httpAddress):\(channel.localAddress?.port ?? c.httpPort)/"])
+                readyLogger.notice("bridged ready", metadata: ["api": "http://\(address):\(channel.localAddress?.port ?? port)/"])
             },
             logger: logger)
         do {

@@ -72,8 +72,13 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
     guard let ufrag = offer.iceUfrag ?? firstMedia?.iceUfrag, let pwd = offer.icePwd ?? firstMedia?.icePwd else {
         throw .missingICECredentials
     }
-    guard let fp = offer.fingerprint ?? firstMedia?.fingerprint else { throw .missingFingerprint }
-    guard fp.hashFunction.lowercased() == "sha-256" else { throw .unsupportedFingerprintAlgorithm(fp.hashFunction) }
+    // aiortc sends sha-256, sha-384 and sha-512; the bridge checks sha-256.
+    let fingerprints = (offer.attributeValues("fingerprint") + (firstMedia?.attributeValues("fingerprint") ?? []))
+        .compactMap { Fingerprint(value: $0) }
+    guard let anyFingerprint = fingerprints.first else { throw .missingFingerprint }
+    guard let fp = fingerprints.first(where: { $0.hashFunction.lowercased() == "sha-256" }) else {
+        throw .unsupportedFingerprintAlgorithm(anyFingerprint.hashFunction)
+    }
     guard let fingerprint = DTLSCertificate.parse(fp.value) else { throw .missingFingerprint }
     let role: DTLSConnection.Role
     switch offer.setup ?? firstMedia?.setup ?? .actpass {
@@ -92,7 +97,7 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
     }
 
     var answer = SessionDescription(origin: Origin(username: "-", sessionID: UInt64.random(in: 1..<(1 << 62)).description,
-                                                   sessionVersion: "2", netType: "IN", addressType: "IP4", address: "127.0.0.1"))
+                                                   sessionVersion: 2, networkType: "IN", addressType: "IP4", unicastAddress: "127.0.0.1"))
     answer.attributes.append(SDPAttribute(name: "ice-lite", value: nil))
     answer.attributes.append(SDPAttribute(name: "msid-semantic", value: " WMS \(streamID)"))
     var negotiated: [NegotiatedMedia] = []

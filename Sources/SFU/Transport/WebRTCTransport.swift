@@ -108,7 +108,7 @@ public final class WebRTCTransport {
     /// Protects and queues one RTP packet to the peer. The bytes are copied; the caller keeps them.
     public func sendRTP(_ packet: UnsafeRawBufferPointer) {
         guard state == .connected, let srtpOut, let remoteAddress else { return }
-        if worker.sendProtected(packet, to: remoteAddress, protect: { ptr, len, cap in try srtpOut.protectRTP(ptr, length: len, capacity: cap) }) {
+        if worker.sendProtected(packet, to: remoteAddress, protect: { (ptr, len, cap) throws(SRTPError) -> Int in try srtpOut.protectRTP(ptr, length: len, capacity: cap) }) {
             counters.packetsSent &+= 1
             counters.bytesSent &+= UInt64(packet.count)
         }
@@ -117,7 +117,7 @@ public final class WebRTCTransport {
     /// Protects and queues one RTCP compound packet to the peer.
     public func sendRTCP(_ packet: UnsafeRawBufferPointer) {
         guard state == .connected, let srtpOut, let remoteAddress else { return }
-        if worker.sendProtected(packet, to: remoteAddress, protect: { ptr, len, cap in try srtpOut.protectRTCP(ptr, length: len, capacity: cap) }) {
+        if worker.sendProtected(packet, to: remoteAddress, protect: { (ptr, len, cap) throws(SRTPError) -> Int in try srtpOut.protectRTCP(ptr, length: len, capacity: cap) }) {
             counters.rtcpSent &+= 1
         }
     }

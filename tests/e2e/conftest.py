@@ -1,0 +1,102 @@
+"""End-to-end fixtures: a real bridged process on 127.0.0.1 with ephemeral ports.
+
+Run inside a loopback-only network namespace (scripts/test.sh does:
+`unshare -n bash -c 'ip link set lo up; pytest tests/e2e'`), so no peer can reach
+any other address.
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BRIDGED = os.environ.get("BRIDGED_BIN", os.path.join(ROOT, ".build", "debug", "bridged"))
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Bridged:
+    def __init__(self, *extra):
+        self.http_port = free_port()
+        self.media_port = free_port(socket.SOCK_DGRAM)
+        self.log_path = f"/tmp/bridged-e2e-{self.http_port}.log"
+        self.log = open(self.log_path, "w")
+        args = [BRIDGED, "--http-port", str(self.http_port), "--media-port", str(self.media_port),
+                "--workers", "1", "--log-level", "debug", *extra]
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.base = f"http://127.0.0.1:{self.http_port}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if self.get("/v1/health")[1]["status"] == "ok":
+                    return
+            except Exception:
+                time.sleep(0.1)
+            if self.proc.poll() is not None:
+                raise RuntimeError("bridged exited:\n" + open(self.log_path).read())
+        raise RuntimeError("bridged did not start:\n" + open(self.log_path).read())
+
+    def request(self, method, path, body=None, raw=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                text = r.read().decode()
+                return r.status, (json.loads(text) if text else None)
+        except urllib.error.HTTPError as e:
+            text = e.read().decode()
+            return e.code, (json.loads(text) if text else None)
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post(self, path, body=None, raw=None):
+        return self.request("POST", path, body, raw)
+
+    def delete(self, path):
+        return self.request("DELETE", path)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+    def logs(self):
+        return open(self.log_path).read()
+
+
+@pytest.fixture
+def bridged():
+    b = Bridged()
+    yield b
+    b.stop()
+    assert b.proc.returncode is not None
+
+
+def wait_for(predicate, timeout, interval=0.2, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last={last!r}")
