@@ -81,6 +81,10 @@ final class EchoParticipant: TransportDelegate {
 
     func transport(_ transport: WebRTCTransport, didChangeState state: TransportState) {}
 
+    func transportDidChangeRemoteAddress(_ transport: WebRTCTransport) {
+        for stream in streams.values where stream.kind == .video { sendPLI(to: stream.inboundSSRC) }
+    }
+
     func transport(_ transport: WebRTCTransport, didReceiveRTP packet: RTPPacketView) {
         let ssrc = packet.ssrc
         if streams[ssrc] == nil, !learnStream(packet) { return }

@@ -10,6 +10,9 @@ public protocol TransportDelegate: AnyObject {
     func transport(_ transport: WebRTCTransport, didReceiveRTP packet: RTPPacketView)
     /// A decrypted RTCP compound packet, valid only during the call.
     func transport(_ transport: WebRTCTransport, didReceiveRTCP packet: UnsafeMutableRawBufferPointer)
+    /// The peer's address changed (it moved networks): packets were lost on the way, decoders
+    /// downstream need a key frame.
+    func transportDidChangeRemoteAddress(_ transport: WebRTCTransport)
     /// Consent expired, DTLS failed or closed, or the transport was closed by the bridge.
     func transport(_ transport: WebRTCTransport, didChangeState state: TransportState)
 }

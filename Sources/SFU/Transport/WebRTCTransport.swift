@@ -60,9 +60,13 @@ public final class WebRTCTransport {
                 worker.route(key, to: self)
             }
             if remoteAddress == nil { setRemote(address, key: key) }
-            if case .selected = event {
-                if remoteKey != key { counters.addressChanges &+= 1 }
+            if case .selected = event, remoteKey != key {
+                let moved = remoteKey != nil && srtpOut != nil
                 setRemote(address, key: key)
+                if moved {
+                    counters.addressChanges &+= 1
+                    delegate?.transportDidChangeRemoteAddress(self)
+                }
             }
             if state == .disconnected, srtpOut != nil { setState(.connected) }
             if state == .new {

@@ -1,0 +1,183 @@
+"""An aiortc (PyPI) peer for the end-to-end tests: sends a moving test pattern (VP8) and a tone
+(Opus), counts what comes back decoded."""
+import asyncio
+import fractions
+import math
+import select
+import socket
+import threading
+import time
+
+import aioice.ice
+import av
+import numpy
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, MediaStreamTrack
+from aiortc import RTCBundlePolicy
+import aiortc.rtcdtlstransport as dtlstransport
+
+# aioice skips 127.0.0.1 when gathering: the tests run in a loopback-only namespace.
+aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=True: ["127.0.0.1"]
+ALL_PROFILES = list(dtlstransport.SRTP_PROFILES)
+
+
+def only_profile(openssl_name):
+    """Restrict the SRTP profiles aiortc offers in DTLS to one."""
+    dtlstransport.SRTP_PROFILES[:] = [p for p in ALL_PROFILES if p.openssl_profile == openssl_name.encode()]
+    assert dtlstransport.SRTP_PROFILES, openssl_name
+
+
+class PatternVideo(MediaStreamTrack):
+    kind = "video"
+
+    def __init__(self, width=320, height=240, fps=30):
+        super().__init__()
+        self.w, self.h, self.fps, self.n, self.t0 = width, height, fps, 0, None
+
+    async def recv(self):
+        if self.t0 is None:
+            self.t0 = time.monotonic()
+        delay = self.t0 + self.n / self.fps - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        img = numpy.zeros((self.h, self.w, 3), dtype=numpy.uint8)
+        x = (self.n * 4) % self.w
+        img[:, x:x + 16, :] = 255
+        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+        frame.pts, frame.time_base = self.n, fractions.Fraction(1, self.fps)
+        self.n += 1
+        return frame
+
+
+class ToneAudio(MediaStreamTrack):
+    kind = "audio"
+
+    def __init__(self):
+        super().__init__()
+        self.n, self.t0 = 0, None
+
+    async def recv(self):
+        if self.t0 is None:
+            self.t0 = time.monotonic()
+        delay = self.t0 + self.n * 0.02 - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        samples = numpy.array([int(8000 * math.sin(2 * math.pi * 440 * (self.n * 960 + i) / 48000)) for i in range(960)],
+                              dtype=numpy.int16).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        frame.sample_rate, frame.pts, frame.time_base = 48000, self.n * 960, fractions.Fraction(1, 48000)
+        self.n += 1
+        return frame
+
+
+class EchoPeer:
+    """Offers audio+video to the bridge and counts decoded frames of what the bridge sends back."""
+
+    def __init__(self):
+        self.pc = RTCPeerConnection(RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+        self.video_frames = 0
+        self.video_size = None
+        self.audio_frames = 0
+        self.tasks = []
+        self.pc.on("track", self._on_track)
+
+    def _on_track(self, track):
+        self.tasks.append(asyncio.ensure_future(self._consume(track)))
+
+    async def _consume(self, track):
+        while True:
+            try:
+                frame = await track.recv()
+            except Exception:
+                return
+            if track.kind == "video":
+                self.video_frames += 1
+                self.video_size = (frame.width, frame.height)
+            else:
+                self.audio_frames += 1
+
+    async def offer(self):
+        self.pc.addTrack(PatternVideo())
+        self.pc.addTrack(ToneAudio())
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return self.pc.localDescription.sdp
+
+    async def answer(self, sdp):
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+
+    async def wait(self, predicate, timeout, what):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}: video={self.video_frames} audio={self.audio_frames}")
+
+    async def close(self):
+        for t in self.tasks:
+            t.cancel()
+        await self.pc.close()
+
+
+class UDPRelay:
+    """Sits between a peer and the bridge. `switch()` makes it forward the peer's datagrams from
+    a new source port (a phone moving from Wi-Fi to mobile data); `blackhole()` drops everything
+    (a peer that went silent)."""
+
+    def __init__(self, bridge_port):
+        self.bridge = ("127.0.0.1", bridge_port)
+        self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.front.bind(("127.0.0.1", 0))
+        self.port = self.front.getsockname()[1]
+        self.backs = [self._new_back()]
+        self.peer = None
+        self.dropping = False
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def _new_back():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        return s
+
+    @property
+    def source_port(self):
+        return self.backs[-1].getsockname()[1]
+
+    def switch(self):
+        self.backs.append(self._new_back())
+
+    def blackhole(self):
+        self.dropping = True
+
+    def _run(self):
+        while self.running:
+            readable, _, _ = select.select([self.front] + self.backs, [], [], 0.1)
+            for s in readable:
+                data, addr = s.recvfrom(65535)
+                if self.dropping:
+                    continue
+                if s is self.front:
+                    self.peer = addr
+                    self.backs[-1].sendto(data, self.bridge)
+                elif self.peer:
+                    self.front.sendto(data, self.peer)
+
+    def close(self):
+        self.running = False
+        self.thread.join(2)
+        for s in [self.front] + self.backs:
+            s.close()
+
+
+def redirect_candidates(answer, port):
+    """Points the answer's candidates (and m-line ports) at the relay."""
+    out = []
+    for line in answer.split("\r\n"):
+        if line.startswith("a=candidate:"):
+            parts = line.split(" ")
+            parts[5] = str(port)
+            line = " ".join(parts)
+        out.append(line)
+    return "\r\n".join(out)
