@@ -123,8 +123,8 @@ struct ICELiteAgentTests {
     func consentOnlyFromSelected() {
         var agent = makeAgent()
         _ = agent.receive(check(useCandidate: true), from: addressA, at: 0)
-        // B keeps checking (within 2 s of A's last check only at the start) – stays unselected
-        // because A was checked at 0 and B's first check comes at 1.
+        // B's check at 1 s is within 2 s of A's last check (0 s): answered, not selected, and it
+        // does not refresh the consent of A.
         _ = agent.receive(check(), from: addressB, at: 1)
         #expect(agent.selectedAddress == addressA)
         #expect(agent.tick(now: at(29.999)) == nil)
