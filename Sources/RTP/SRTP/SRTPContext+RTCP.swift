@@ -8,6 +8,9 @@ extension SRTPContext {
 
     /// Encrypts the compound RTCP packet of `length` bytes at `buffer` in place and appends the
     /// E flag + SRTCP index and the tag; returns the new length (`length + profile.rtcpOverhead`).
+    /// Each SSRC's SRTCP index starts at 1 (as libsrtp's does) and goes up by one per packet.
+    /// - Throws: `.packetTooShort`, `.bufferTooSmall`, `.keyDerivationFailed` once the 31-bit index is
+    ///   exhausted (re-key), `.cryptoFailure`.
     public func protectRTCP(_ buffer: UnsafeMutableRawPointer, length: Int, capacity: Int) throws(SRTPError) -> Int {
         let packet = buffer.assumingMemoryBound(to: UInt8.self)
         guard length >= Self.clearHeaderLength else { throw .packetTooShort }

@@ -32,6 +32,8 @@ public final class SRTPContext {
     ///
     /// The ROC of each SSRC follows the sequence numbers given (RFC 3711 §3.3.1): keep each SSRC's
     /// sequence numbers monotonic apart from small reordering.
+    /// - Throws: `.packetTooShort`, `.bufferTooSmall`, `.replayed` when the sequence number would fall
+    ///   before the stream's first packet across a wrap (a ROC of -1, which libsrtp refuses too), `.cryptoFailure`.
     public func protectRTP(_ buffer: UnsafeMutableRawPointer, length: Int, capacity: Int) throws(SRTPError) -> Int {
         let packet = buffer.assumingMemoryBound(to: UInt8.self)
         guard let headerLength = SRTPPacketBytes.rtpHeaderLength(packet, count: length) else { throw .packetTooShort }
@@ -68,7 +70,10 @@ public final class SRTPContext {
     /// Checks replay and authentication, then decrypts in place; returns the RTP length (tag removed).
     ///
     /// Order as in RFC 3711 §3.3 (steps 2–6): estimate the index, check replay, verify the tag,
-    /// decrypt, and only then update the ROC and replay window.
+    /// decrypt, and only then update the ROC and replay window. Per-SSRC state is created only for
+    /// packets that authenticate. On `.authenticationFailed` with AES-GCM the payload bytes are
+    /// garbage (GCM decrypts while it verifies); with AES-CM they are untouched.
+    /// - Throws: `.packetTooShort`, `.replayed`, `.authenticationFailed`, `.cryptoFailure`.
     public func unprotectRTP(_ buffer: UnsafeMutableRawPointer, length: Int) throws(SRTPError) -> Int {
         let packet = buffer.assumingMemoryBound(to: UInt8.self)
         let tagLength = profile.rtpAuthTagLength
