@@ -36,6 +36,8 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     private var poolIndex = 0
     static let poolSize = 1024
     private var ticker: RepeatedTask?
+    /// Tests only: keeps an object alive on the loop.
+    var testRetain: AnyObject?
 
     public init(index: Int, eventLoop: any EventLoop, dtlsContext: DTLSContext, logger: Logger) {
         self.index = index

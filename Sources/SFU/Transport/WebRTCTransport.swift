@@ -154,6 +154,19 @@ public final class WebRTCTransport {
         setState(.closed)
     }
 
+    /// Tests only: skips ICE and DTLS, as if both had completed with these keys.
+    func establishForTesting(profile: SRTPProfile, localKey: [UInt8], localSalt: [UInt8],
+                             remoteKey: [UInt8], remoteSalt: [UInt8], remote: SocketAddress) throws {
+        srtpIn = try SRTPContext(profile: profile, masterKey: remoteKey, masterSalt: remoteSalt)
+        srtpOut = try SRTPContext(profile: profile, masterKey: localKey, masterSalt: localSalt)
+        srtpProfile = profile
+        guard let key = TransportAddress(remote) else { return }
+        validatedAddresses.insert(key)
+        worker.route(key, to: self)
+        setRemote(remote, key: key)
+        setState(.connected)
+    }
+
     private func setRemote(_ address: SocketAddress, key: TransportAddress) {
         remoteAddress = address
         remoteKey = key

@@ -1,0 +1,87 @@
+import Foundation
+import ICE
+import RTP
+import Testing
+@testable import SFU
+
+/// Answers to real offers captured from Chromium 156 and aiortc 1.16 (tests/fixtures/offers).
+@Suite struct AnswerTests {
+    static func fixture(_ name: String) throws -> String {
+        let dir = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        let path = "/" + dir + "/tests/fixtures/offers/\(name).sdp"
+        guard let f = fopen(path, "r") else { throw FixtureMissing(path: path) }
+        defer { fclose(f) }
+        var out = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+    struct FixtureMissing: Error { var path: String }
+
+    static let local = LocalTransportParameters(ice: ICECredentials(ufrag: "brdg", password: "0123456789abcdefghijklmn"),
+                                                fingerprint: "AA:BB", candidates: [("127.0.0.1", 40000)])
+
+    static func answer(_ sdp: String, local: LocalTransportParameters = local) throws(NegotiationError) -> Answer {
+        let offer: SessionDescription
+        do { offer = try SessionDescription(parsing: sdp) } catch { throw .invalidSDP("\(error)") }
+        return try makeAnswer(to: offer, local: local, bridgeSends: { _ in true }, localSSRC: { kind, _ in kind == .audio ? 1111 : 2222 },
+                              streamID: "s", cname: "c")
+    }
+
+    @Test(arguments: ["chromium_sendrecv", "aiortc_audio_video"])
+    func answersSendrecvOffers(name: String) throws {
+        let a = try Self.answer(try Self.fixture(name))
+        let text = a.sdp.serialized()
+        let parsed = try SessionDescription(parsing: text)  // our answer is valid SDP
+        #expect(parsed.hasAttribute("ice-lite"))
+        #expect(parsed.bundleGroups.first == a.media.filter { !$0.rejected }.map(\.mid))
+        let audio = try #require(a.media.first { $0.kind == .audio })
+        let video = try #require(a.media.first { $0.kind == .video })
+        #expect(audio.codecs.first?.name.lowercased() == "opus" && audio.codecs.first?.clockRate == 48000)
+        #expect(video.codecs.contains { $0.name.uppercased() == "VP8" })
+        #expect(!video.codecs.contains { ["rtx", "red", "ulpfec"].contains($0.name.lowercased()) })
+        #expect(audio.direction == .sendrecv && video.direction == .sendrecv)
+        #expect(audio.localSSRC == 1111 && video.localSSRC == 2222)
+        #expect(a.remote.dtlsRole == .server)
+        #expect(a.remote.fingerprint.count == 32)  // the sha-256 one, also when aiortc lists three
+        for m in parsed.media where m.port != 0 {
+            #expect(m.setup == .passive)
+            #expect(m.iceUfrag == "brdg")
+            #expect(m.candidates.first?.address == "127.0.0.1" && m.candidates.first?.port == 40000)
+            #expect(m.endOfCandidates)
+            #expect(m.rtcpMux)
+            #expect(!m.extensionMaps.contains { $0.uri.contains("transport-wide-cc") })
+            #expect(!m.feedback.contains { $0.type == "transport-cc" })
+        }
+    }
+
+    @Test func recvonlyOfferGetsSendonly() throws {
+        let a = try Self.answer(try Self.fixture("chromium_recvonly"))
+        #expect(a.media.filter { !$0.rejected }.allSatisfy { $0.direction == .sendonly })
+    }
+
+    @Test(arguments: [
+        ("actpass", DTLSConnection.Role.server),
+        ("active", .server),
+        ("passive", .client),
+    ])
+    func dtlsRoleFollowsSetup(offerSetup: String, expected: DTLSConnection.Role) throws {
+        let sdp = try Self.fixture("chromium_sendrecv").replacingOccurrences(of: "a=setup:actpass", with: "a=setup:\(offerSetup)")
+        #expect(try Self.answer(sdp).remote.dtlsRole == expected)
+    }
+
+    @Test(arguments: [
+        ("a=fingerprint:", "a=x-nofingerprint:", NegotiationError.missingFingerprint),
+        ("a=ice-ufrag:", "a=x-noufrag:", .missingICECredentials),
+        ("a=group:BUNDLE", "a=x-nobundle:", .bundleRequired),
+        ("a=setup:actpass", "a=setup:holdconn", .invalidSetup("holdconn")),
+    ])
+    func badOffersAreRefusedWithAReason(find: String, replace: String, expected: NegotiationError) throws {
+        let sdp = try Self.fixture("chromium_sendrecv").replacingOccurrences(of: find, with: replace)
+        #expect(throws: expected) { try Self.answer(sdp) }
+    }
+}
