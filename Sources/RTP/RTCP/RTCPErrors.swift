@@ -9,7 +9,7 @@ public enum RTCPParseError: Error, Hashable, Sendable {
     case invalidVersion
     /// The length field points past the end of the bytes.
     case lengthBeyondBuffer
-    /// The P bit is set but the padding count is 0, not in the last packet, or too large.
+    /// The P bit is set but the padding count is 0 or larger than the packet body.
     case invalidPadding
     /// The packet type (or feedback format) is not the one this parser handles.
     case wrongPacketType

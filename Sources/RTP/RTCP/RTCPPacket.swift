@@ -125,9 +125,10 @@ public enum RTCPCompound {
         guard !bytes.isEmpty else { throw .emptyCompound }
         var packets: [RTCPPacket] = []
         var iterator = RTCPCompoundIterator(bytes)
-        while let (header, range) = iterator.next() {
-            // RFC 3550 §6.4.1: padding "may be needed ... only on the last individual packet".
-            if header.padding && range.upperBound != bytes.count { throw .invalidPadding }
+        while let (_, range) = iterator.next() {
+            // RFC 3550 §6.4.1 puts padding only on the last packet, but libwebrtc and pion pad
+            // transport-cc wherever it sits, and the length field still frames each packet,
+            // so padding anywhere is accepted.
             packets.append(try RTCPPacket(parsing: UnsafeRawBufferPointer(rebasing: bytes[range])))
         }
         if iterator.malformed { throw iterator.error ?? .lengthBeyondBuffer }
