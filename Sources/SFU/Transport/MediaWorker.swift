@@ -144,6 +144,13 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
         }
     }
 
+    /// Tests only: one datagram through the data plane as if NIO had read it, then the flush.
+    func receiveForTesting(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        beginReadBatch()
+        receive(envelope)
+        flushIfNeeded()
+    }
+
     /// Queues a datagram that needs no SRTP (STUN, DTLS). Cold path: allocates its buffer.
     func sendUnprotected(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress) {
         guard let context else { return }
