@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CSRTP", path: "Sources/CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
         // Test support: per-thread allocation counter (interposes malloc in the test binary).
         .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
+        // Linux system calls the Glibc module does not expose (epoll, eventfd, recvmmsg, sendmmsg).
+        .target(name: "CLinux", path: "Sources/CLinux"),
 
         // Wire formats: RTP, RTCP, SDP, SRTP/SRTCP. A leaf.
         .target(name: "RTP", dependencies: ["COpenSSL"], swiftSettings: strict),
@@ -31,9 +33,10 @@ let package = Package(
         .target(name: "ICE", dependencies: ["COpenSSL"], swiftSettings: strict),
         // Transports (ICE + DTLS + SRTP on a shared UDP port), rooms, routing.
         .target(name: "SFU", dependencies: [
-            "RTP", "ICE", "COpenSSL",
+            "RTP", "ICE", "COpenSSL", "CLinux",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // The daemon: configuration, control API, demo page.

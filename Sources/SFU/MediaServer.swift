@@ -31,7 +31,7 @@ public actor MediaServer {
     public let configuration: MediaConfiguration
     public nonisolated let workers: [MediaWorker]
     public nonisolated let certificate: DTLSCertificate
-    private let group: MultiThreadedEventLoopGroup
+    private let loops: [MediaEventLoop]
     private let logger: Logger
     private var rooms: [String: EchoRoom] = [:]
     private var nextWorker = 0
@@ -44,10 +44,10 @@ public actor MediaServer {
         let context = try DTLSContext(certificate: certificate)
         self.certificate = certificate
         let count = max(1, configuration.workers)
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: count)
-        var loops = group.makeIterator()
+        let loops = (0..<count).map { MediaEventLoop(name: "media-\($0)") }
+        self.loops = loops
         self.workers = (0..<count).map { i in
-            MediaWorker(index: i, eventLoop: loops.next()!, dtlsContext: context, logger: logger)
+            MediaWorker(index: i, eventLoop: loops[i], dtlsContext: context, logger: logger)
         }
     }
 
@@ -70,7 +70,7 @@ public actor MediaServer {
         for room in rooms.values { try? await room.worker.eventLoop.submit { room.close() }.get() }
         rooms.removeAll()
         for w in workers { await w.stop() }
-        try? await group.shutdownGracefully()
+        for loop in loops { try? await loop.shutdownGracefully() }
     }
 
     /// The addresses candidates carry: announced ones, else the listen address, else every

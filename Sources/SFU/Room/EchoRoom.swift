@@ -171,7 +171,7 @@ final class EchoParticipant: TransportDelegate {
             id: id, display: display, role: "echo", state: transport.state.name,
             dtlsRole: transport.dtlsRole == .server ? "server" : "client",
             srtpProfile: transport.srtpProfile.map(profileName),
-            remoteAddress: transport.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" },
+            remoteAddress: transport.remoteAddress.map { "\($0)" },
             tracks: media.filter { !$0.rejected }.map { m in
                 let inbound = streams.values.first { $0.mid == m.mid }
                 return TrackInfo(mid: m.mid, kind: m.kind, direction: m.direction.rawValue,

@@ -1,6 +1,5 @@
 import ICE
 import Logging
-import NIOCore
 import RTP
 
 /// One peer's WebRTC transport: ICE-lite, DTLS-SRTP and SRTP on the worker's shared UDP port.
@@ -16,8 +15,7 @@ public final class WebRTCTransport {
     private var srtpIn: SRTPContext?
     private var srtpOut: SRTPContext?
     /// Where media goes: the nominated address, or the last validated one before nomination.
-    public private(set) var remoteAddress: SocketAddress?
-    private var remoteKey: TransportAddress?
+    public private(set) var remoteAddress: TransportAddress?
     /// Every address a valid check came from; the worker routes them to this transport.
     private(set) var validatedAddresses: Set<TransportAddress> = []
 
@@ -47,7 +45,8 @@ public final class WebRTCTransport {
 
     // MARK: inbound
 
-    func receiveSTUN(_ bytes: UnsafeRawBufferPointer, from address: SocketAddress, key: TransportAddress, now: ContinuousClock.Instant) {
+    func receiveSTUN(_ bytes: UnsafeRawBufferPointer, from key: TransportAddress, now: ContinuousClock.Instant) {
+        let address = key
         counters.stunRequests &+= 1
         switch ice.receivedBindingRequest(bytes, from: key, now: now) {
         case .respond(let response, _, let event):
@@ -59,10 +58,10 @@ public final class WebRTCTransport {
                 validatedAddresses.insert(key)
                 worker.route(key, to: self)
             }
-            if remoteAddress == nil { setRemote(address, key: key) }
-            if case .selected = event, remoteKey != key {
-                let moved = remoteKey != nil && srtpOut != nil
-                setRemote(address, key: key)
+            if remoteAddress == nil { remoteAddress = key }
+            if case .selected = event, remoteAddress != key {
+                let moved = remoteAddress != nil && srtpOut != nil
+                remoteAddress = key
                 if moved {
                     counters.addressChanges &+= 1
                     delegate?.transportDidChangeRemoteAddress(self)
@@ -78,7 +77,7 @@ public final class WebRTCTransport {
         }
     }
 
-    func receiveDTLS(_ bytes: UnsafeRawBufferPointer, from address: SocketAddress) {
+    func receiveDTLS(_ bytes: UnsafeRawBufferPointer, from address: TransportAddress) {
         let to = remoteAddress ?? address
         handleDTLSEvent(dtls.receive(bytes) { worker.sendUnprotected($0, to: to) })
     }
@@ -156,20 +155,14 @@ public final class WebRTCTransport {
 
     /// Tests only: skips ICE and DTLS, as if both had completed with these keys.
     func establishForTesting(profile: SRTPProfile, localKey: [UInt8], localSalt: [UInt8],
-                             remoteKey: [UInt8], remoteSalt: [UInt8], remote: SocketAddress) throws {
+                             remoteKey: [UInt8], remoteSalt: [UInt8], remote: TransportAddress) throws {
         srtpIn = try SRTPContext(profile: profile, masterKey: remoteKey, masterSalt: remoteSalt)
         srtpOut = try SRTPContext(profile: profile, masterKey: localKey, masterSalt: localSalt)
         srtpProfile = profile
-        guard let key = TransportAddress(remote) else { return }
-        validatedAddresses.insert(key)
-        worker.route(key, to: self)
-        setRemote(remote, key: key)
+        validatedAddresses.insert(remote)
+        worker.route(remote, to: self)
+        remoteAddress = remote
         setState(.connected)
-    }
-
-    private func setRemote(_ address: SocketAddress, key: TransportAddress) {
-        remoteAddress = address
-        remoteKey = key
     }
 
     private func setState(_ new: TransportState) {
