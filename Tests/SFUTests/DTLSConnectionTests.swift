@@ -85,3 +85,20 @@ import Testing
         #expect(DTLSCertificate.parse("zz:11") == nil)
     }
 }
+
+@Suite struct DTLSRecordTests {
+    @Test(arguments: [
+        ("ClientHello record", [22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0] as [UInt8], true),
+        ("two records", [20, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1,  // change_cipher_spec
+                         22, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0], true),  // empty handshake
+        ("DTLS 1.0 version", [22, 0xFE, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], true),
+        ("shorter than a header", [22, 0xFE, 0xFD, 0, 0], false),
+        ("length past the end", [22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 1], false),
+        ("TLS version", [22, 0x03, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], false),
+        ("content type 63", [63, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], false),
+        ("trailing bytes after a record", [22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 22, 0xFE], false),
+    ])
+    func framing(name: String, bytes: [UInt8], expected: Bool) {
+        #expect(bytes.withUnsafeBytes { DTLSRecord.isWellFormed($0) } == expected, "\(name)")
+    }
+}

@@ -8,6 +8,7 @@ public enum DropReason: Int, CaseIterable, Sendable {
     case stunBadFingerprint
     case stunFromClosedTransport
     case dtlsFromUnknownAddress
+    case dtlsMalformed
     case srtpFromUnknownAddress
     case srtpBeforeKeys
     case srtpAuthenticationFailed
@@ -29,6 +30,7 @@ public enum DropReason: Int, CaseIterable, Sendable {
         case .stunBadFingerprint: "stun_bad_fingerprint"
         case .stunFromClosedTransport: "stun_closed_transport"
         case .dtlsFromUnknownAddress: "dtls_unknown_address"
+        case .dtlsMalformed: "dtls_malformed"
         case .srtpFromUnknownAddress: "srtp_unknown_address"
         case .srtpBeforeKeys: "srtp_before_keys"
         case .srtpAuthenticationFailed: "srtp_auth_failed"

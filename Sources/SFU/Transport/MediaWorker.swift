@@ -124,6 +124,7 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
             t.receiveSTUN(raw, from: key, now: .now)
         case .dtls:
             guard let t = byAddress[key] else { drops.count(.dtlsFromUnknownAddress); return }
+            guard DTLSRecord.isWellFormed(raw) else { drops.count(.dtlsMalformed); return }
             t.receiveDTLS(raw, from: key)
         case .unknown:
             drops.count(.unknownFirstByte)

@@ -1,0 +1,114 @@
+import Glibc
+import ICE
+import NIOCore
+import RTP
+@testable import SFU
+
+/// A worker on its own loop with one echo participant whose transport is established with known
+/// SRTP keys (ICE and DTLS skipped), and a peer on a plain blocking UDP socket that talks to it.
+final class EchoTestPeer: @unchecked Sendable {
+    let loop: MediaEventLoop
+    let worker: MediaWorker
+    let credentials = ICECredentials.random()
+    let fd: Int32
+    let peerOut: SRTPContext
+    let peerIn: SRTPContext
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: 2048, alignment: 16)
+    var bridgeAddress = sockaddr_in()
+    var sequence: UInt16 = 65000  // crosses the wrap
+    static let outboundSSRC: UInt32 = 0xB0B0_B0B0
+
+    init(profile: SRTPProfile) async throws {
+        loop = MediaEventLoop(name: "test")
+        let context = try DTLSContext(certificate: try DTLSCertificate())
+        let worker = MediaWorker(index: 0, eventLoop: loop, dtlsContext: context, logger: .init(label: "test"))
+        self.worker = worker
+        try await worker.start(host: "127.0.0.1", port: 0, tickInterval: .hours(1))
+
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        self.fd = fd
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        var tv = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var rcvbuf: Int32 = 16 << 20
+        if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, 4) != 0 { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, 4) }
+        let peerAddress = TransportAddress.v4(0x7F00_0001, port: UInt16(bigEndian: addr.sin_port))
+
+        let keyA = [UInt8](repeating: 0x11, count: 16), saltA = [UInt8](repeating: 0x22, count: profile.saltLength)
+        let keyB = [UInt8](repeating: 0x33, count: 16), saltB = [UInt8](repeating: 0x44, count: profile.saltLength)
+        let video = NegotiatedMedia(mid: "0", kind: .video, direction: .sendrecv,
+                                    codecs: [.init(payloadType: 96, name: "VP8", clockRate: 90000, channels: nil)],
+                                    extensions: [:], remoteSSRCs: [], localSSRC: Self.outboundSSRC, rejected: false)
+        let credentials = self.credentials
+        try await loop.submit {
+            let t = try worker.makeTransport(id: "p", iceCredentials: credentials, remoteCredentials: nil, dtlsRole: .server,
+                                             remoteFingerprint: [0], consentTimeout: .seconds(30))
+            let p = EchoParticipant(id: "p", display: nil, transport: t, media: [video])
+            t.delegate = p
+            // The bridge writes with A and reads with B; the peer the other way round.
+            try t.establishForTesting(profile: profile, localKey: keyA, localSalt: saltA, remoteKey: keyB, remoteSalt: saltB,
+                                      remote: peerAddress)
+            worker.testRetain = p
+        }.get()
+        peerOut = try SRTPContext(profile: profile, masterKey: keyB, masterSalt: saltB)
+        peerIn = try SRTPContext(profile: profile, masterKey: keyA, masterSalt: saltA)
+        bridgeAddress.sin_family = sa_family_t(AF_INET)
+        bridgeAddress.sin_addr.s_addr = inet_addr("127.0.0.1")
+        bridgeAddress.sin_port = UInt16(worker.localPort).bigEndian
+    }
+
+    /// Sends bytes as they are.
+    func send(_ bytes: UnsafeRawBufferPointer) {
+        _ = withUnsafePointer(to: &bridgeAddress) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            sendto(fd, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        } }
+    }
+
+    /// Builds, protects and sends the next RTP packet (PT 96, SSRC 0x1234); returns the datagram.
+    @discardableResult
+    func sendRTP(payloadSize: Int = 1000) throws -> [UInt8] {
+        let packet = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: UInt32(sequence) &* 3000,
+                               ssrc: 0x1234, payload: [UInt8](repeating: 0xAB, count: payloadSize))
+        sequence &+= 1
+        let n = packet.serialize(into: UnsafeMutableRawBufferPointer(start: buffer, count: 2048))
+        let protected = try peerOut.protectRTP(buffer, length: n, capacity: 2048)
+        let datagram = Array(UnsafeRawBufferPointer(start: buffer, count: protected))
+        send(UnsafeRawBufferPointer(start: buffer, count: protected))
+        return datagram
+    }
+
+    /// Waits (up to 2 s) for one datagram; true if it is our packet echoed with the bridge's SSRC.
+    func receiveEcho(payloadSize: Int = 1000) throws -> Bool {
+        let r = recv(fd, buffer, 2048, 0)
+        guard r > 0 else { return false }
+        let plain = try peerIn.unprotectRTP(buffer, length: r)
+        let view = try RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: buffer, count: plain))
+        return view.ssrc == Self.outboundSSRC && view.payloadLength == payloadSize
+    }
+
+    /// Sends `count` packets one at a time and counts the valid echoes.
+    func exchange(_ count: Int) throws -> Int {
+        var echoed = 0
+        for _ in 0..<count {
+            try sendRTP()
+            if try receiveEcho() { echoed += 1 }
+        }
+        return echoed
+    }
+
+    func drops() async throws -> DropCounters {
+        try await loop.submit { [worker] in worker.drops }.get()
+    }
+
+    func shutdown() async {
+        close(fd)
+        buffer.deallocate()
+        await worker.stop()
+        loop.syncShutdown()
+    }
+}
