@@ -6,6 +6,8 @@ public enum ControlError: Error, Equatable, Sendable {
     case invalidID(String)
     case negotiation(NegotiationError)
     case transport(String)
+    case invalidRole(String)
+    case streamerPresent(room: String, streamer: String)
 
     public var message: String {
         switch self {
@@ -15,6 +17,8 @@ public enum ControlError: Error, Equatable, Sendable {
         case .invalidID(let id): "invalid id \"\(id)\": use 1-64 characters from A-Z a-z 0-9 _ -"
         case .negotiation(let e): e.message
         case .transport(let why): why
+        case .invalidRole(let why): why
+        case .streamerPresent(let room, let streamer): "room \(room) already has a streamer (\(streamer)); it must leave first"
         }
     }
 }

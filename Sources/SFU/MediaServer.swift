@@ -33,7 +33,7 @@ public actor MediaServer {
     public nonisolated let certificate: DTLSCertificate
     private let loops: [MediaEventLoop]
     private let logger: Logger
-    private var rooms: [String: EchoRoom] = [:]
+    private var rooms: [String: any Room] = [:]
     private var nextWorker = 0
     private var candidateAddresses: [String] = []
 
@@ -96,7 +96,10 @@ public actor MediaServer {
         guard rooms[id] == nil else { throw .roomExists(id) }
         let worker = workers[nextWorker % workers.count]
         nextWorker &+= 1
-        let room = EchoRoom(id: id, description: description, worker: worker)
+        let room: any Room = switch kind {
+        case .echo: EchoRoom(id: id, description: description, worker: worker)
+        case .streaming: StreamingRoom(id: id, description: description, worker: worker)
+        }
         rooms[id] = room
         logger.info("room created", metadata: ["room": "\(id)", "kind": "\(kind.rawValue)", "worker": "\(worker.index)"])
         return await onLoop(room) { $0.info }
@@ -124,11 +127,13 @@ public actor MediaServer {
     /// Options of a new participant.
     public struct ParticipantRequest: Sendable {
         public var offer: String
+        public var role: ParticipantRole?
         public var display: String?
         /// Force a DTLS role when the offer says actpass (default: server, `a=setup:passive`).
         public var dtlsRole: DTLSConnection.Role?
-        public init(offer: String, display: String? = nil, dtlsRole: DTLSConnection.Role? = nil) {
+        public init(offer: String, role: ParticipantRole? = nil, display: String? = nil, dtlsRole: DTLSConnection.Role? = nil) {
             self.offer = offer
+            self.role = role
             self.display = display
             self.dtlsRole = dtlsRole
         }
@@ -147,43 +152,28 @@ public actor MediaServer {
             throw .negotiation(.invalidSDP("\(error)"))
         }
         let pid = Self.randomID()
-        let credentials = ICECredentials.random()
         let port = room.worker.localPort
-        let local = LocalTransportParameters(ice: credentials, fingerprint: certificate.sha256Fingerprint,
+        let local = LocalTransportParameters(ice: ICECredentials.random(), fingerprint: certificate.sha256Fingerprint,
                                              candidates: candidateAddresses.map { ($0, port) },
                                              preferredRole: request.dtlsRole ?? .server)
-        let answer: Answer
-        do {
-            answer = try makeAnswer(to: offer, local: local, bridgeSends: { _ in true },
-                                    localSSRC: { _, _ in UInt32.random(in: 1...UInt32.max) },
-                                    streamID: "bridged-\(pid)", cname: "bridged-\(pid)")
-        } catch {
-            throw .negotiation(error)
+        let join = JoinRequest(participantID: pid, role: request.role, display: request.display, offer: offer,
+                               local: local, consentTimeout: configuration.consentTimeout)
+        let result: Result<String, ControlError> = await onLoop(room) { room in
+            do throws(ControlError) { return .success(try room.join(join)) } catch { return .failure(error) }
         }
-        let consent = configuration.consentTimeout
-        let display = request.display
-        let result: Result<Void, DTLSError> = await onLoop(room) { room in
-            do throws(DTLSError) {
-                let transport = try room.worker.makeTransport(
-                    id: pid, iceCredentials: credentials, remoteCredentials: answer.remote.ice,
-                    dtlsRole: answer.remote.dtlsRole, remoteFingerprint: answer.remote.fingerprint, consentTimeout: consent)
-                let participant = EchoParticipant(id: pid, display: display, transport: transport, media: answer.media)
-                transport.delegate = participant
-                room.add(participant)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
+        switch result {
+        case .success(let answer):
+            logger.info("participant joined", metadata: ["room": "\(roomID)", "participant": "\(pid)",
+                                                         "role": "\(request.role?.rawValue ?? "-")"])
+            return ParticipantCreated(id: pid, answer: answer)
+        case .failure(let error):
+            throw error
         }
-        if case .failure(let e) = result { throw .transport("cannot create the DTLS transport: \(e)") }
-        logger.info("participant joined", metadata: ["room": "\(roomID)", "participant": "\(pid)",
-                                                     "dtls_role": "\(answer.remote.dtlsRole)"])
-        return ParticipantCreated(id: pid, answer: answer.sdp.serialized())
     }
 
     public func participant(roomID: String, id: String) async throws(ControlError) -> ParticipantInfo {
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
-        guard let info = await onLoop(room, { $0.participants[id]?.info }) else {
+        guard let info = await onLoop(room, { $0.participantInfo(id) }) else {
             throw .participantNotFound(room: roomID, participant: id)
         }
         return info
@@ -212,7 +202,7 @@ public actor MediaServer {
         return stats
     }
 
-    private func onLoop<T: Sendable>(_ room: EchoRoom, _ body: @escaping @Sendable (EchoRoom) -> T) async -> T {
+    private func onLoop<T: Sendable>(_ room: any Room, _ body: @escaping @Sendable (any Room) -> T) async -> T {
         // Only fails when the loop is shut down, which happens after every room is closed.
         try! await room.worker.eventLoop.submit { body(room) }.get()
     }

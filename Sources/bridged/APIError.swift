@@ -22,6 +22,8 @@ struct APIError: HTTPResponseError {
         case .invalidID: self.init(.badRequest, "invalid_id", error.message)
         case .negotiation: self.init(.badRequest, "invalid_offer", error.message)
         case .transport: self.init(.internalServerError, "transport_error", error.message)
+        case .invalidRole: self.init(.badRequest, "invalid_role", error.message)
+        case .streamerPresent: self.init(.conflict, "streamer_present", error.message)
         }
     }
 

@@ -17,9 +17,12 @@ enum DemoPage {
 </head>
 <body>
 <h1>bridged</h1>
-<p>Echo test: your camera and microphone go to the bridge over ICE, DTLS and SRTP, and come back
-through it with the bridge's own SSRCs.</p>
-<p><button id="start">Start echo</button> <button id="stop" disabled>Stop</button> <span id="status"></span></p>
+<p><b>Echo</b>: your camera and microphone go to the bridge over ICE, DTLS and SRTP, and come back
+through it with the bridge's own SSRCs. <b>Stream</b>: your camera goes to a new streaming room;
+open the viewer link in other tabs or browsers.</p>
+<p><button id="start">Start echo</button> <button id="stream">Start streaming</button>
+   <button id="stop" disabled>Stop</button> <span id="status"></span></p>
+<p id="share"></p>
 <div><video id="local" autoplay muted playsinline></video><video id="remote" autoplay playsinline></video></div>
 <pre id="stats">no call</pre>
 <script>
@@ -51,51 +54,75 @@ async function stats() {
 }
 window.bridgedStats = stats;
 
-async function start() {
-  $("start").disabled = true;
+// mode: "echo" (send and receive), "streamer" (send only), "viewer" (receive only).
+async function start(mode = "echo", roomID = null) {
+  $("start").disabled = true; $("stream").disabled = true;
   window.bridged.state = "starting";
   try {
-    const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
-    $("local").srcObject = media;
-    room = (await api("POST", "/v1/rooms", { kind: "echo", description: "demo page" })).id;
     pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
-    media.getTracks().forEach((t) => pc.addTrack(t, media));
+    if (mode !== "viewer") {
+      const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+      $("local").srcObject = media;
+      media.getTracks().forEach((t) => pc.addTrack(t, media));
+    } else {
+      pc.addTransceiver("audio", { direction: "recvonly" });
+      pc.addTransceiver("video", { direction: "recvonly" });
+    }
+    room = roomID || (await api("POST", "/v1/rooms", { kind: mode === "echo" ? "echo" : "streaming", description: "demo page" })).id;
     pc.ontrack = (e) => { $("remote").srcObject = e.streams[0] || new MediaStream([e.track]); };
     pc.onconnectionstatechange = () => { $("status").textContent = pc.connectionState; };
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     window.bridged.offerAt = performance.now();
-    const created = await api("POST", `/v1/rooms/${room}/participants`, { offer: pc.localDescription.sdp, display: "demo" });
+    const body = { offer: pc.localDescription.sdp, display: mode };
+    if (mode !== "echo") body.role = mode;
+    const created = await api("POST", `/v1/rooms/${room}/participants`, body);
     participant = created.id;
     await pc.setRemoteDescription({ type: "answer", sdp: created.answer });
     window.bridged.state = "connected";
+    window.bridged.room = room;
+    window.bridged.participant = participant;
     $("stop").disabled = false;
+    if (mode === "streamer") {
+      const link = `${location.origin}/?room=${encodeURIComponent(room)}&role=viewer&autostart=1`;
+      $("share").innerHTML = `Viewer link: <a href="${link}" target="_blank">${link}</a>`;
+    }
     timer = setInterval(async () => {
       const s = await stats();
-      const ok = s.video && s.video.framesDecoded > 0;
-      $("stats").innerHTML = `<span class="${ok ? "ok" : "bad"}">${ok ? "receiving video through the bridge" : "waiting for media"}</span>\n` +
-        JSON.stringify({ room, participant, ...s }, null, 2);
+      const ok = mode === "streamer" ? s.connection === "connected" : (s.video && s.video.framesDecoded > 0);
+      const what = mode === "streamer" ? "streaming to the bridge" : "receiving video through the bridge";
+      $("stats").innerHTML = `<span class="${ok ? "ok" : "bad"}">${ok ? what : "waiting for media"}</span>\n` +
+        JSON.stringify({ room, participant, mode, ...s }, null, 2);
     }, 500);
   } catch (e) {
     window.bridged.state = "error";
     window.bridged.error = String(e);
     $("status").textContent = String(e);
-    $("start").disabled = false;
+    $("start").disabled = false; $("stream").disabled = false;
   }
 }
 
 async function stop() {
   clearInterval(timer);
   if (pc) pc.close();
-  if (room) await api("DELETE", `/v1/rooms/${room}`).catch(() => {});
+  const params = new URLSearchParams(location.search);
+  if (room && participant && params.get("room")) await api("DELETE", `/v1/rooms/${room}/participants/${participant}`).catch(() => {});
+  else if (room) await api("DELETE", `/v1/rooms/${room}`).catch(() => {});
   pc = null; room = null;
-  $("start").disabled = false; $("stop").disabled = true;
+  $("start").disabled = false; $("stream").disabled = false; $("stop").disabled = true;
   window.bridged.state = "idle";
 }
 
-$("start").onclick = start;
+$("start").onclick = () => start("echo");
+$("stream").onclick = () => start("streamer");
 $("stop").onclick = stop;
-if (new URLSearchParams(location.search).get("autostart")) start();
+window.bridgedStart = start;
+window.bridgedStop = stop;
+{
+  const params = new URLSearchParams(location.search);
+  const role = params.get("role") || "echo";
+  if (params.get("autostart")) start(role, params.get("room"));
+}
 </script>
 </body>
 </html>

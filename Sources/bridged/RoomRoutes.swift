@@ -54,12 +54,19 @@ struct RoomRoutes {
             case "server"?: role = .server
             case let other?: throw APIError(.badRequest, "invalid_dtls_role", "dtls_role must be \"client\" or \"server\", not \"\(other)\"")
             }
+            var participantRole: ParticipantRole?
+            if let r = body.role {
+                guard let parsed = ParticipantRole(rawValue: r) else {
+                    throw APIError(.badRequest, "invalid_role", "role must be \"streamer\", \"viewer\" or \"echo\", not \"\(r)\"")
+                }
+                participantRole = parsed
+            }
             guard body.offer.hasPrefix("v=") else {
                 throw APIError(.badRequest, "invalid_offer", "offer must be an SDP offer starting with v=0")
             }
             do {
                 let created = try await server.addParticipant(
-                    roomID: roomID, .init(offer: body.offer, display: body.display, dtlsRole: role))
+                    roomID: roomID, .init(offer: body.offer, role: participantRole, display: body.display, dtlsRole: role))
                 return try JSON.response(created, status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }

@@ -4,7 +4,7 @@ import RTP
 /// A room that sends each peer's tracks back to it (like Janus's EchoTest), through the real
 /// transport, with the bridge's own SSRC, sequence and timestamp spaces. Proves the transport end
 /// to end before rooms with several participants exist. Confined to its worker's event loop.
-final class EchoRoom: @unchecked Sendable {
+final class EchoRoom: Room, @unchecked Sendable {
     let id: String
     let description: String?
     let worker: MediaWorker
@@ -18,10 +18,21 @@ final class EchoRoom: @unchecked Sendable {
         self.worker = worker
     }
 
-    func add(_ participant: EchoParticipant) {
+    var isEmpty: Bool { participants.isEmpty }
+
+    func join(_ request: JoinRequest) throws(ControlError) -> String {
+        if let role = request.role, role != .echo {
+            throw .invalidRole("an echo room has no \(role.rawValue); omit role or use \"echo\"")
+        }
+        let (answer, transport) = try negotiate(request, bridgeSends: { _ in true })
+        let participant = EchoParticipant(id: request.participantID, display: request.display, transport: transport, media: answer.media)
+        transport.delegate = participant
         participants[participant.id] = participant
         order.append(participant.id)
+        return answer.sdp.serialized()
     }
+
+    func participantInfo(_ id: String) -> ParticipantInfo? { participants[id]?.info }
 
     func remove(participantID: String) -> Bool {
         guard let p = participants.removeValue(forKey: participantID) else { return false }
@@ -167,22 +178,15 @@ final class EchoParticipant: TransportDelegate {
     }
 
     var info: ParticipantInfo {
-        ParticipantInfo(
-            id: id, display: display, role: "echo", state: transport.state.name,
-            dtlsRole: transport.dtlsRole == .server ? "server" : "client",
-            srtpProfile: transport.srtpProfile.map(profileName),
-            remoteAddress: transport.remoteAddress.map { "\($0)" },
-            tracks: media.filter { !$0.rejected }.map { m in
-                let inbound = streams.values.first { $0.mid == m.mid }
-                return TrackInfo(mid: m.mid, kind: m.kind, direction: m.direction.rawValue,
-                                 codec: m.codecs.first.map { "\($0.name)/\($0.clockRate)" },
-                                 inboundSSRC: inbound?.inboundSSRC, outboundSSRC: m.localSSRC,
-                                 packets: inbound?.packets ?? 0)
-            },
-            packetsReceived: transport.counters.packetsReceived, bytesReceived: transport.counters.bytesReceived,
-            packetsSent: transport.counters.packetsSent, bytesSent: transport.counters.bytesSent,
-            rtcpReceived: transport.counters.rtcpReceived, rtcpSent: transport.counters.rtcpSent,
-            keyFrameRequests: keyFrameRequests, addressChanges: transport.counters.addressChanges)
+        var p = ParticipantInfo(transport: transport, id: id, display: display, role: .echo, keyFrameRequests: keyFrameRequests)
+        p.tracks = media.filter { !$0.rejected }.map { m in
+            let inbound = streams.values.first { $0.mid == m.mid }
+            return TrackInfo(mid: m.mid, kind: m.kind, direction: m.direction.rawValue,
+                             codec: m.codecs.first.map { "\($0.name)/\($0.clockRate)" },
+                             inboundSSRC: inbound?.inboundSSRC, outboundSSRC: m.localSSRC,
+                             packets: inbound?.packets ?? 0)
+        }
+        return p
     }
 }
 

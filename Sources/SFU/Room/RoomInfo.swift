@@ -1,6 +1,9 @@
 /// Room kinds. `echo` sends each peer's media back to it; more kinds come with rooms.
 public enum RoomKind: String, Sendable, Codable, CaseIterable {
+    /// Each peer's media comes back to it (like Janus's EchoTest).
     case echo
+    /// One streamer, any number of viewers (like Janus's streaming plugin).
+    case streaming
 }
 
 /// A room as the control API shows it.
@@ -29,6 +32,22 @@ public struct ParticipantInfo: Sendable, Codable, Equatable {
     public var rtcpSent: UInt64
     public var keyFrameRequests: UInt64
     public var addressChanges: UInt64
+    /// Why the participant does not get something it asked for, if it does not.
+    public var notice: String?
+}
+
+extension ParticipantInfo {
+    /// The transport's part of a participant's description; the room fills in the tracks.
+    init(transport: WebRTCTransport, id: String, display: String?, role: ParticipantRole, keyFrameRequests: UInt64) {
+        self.init(id: id, display: display, role: role.rawValue, state: transport.state.name,
+                  dtlsRole: transport.dtlsRole == .server ? "server" : "client",
+                  srtpProfile: transport.srtpProfile.map(profileName),
+                  remoteAddress: transport.remoteAddress.map { "\($0)" }, tracks: [],
+                  packetsReceived: transport.counters.packetsReceived, bytesReceived: transport.counters.bytesReceived,
+                  packetsSent: transport.counters.packetsSent, bytesSent: transport.counters.bytesSent,
+                  rtcpReceived: transport.counters.rtcpReceived, rtcpSent: transport.counters.rtcpSent,
+                  keyFrameRequests: keyFrameRequests, addressChanges: transport.counters.addressChanges, notice: nil)
+    }
 }
 
 public struct TrackInfo: Sendable, Codable, Equatable {

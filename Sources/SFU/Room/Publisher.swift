@@ -1,0 +1,138 @@
+import ICE
+import RTP
+
+/// One stream a publisher sends (an SSRC), learnt on its first packet.
+final class InboundStream {
+    let ssrc: UInt32
+    let kind: MediaKind
+    let mid: String
+    let clockRate: Int
+    /// Codec per payload type (128 entries).
+    private let codecs: [CodecKind]
+    var limiter: KeyFrameRequestLimiter
+    /// Video only: the last packets, for viewers' NACKs.
+    let retransmissions: RetransmissionBuffer?
+    var packets: UInt64 = 0
+    var bytes: UInt64 = 0
+
+    init(ssrc: UInt32, media: NegotiatedMedia, keyFrameInterval: Duration) {
+        self.ssrc = ssrc
+        kind = media.kind
+        mid = media.mid
+        clockRate = media.codecs.first?.clockRate ?? (media.kind == .audio ? 48000 : 90000)
+        var table = [CodecKind](repeating: .other, count: 128)
+        for c in media.codecs { table[Int(c.payloadType & 0x7F)] = CodecKind(name: c.name) }
+        codecs = table
+        limiter = KeyFrameRequestLimiter(interval: keyFrameInterval)
+        retransmissions = media.kind == .video ? RetransmissionBuffer() : nil
+    }
+
+    @inline(__always)
+    func codec(_ payloadType: UInt8) -> CodecKind { codecs[Int(payloadType & 0x7F)] }
+}
+
+/// The streamer of a streaming room: receives its media and hands each packet to the room.
+final class Publisher: TransportDelegate {
+    unowned let room: StreamingRoom
+    let id: String
+    let display: String?
+    let transport: WebRTCTransport
+    let media: [NegotiatedMedia]
+    let keyFrameInterval: Duration
+    private(set) var streams: [UInt32: InboundStream] = [:]
+    private let rtcp = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+    private(set) var keyFrameRequests: UInt64 = 0
+
+    init(room: StreamingRoom, id: String, display: String?, transport: WebRTCTransport, media: [NegotiatedMedia],
+         keyFrameInterval: Duration) {
+        self.room = room
+        self.id = id
+        self.display = display
+        self.transport = transport
+        self.media = media
+        self.keyFrameInterval = keyFrameInterval
+    }
+
+    deinit { rtcp.deallocate() }
+
+    /// The codecs this publisher sends, per kind (what viewers' payload types map from).
+    func codecs(of kind: MediaKind) -> [NegotiatedMedia.Codec] {
+        media.first { $0.kind == kind && $0.receives }?.codecs ?? []
+    }
+
+    func transportDidConnect(_ transport: WebRTCTransport) {
+        // A new streamer: viewers need its first key frame.
+        let now = ContinuousClock.now
+        for stream in streams.values { room.requestKeyFrame(stream, now: now) }
+    }
+
+    func transportDidChangeRemoteAddress(_ transport: WebRTCTransport) {
+        let now = ContinuousClock.now
+        for stream in streams.values { room.requestKeyFrame(stream, now: now) }
+    }
+
+    func transport(_ transport: WebRTCTransport, didChangeState state: TransportState) {
+        switch state {
+        case .closed, .failed: room.streamerLeft(self)
+        default: break
+        }
+    }
+
+    func transport(_ transport: WebRTCTransport, didReceiveRTP packet: RTPPacketView) {
+        let stream: InboundStream
+        if let known = streams[packet.ssrc] {
+            stream = known
+        } else {
+            guard let learnt = learn(packet) else { return }
+            stream = learnt
+        }
+        stream.packets &+= 1
+        stream.bytes &+= UInt64(packet.bytes.count)
+        stream.retransmissions?.store(sequence: packet.sequenceNumber, packet: UnsafeRawBufferPointer(packet.bytes))
+        room.forward(packet, from: stream, now: .now)
+    }
+
+    /// Slow path, once per SSRC: which section does it belong to (MID extension, else payload type)?
+    private func learn(_ packet: RTPPacketView) -> InboundStream? {
+        var section: NegotiatedMedia?
+        for m in media where m.receives {
+            if let extID = m.midExtensionID, let value = packet.headerExtension(id: extID),
+               String(decoding: UnsafeRawBufferPointer(value), as: UTF8.self) == m.mid {
+                section = m
+                break
+            }
+        }
+        if section == nil {
+            section = media.first { m in m.receives && m.codecs.contains { $0.payloadType == packet.payloadType } }
+        }
+        guard let section else { return nil }
+        // RTX or FEC streams of a section are not forwarded (not negotiated in answers).
+        guard section.codecs.contains(where: { $0.payloadType == packet.payloadType }) else { return nil }
+        let stream = InboundStream(ssrc: packet.ssrc, media: section, keyFrameInterval: keyFrameInterval)
+        streams[packet.ssrc] = stream
+        return stream
+    }
+
+    func transport(_ transport: WebRTCTransport, didReceiveRTCP packet: UnsafeMutableRawBufferPointer) {
+        // Sender reports and the publisher's feedback on nothing we send: not needed yet.
+    }
+
+    /// RFC 4585 §6.3.1 Picture Loss Indication to the publisher.
+    func sendPLI(mediaSSRC: UInt32) {
+        let n = PictureLossIndication(senderSSRC: 1, mediaSSRC: mediaSSRC)
+            .serialize(into: UnsafeMutableRawBufferPointer(start: rtcp, count: 64))
+        keyFrameRequests &+= 1
+        transport.sendRTCP(UnsafeRawBufferPointer(start: rtcp, count: n))
+    }
+
+    var info: ParticipantInfo {
+        var p = ParticipantInfo(transport: transport, id: id, display: display, role: .streamer, keyFrameRequests: keyFrameRequests)
+        p.tracks = media.filter { !$0.rejected }.map { m in
+            let s = streams.values.first { $0.mid == m.mid }
+            return TrackInfo(mid: m.mid, kind: m.kind, direction: m.direction.rawValue,
+                             codec: m.codecs.first.map { "\($0.name)/\($0.clockRate)" },
+                             inboundSSRC: s?.ssrc, outboundSSRC: nil, packets: s?.packets ?? 0)
+        }
+        return p
+    }
+}

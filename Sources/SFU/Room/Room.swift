@@ -1,0 +1,55 @@
+import ICE
+import RTP
+
+/// A participant's role, as the API names it.
+public enum ParticipantRole: String, Sendable, Codable {
+    case echo, streamer, viewer
+}
+
+/// What a join request carries once the control plane has parsed it.
+struct JoinRequest: Sendable {
+    var participantID: String
+    var role: ParticipantRole?
+    var display: String?
+    var offer: SessionDescription
+    var local: LocalTransportParameters
+    var consentTimeout: Duration
+}
+
+/// Every room kind, as the control plane sees it. Confined to the worker's event loop: the
+/// `MediaServer` calls these only from inside `worker.eventLoop.submit`.
+protocol Room: AnyObject, Sendable {
+    var id: String { get }
+    var worker: MediaWorker { get }
+    var info: RoomInfo { get }
+    var isEmpty: Bool { get }
+    /// Negotiates, creates the transport and adds the participant; returns the answer.
+    func join(_ request: JoinRequest) throws(ControlError) -> String
+    func participantInfo(_ id: String) -> ParticipantInfo?
+    func remove(participantID: String) -> Bool
+    func close()
+}
+
+extension Room {
+    /// Answers `request.offer` and creates the participant's transport on this room's worker.
+    func negotiate(_ request: JoinRequest, bridgeSends: (MediaKind) -> Bool) throws(ControlError) -> (Answer, WebRTCTransport) {
+        let pid = request.participantID
+        let answer: Answer
+        do {
+            answer = try makeAnswer(to: request.offer, local: request.local, bridgeSends: bridgeSends,
+                                    localSSRC: { _, _ in UInt32.random(in: 1...UInt32.max) },
+                                    streamID: "bridged-\(pid)", cname: "bridged-\(pid)")
+        } catch {
+            throw .negotiation(error)
+        }
+        do {
+            let transport = try worker.makeTransport(
+                id: pid, iceCredentials: request.local.ice, remoteCredentials: answer.remote.ice,
+                dtlsRole: answer.remote.dtlsRole, remoteFingerprint: answer.remote.fingerprint,
+                consentTimeout: request.consentTimeout)
+            return (answer, transport)
+        } catch {
+            throw .transport("cannot create the DTLS transport: \(error)")
+        }
+    }
+}

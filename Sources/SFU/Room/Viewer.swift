@@ -1,0 +1,188 @@
+import ICE
+import RTP
+
+/// What the bridge sends a viewer for one kind of media: its own SSRC, sequence and timestamp
+/// spaces, mapped onto whichever streamer is live.
+final class OutboundTrack {
+    static let unmapped: UInt8 = 0xFF
+    let kind: MediaKind
+    let mid: String
+    let localSSRC: UInt32
+    /// The viewer's payload type for each streamer payload type (128 entries, `unmapped` if none).
+    var payloadTypes = [UInt8](repeating: OutboundTrack.unmapped, count: 128)
+    /// The streamer SSRC currently mapped onto this track.
+    private(set) var source: UInt32?
+    private(set) var sequenceOffset: UInt16 = 0
+    private(set) var timestampOffset: UInt32 = 0
+    /// Video: nothing is sent until a key frame starts (it would not decode anyway).
+    var waitingForKeyFrame: Bool
+    private var lastSequence: UInt16 = UInt16.random(in: 0...UInt16.max)
+    private var lastTimestamp: UInt32 = UInt32.random(in: 0...UInt32.max)
+    private var lastSentAt: ContinuousClock.Instant?
+    private(set) var packets: UInt64 = 0
+    private(set) var bytes: UInt64 = 0
+    var retransmitted: UInt64 = 0
+
+    init(kind: MediaKind, mid: String, localSSRC: UInt32) {
+        self.kind = kind
+        self.mid = mid
+        self.localSSRC = localSSRC
+        waitingForKeyFrame = kind == .video
+    }
+
+    /// Maps a (new) streamer stream onto this track so that the viewer sees one continuous
+    /// stream: the next sequence number follows the last one sent (no gap to NACK), and the
+    /// timestamp advances by the wall-clock time since the last packet.
+    func anchor(source: UInt32, sequence: UInt16, timestamp: UInt32, clockRate: Int, now: ContinuousClock.Instant) {
+        let nextTimestamp: UInt32
+        if let lastSentAt {
+            let elapsed = now - lastSentAt
+            let ticks = (elapsed.components.seconds * Int64(clockRate))
+                + (elapsed.components.attoseconds / 1_000_000_000) * Int64(clockRate) / 1_000_000_000
+            nextTimestamp = lastTimestamp &+ UInt32(truncatingIfNeeded: max(1, ticks))
+        } else {
+            nextTimestamp = lastTimestamp
+        }
+        self.source = source
+        sequenceOffset = (lastSequence &+ 1) &- sequence
+        timestampOffset = nextTimestamp &- timestamp
+        waitingForKeyFrame = false
+    }
+
+    @inline(__always)
+    func sent(sequence: UInt16, timestamp: UInt32, bytes count: Int, now: ContinuousClock.Instant) {
+        if SequenceNumber.isNewer(sequence, than: lastSequence) || packets == 0 {
+            lastSequence = sequence
+            lastTimestamp = timestamp
+        }
+        lastSentAt = now
+        packets &+= 1
+        bytes &+= UInt64(count)
+    }
+
+    /// The streamer left: wait for the next one's key frame.
+    func detach() {
+        source = nil
+        waitingForKeyFrame = kind == .video
+        for i in payloadTypes.indices { payloadTypes[i] = Self.unmapped }
+    }
+}
+
+/// A viewer of a streaming room.
+final class Viewer: TransportDelegate {
+    unowned let room: StreamingRoom
+    let id: String
+    let display: String?
+    let transport: WebRTCTransport
+    let media: [NegotiatedMedia]
+    let audio: OutboundTrack?
+    let video: OutboundTrack?
+    /// Why this viewer does not get something (e.g. no codec in common with the streamer).
+    private(set) var notice: String?
+    private(set) var keyFrameRequests: UInt64 = 0
+    private(set) var nacks: UInt64 = 0
+
+    init(room: StreamingRoom, id: String, display: String?, transport: WebRTCTransport, media: [NegotiatedMedia]) {
+        self.room = room
+        self.id = id
+        self.display = display
+        self.transport = transport
+        self.media = media
+        func track(_ kind: MediaKind) -> OutboundTrack? {
+            guard let m = media.first(where: { $0.kind == kind && $0.sends }), let ssrc = m.localSSRC else { return nil }
+            return OutboundTrack(kind: kind, mid: m.mid, localSSRC: ssrc)
+        }
+        audio = track(.audio)
+        video = track(.video)
+    }
+
+    /// Maps the streamer's payload types onto this viewer's, codec by codec (name and clock rate).
+    func bind(to publisher: Publisher) {
+        var missing: [String] = []
+        for (kind, track) in [(MediaKind.audio, audio), (.video, video)] {
+            guard let track else { continue }
+            track.detach()
+            let offered = media.first { $0.kind == kind && $0.sends }?.codecs ?? []
+            let published = publisher.codecs(of: kind)
+            var mapped = false
+            for p in published {
+                if let v = offered.first(where: { $0.name.lowercased() == p.name.lowercased() && $0.clockRate == p.clockRate }) {
+                    track.payloadTypes[Int(p.payloadType & 0x7F)] = v.payloadType
+                    mapped = true
+                }
+            }
+            if !mapped && !published.isEmpty {
+                missing.append("no \(kind.rawValue) codec in common with the streamer (it sends \(published.map(\.name).joined(separator: ", ")); this viewer accepts \(offered.map(\.name).joined(separator: ", ")))")
+            }
+        }
+        notice = missing.isEmpty ? nil : missing.joined(separator: "; ")
+        if let video, !video.waitingForKeyFrame { return }
+        let now = ContinuousClock.now
+        for stream in publisher.streams.values where stream.kind == .video { room.requestKeyFrame(stream, now: now) }
+    }
+
+    func unbind() {
+        audio?.detach()
+        video?.detach()
+    }
+
+    func transportDidConnect(_ transport: WebRTCTransport) {
+        // A new viewer needs a key frame before its video can start.
+        guard let streamer = room.streamer else { return }
+        let now = ContinuousClock.now
+        for stream in streamer.streams.values where stream.kind == .video { room.requestKeyFrame(stream, now: now) }
+    }
+
+    func transportDidChangeRemoteAddress(_ transport: WebRTCTransport) {
+        if let video { room.viewerRequestedKeyFrame(video, now: .now) }
+    }
+
+    func transport(_ transport: WebRTCTransport, didChangeState state: TransportState) {}
+
+    func transport(_ transport: WebRTCTransport, didReceiveRTP packet: RTPPacketView) {
+        // A viewer sends nothing the room forwards.
+    }
+
+    /// The viewer's feedback on what we send: PLI/FIR go to the key-frame limiter, NACKs are
+    /// answered from the retransmission buffer.
+    func transport(_ transport: WebRTCTransport, didReceiveRTCP packet: UnsafeMutableRawBufferPointer) {
+        guard let video else { return }
+        var iterator = RTCPCompoundIterator(UnsafeRawBufferPointer(packet))
+        let bytes = UnsafeRawBufferPointer(packet)
+        while let (header, range) = iterator.next() {
+            guard range.count >= 12 else { continue }
+            let mediaSSRC = bytes.loadBigEndianUInt32(at: range.lowerBound + 8)
+            if header.packetType == 206 && (header.count == 1 || header.count == 4) {
+                let target = header.count == 4 && range.count >= 20 ? bytes.loadBigEndianUInt32(at: range.lowerBound + 12) : mediaSSRC
+                if target == video.localSSRC {
+                    keyFrameRequests &+= 1
+                    room.viewerRequestedKeyFrame(video, now: .now)
+                }
+            } else if header.packetType == 205 && header.count == 1 && mediaSSRC == video.localSSRC {
+                // Generic NACK (RFC 4585 §6.2.1): PID + bitmask of the 16 following.
+                var fci = range.lowerBound + 12
+                while fci + 4 <= range.upperBound {
+                    let pid = UInt16(bytes[fci]) << 8 | UInt16(bytes[fci + 1])
+                    let mask = UInt16(bytes[fci + 2]) << 8 | UInt16(bytes[fci + 3])
+                    nacks &+= 1
+                    room.retransmit(to: self, track: video, sequence: pid)
+                    for bit in 0..<16 where mask & (1 << bit) != 0 {
+                        room.retransmit(to: self, track: video, sequence: pid &+ UInt16(bit + 1))
+                    }
+                    fci += 4
+                }
+            }
+        }
+    }
+
+    var info: ParticipantInfo {
+        var p = ParticipantInfo(transport: transport, id: id, display: display, role: .viewer, keyFrameRequests: keyFrameRequests)
+        p.notice = notice
+        p.tracks = [audio, video].compactMap { $0 }.map { t in
+            TrackInfo(mid: t.mid, kind: t.kind, direction: "sendonly",
+                      codec: media.first { $0.mid == t.mid }?.codecs.first.map { "\($0.name)/\($0.clockRate)" },
+                      inboundSSRC: t.source, outboundSSRC: t.localSSRC, packets: t.packets)
+        }
+        return p
+    }
+}

@@ -1,0 +1,73 @@
+"""Streaming rooms with headless Chromium: one streamer page (fake camera), viewer pages that
+only receive. Every viewer decodes the streamer's video at its resolution and receives audio;
+when the streamer changes, viewers keep decoding with no new offer or answer."""
+import time
+
+import os
+
+from conftest import ROOT, wait_for
+from test_chromium_echo import chromium, page_stats  # noqa: F401  (fixture)
+
+
+def open_page(driver, url):
+    driver.switch_to.new_window("tab")
+    driver.get(url)
+    wait_for(lambda: driver.execute_script("return window.bridged.state") in ("connected", "error"), 20, what="page connected")
+    assert driver.execute_script("return window.bridged.error") is None
+    return driver.current_window_handle
+
+
+def stats_of(driver, handle):
+    driver.switch_to.window(handle)
+    return page_stats(driver)
+
+
+def frames(driver, handle):
+    return stats_of(driver, handle).get("video", {}).get("framesDecoded", 0) or 0
+
+
+def test_streamer_and_three_viewers(bridged, chromium):
+    assert bridged.post("/v1/rooms", {"id": "live", "kind": "streaming"})[0] == 201
+    t0 = time.monotonic()
+    streamer = open_page(chromium, bridged.base + "/?room=live&role=streamer&autostart=1")
+    viewers = [open_page(chromium, bridged.base + "/?room=live&role=viewer&autostart=1") for _ in range(3)]
+    for v in viewers:
+        wait_for(lambda: frames(chromium, v) >= 30, 20, what="viewer decoding")
+    elapsed = time.monotonic() - t0
+    print(f"\nstreamer + 3 viewers decoding after {elapsed:.1f} s")
+    assert elapsed < 25
+    for v in viewers:
+        s = stats_of(chromium, v)
+        assert (s["video"]["frameWidth"], s["video"]["frameHeight"]) == (640, 480)
+        assert s["audio"]["packetsReceived"] > 20
+    status, room = bridged.get("/v1/rooms/live")
+    assert status == 200
+    roles = sorted(p["role"] for p in room["participants"])
+    assert roles == ["streamer", "viewer", "viewer", "viewer"]
+    assert all(p["state"] == "connected" for p in room["participants"])
+    # A second streamer while one is live: 409 naming the current one.
+    streamer_id = next(p["id"] for p in room["participants"] if p["role"] == "streamer")
+    offer = open(os.path.join(ROOT, "tests", "fixtures", "offers", "chromium_sendrecv.sdp")).read()
+    status, body = bridged.post("/v1/rooms/live/participants", {"role": "streamer", "offer": offer})
+    assert status == 409, body
+    assert body["error"]["code"] == "streamer_present" and streamer_id in body["error"]["message"]
+
+
+def test_streamer_change_keeps_viewers_decoding(bridged, chromium):
+    assert bridged.post("/v1/rooms", {"id": "relay", "kind": "streaming"})[0] == 201
+    first = open_page(chromium, bridged.base + "/?room=relay&role=streamer&autostart=1")
+    viewers = [open_page(chromium, bridged.base + "/?room=relay&role=viewer&autostart=1") for _ in range(2)]
+    for v in viewers:
+        wait_for(lambda: frames(chromium, v) >= 30, 20, what="viewer decoding the first streamer")
+    # The first streamer leaves (through the page, which deletes its participant).
+    chromium.switch_to.window(first)
+    chromium.execute_async_script("const done = arguments[0]; window.bridgedStop().then(done, done);")
+    status, room = bridged.get("/v1/rooms/relay")
+    assert [p["role"] for p in room["participants"]] == ["viewer", "viewer"]
+    before = [frames(chromium, v) for v in viewers]
+    # A second streamer joins; the viewers' pages do nothing.
+    open_page(chromium, bridged.base + "/?room=relay&role=streamer&autostart=1")
+    for v, b in zip(viewers, before):
+        wait_for(lambda: frames(chromium, v) >= b + 60, 20, what="viewer decoding the second streamer")
+    status, room = bridged.get("/v1/rooms/relay")
+    assert sorted(p["role"] for p in room["participants"]) == ["streamer", "viewer", "viewer"]
