@@ -95,9 +95,14 @@ class EchoPeer:
             else:
                 self.audio_frames += 1
 
-    async def offer(self):
-        self.pc.addTrack(PatternVideo())
-        self.pc.addTrack(ToneAudio())
+    async def offer(self, mode="echo"):
+        """mode: "echo" or "streamer" (send a pattern and a tone), "viewer" (receive only)."""
+        if mode == "viewer":
+            self.pc.addTransceiver("video", direction="recvonly")
+            self.pc.addTransceiver("audio", direction="recvonly")
+        else:
+            self.pc.addTrack(PatternVideo())
+            self.pc.addTrack(ToneAudio())
         await self.pc.setLocalDescription(await self.pc.createOffer())
         return self.pc.localDescription.sdp
 

@@ -98,7 +98,7 @@ public final class MediaEventLoop: EventLoop, @unchecked Sendable {  // shared s
         let id: UInt64 = lock.withLock {
             nextTaskID &+= 1
             let item = ScheduledItem(deadline: deadline, id: nextTaskID,
-                                     run: { do { promise.succeed(try task()) } catch { promise.fail(error) } },
+                                     run: { do { promise.assumeIsolatedUnsafeUnchecked().succeed(try task()) } catch { promise.fail(error) } },
                                      fail: { promise.fail($0) })
             let index = scheduled.firstIndex { $0.deadline > deadline } ?? scheduled.endIndex
             scheduled.insert(item, at: index)

@@ -16,6 +16,8 @@ final class StreamingRoom: Room, @unchecked Sendable {
     private(set) var streamerChanges: UInt64 = 0
     /// Retransmissions are rewritten here, never in the buffer they are kept in.
     private let scratch = UnsafeMutableRawPointer.allocate(byteCount: RetransmissionBuffer.slotSize, alignment: 16)
+    /// The streamer's extension block, restored after each viewer whose IDs differ.
+    private let extensionBlock = UnsafeMutableRawPointer.allocate(byteCount: RetransmissionBuffer.slotSize, alignment: 16)
 
     init(id: String, description: String?, worker: MediaWorker, keyFrameInterval: Duration = .milliseconds(500)) {
         self.id = id
@@ -24,7 +26,10 @@ final class StreamingRoom: Room, @unchecked Sendable {
         self.keyFrameInterval = keyFrameInterval
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.deallocate()
+        extensionBlock.deallocate()
+    }
 
     var isEmpty: Bool { streamer == nil && viewers.isEmpty }
 
@@ -104,6 +109,9 @@ final class StreamingRoom: Room, @unchecked Sendable {
         let codec = stream.codec(payloadType)
         var keyFrame: Bool?
         let bytes = UnsafeRawBufferPointer(packet.bytes)
+        let hasExtension = packet.hasExtension
+        let headerLength = packet.headerLength
+        var extensionSaved = false
         for viewer in viewerList {
             guard viewer.transport.state == .connected,
                   let track = stream.kind == .video ? viewer.video : viewer.audio else { continue }
@@ -126,7 +134,17 @@ final class StreamingRoom: Room, @unchecked Sendable {
             packet.timestamp = outTimestamp
             packet.payloadType = outType
             track.sent(sequence: outSequence, timestamp: outTimestamp, bytes: bytes.count, now: now)
-            viewer.transport.sendRTP(bytes)
+            if hasExtension && !track.extensionsIdentity {
+                if !extensionSaved {
+                    extensionBlock.copyMemory(from: bytes.baseAddress! + 12, byteCount: headerLength - 12)
+                    extensionSaved = true
+                }
+                track.extensionIDs.withUnsafeBufferPointer { packet.remapHeaderExtensionIDs($0) }
+                viewer.transport.sendRTP(bytes)
+                packet.bytes.baseAddress!.advanced(by: 12).copyMemory(from: extensionBlock, byteCount: headerLength - 12)
+            } else {
+                viewer.transport.sendRTP(bytes)
+            }
         }
         packet.ssrc = ssrc
         packet.sequenceNumber = sequence
@@ -158,6 +176,9 @@ final class StreamingRoom: Room, @unchecked Sendable {
         view.sequenceNumber = outSequence
         view.timestamp = view.timestamp &+ track.timestampOffset
         view.payloadType = outType
+        if view.hasExtension && !track.extensionsIdentity {
+            track.extensionIDs.withUnsafeBufferPointer { view.remapHeaderExtensionIDs($0) }
+        }
         track.retransmitted &+= 1
         viewer.transport.sendRTP(UnsafeRawBufferPointer(view.bytes))
     }

@@ -10,6 +10,10 @@ final class OutboundTrack {
     let localSSRC: UInt32
     /// The viewer's payload type for each streamer payload type (128 entries, `unmapped` if none).
     var payloadTypes = [UInt8](repeating: OutboundTrack.unmapped, count: 128)
+    /// The viewer's header extension ID for each streamer ID (256 entries, 0: not negotiated by
+    /// the viewer, sent as padding), and whether the map changes nothing.
+    var extensionIDs = [UInt8](repeating: 0, count: 256)
+    var extensionsIdentity = true
     /// The streamer SSRC currently mapped onto this track.
     private(set) var source: UInt32?
     private(set) var sequenceOffset: UInt16 = 0
@@ -65,6 +69,8 @@ final class OutboundTrack {
         source = nil
         waitingForKeyFrame = kind == .video
         for i in payloadTypes.indices { payloadTypes[i] = Self.unmapped }
+        for i in extensionIDs.indices { extensionIDs[i] = 0 }
+        extensionsIdentity = true
     }
 }
 
@@ -110,6 +116,17 @@ final class Viewer: TransportDelegate {
                     track.payloadTypes[Int(p.payloadType & 0x7F)] = v.payloadType
                     mapped = true
                 }
+            }
+            // Header extensions by URI (RFC 8285: IDs are per session, so each side has its own).
+            let viewerExtensions = media.first { $0.kind == kind && $0.sends }?.extensions ?? [:]
+            let publishedExtensions = publisher.media.first { $0.kind == kind && $0.receives }?.extensions ?? [:]
+            track.extensionsIdentity = true
+            for (id, uri) in publishedExtensions {
+                // The streamer's MID names the streamer's sections, not the viewer's: dropped,
+                // the viewer demultiplexes by the SSRCs its answer announced.
+                let viewerID = uri == Capabilities.midURI ? 0 : viewerExtensions.first { $0.value == uri }?.key ?? 0
+                track.extensionIDs[Int(id)] = viewerID
+                if viewerID != id { track.extensionsIdentity = false }
             }
             if !mapped && !published.isEmpty {
                 missing.append("no \(kind.rawValue) codec in common with the streamer (it sends \(published.map(\.name).joined(separator: ", ")); this viewer accepts \(offered.map(\.name).joined(separator: ", ")))")
