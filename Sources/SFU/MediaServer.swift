@@ -20,6 +20,10 @@ public struct MediaConfiguration: Sendable {
     public var consentTimeout: Duration = .seconds(30)
     /// Period of the per-worker timer (consent, DTLS retransmission).
     public var tickInterval: Duration = .milliseconds(100)
+    /// A room with no participants for this long is deleted.
+    public var roomIdleTimeout: Duration = .seconds(300)
+    /// At most one key-frame request to a streamer per interval.
+    public var keyFrameInterval: Duration = .milliseconds(500)
 
     public init() {}
 }
@@ -34,6 +38,9 @@ public actor MediaServer {
     private let loops: [MediaEventLoop]
     private let logger: Logger
     private var rooms: [String: any Room] = [:]
+    private var roomTickers: [String: RepeatedTask] = [:]
+    private var emptySince: [String: ContinuousClock.Instant] = [:]
+    private var housekeeping: Task<Void, Never>?
     private var nextWorker = 0
     private var candidateAddresses: [String] = []
 
@@ -60,6 +67,12 @@ public actor MediaServer {
                                   + configuration.tickInterval.components.attoseconds / 1_000_000_000)))
         }
         candidateAddresses = Self.candidateAddresses(for: configuration)
+        housekeeping = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await self?.expireIdleRooms(now: .now)
+            }
+        }
         logger.info("media workers listening", metadata: [
             "address": "\(configuration.listenAddress)", "ports": "\(workers.map(\.localPort))",
             "candidates": "\(candidateAddresses)",
@@ -67,6 +80,9 @@ public actor MediaServer {
     }
 
     public func shutdown() async {
+        housekeeping?.cancel()
+        for t in roomTickers.values { t.cancel() }
+        roomTickers.removeAll()
         for room in rooms.values { try? await room.worker.eventLoop.submit { room.close() }.get() }
         rooms.removeAll()
         for w in workers { await w.stop() }
@@ -98,9 +114,14 @@ public actor MediaServer {
         nextWorker &+= 1
         let room: any Room = switch kind {
         case .echo: EchoRoom(id: id, description: description, worker: worker)
-        case .streaming: StreamingRoom(id: id, description: description, worker: worker)
+        case .streaming: StreamingRoom(id: id, description: description, worker: worker,
+                                       keyFrameInterval: configuration.keyFrameInterval)
         }
         rooms[id] = room
+        emptySince[id] = .now
+        roomTickers[id] = worker.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            room.tick(now: .now)
+        }
         logger.info("room created", metadata: ["room": "\(id)", "kind": "\(kind.rawValue)", "worker": "\(worker.index)"])
         return await onLoop(room) { $0.info }
     }
@@ -118,6 +139,8 @@ public actor MediaServer {
 
     public func deleteRoom(id: String) async throws(ControlError) {
         guard let room = rooms.removeValue(forKey: id) else { throw .roomNotFound(id) }
+        roomTickers.removeValue(forKey: id)?.cancel()
+        emptySince[id] = nil
         await onLoop(room) { $0.close() }
         logger.info("room deleted", metadata: ["room": "\(id)"])
     }
@@ -183,6 +206,22 @@ public actor MediaServer {
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
         guard await onLoop(room, { $0.remove(participantID: id) }) else {
             throw .participantNotFound(room: roomID, participant: id)
+        }
+    }
+
+    /// Deletes rooms that have had no participants for `roomIdleTimeout`.
+    func expireIdleRooms(now: ContinuousClock.Instant) async {
+        for (id, room) in rooms {
+            if await onLoop(room, { $0.isEmpty }) {
+                let since = emptySince[id] ?? now
+                emptySince[id] = since
+                if now - since >= configuration.roomIdleTimeout {
+                    try? await deleteRoom(id: id)
+                    logger.info("room expired", metadata: ["room": "\(id)", "idle_seconds": "\((now - since).components.seconds)"])
+                }
+            } else {
+                emptySince[id] = nil
+            }
         }
     }
 

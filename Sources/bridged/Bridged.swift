@@ -18,6 +18,7 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "Address announced in candidates instead of the local one (NAT 1:1); repeatable.") var announcedAddress: [String] = []
     @Flag(help: "Also offer a 127.0.0.1 candidate when listening on all addresses.") var loopbackCandidates = false
     @Option(help: "Seconds without a valid ICE check before a peer is disconnected (RFC 7675).") var consentTimeout: Double?
+    @Option(help: "Seconds a room may stay without participants before it is deleted.") var roomIdleTimeout: Double?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String?
 
     func run() async throws {
@@ -30,6 +31,7 @@ struct Bridged: AsyncParsableCommand {
         if !announcedAddress.isEmpty { c.announcedAddresses = announcedAddress }
         if loopbackCandidates { c.loopbackCandidates = true }
         if let consentTimeout { c.consentTimeoutSeconds = consentTimeout }
+        if let roomIdleTimeout { c.roomIdleTimeoutSeconds = roomIdleTimeout }
         if let logLevel { c.logLevel = logLevel }
 
         var logger = Logger(label: "bridged")

@@ -14,6 +14,7 @@ struct Configuration: Codable, Sendable {
     var announcedAddresses: [String] = []
     var loopbackCandidates: Bool = false
     var consentTimeoutSeconds: Double = 30
+    var roomIdleTimeoutSeconds: Double = 300
     var logLevel: String = "info"
 
     init() {}
@@ -29,6 +30,7 @@ struct Configuration: Codable, Sendable {
         announcedAddresses = try c.decodeIfPresent([String].self, forKey: .announcedAddresses) ?? d.announcedAddresses
         loopbackCandidates = try c.decodeIfPresent(Bool.self, forKey: .loopbackCandidates) ?? d.loopbackCandidates
         consentTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .consentTimeoutSeconds) ?? d.consentTimeoutSeconds
+        roomIdleTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .roomIdleTimeoutSeconds) ?? d.roomIdleTimeoutSeconds
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
     }
 
@@ -47,6 +49,7 @@ struct Configuration: Codable, Sendable {
         m.announcedAddresses = announcedAddresses
         m.loopbackCandidates = loopbackCandidates
         m.consentTimeout = .milliseconds(Int64(consentTimeoutSeconds * 1000))
+        m.roomIdleTimeout = .milliseconds(Int64(roomIdleTimeoutSeconds * 1000))
         return m
     }
 }

@@ -96,3 +96,40 @@ import Testing
         #expect(track.source == 2 && !track.waitingForKeyFrame)
     }
 }
+
+@Suite struct ReceptionStatisticsTests {
+    /// RFC 3550 A.3: cumulative and fractional loss over report intervals, across the wrap;
+    /// A.8: no jitter when packets arrive exactly on their timestamps.
+    @Test func lossAndJitter() {
+        let t0 = ContinuousClock.now
+        var stats = ReceptionStatistics(clockRate: 90_000, epoch: t0)
+        // 100 packets from 65500, 3000 ticks (1/30 s) apart, arriving exactly on time; 10 lost.
+        for i in 0..<100 where !(40..<50).contains(i) {
+            stats.record(sequence: UInt16((65500 + i) & 0xFFFF), timestamp: UInt32(3000 * i),
+                         arrival: t0 + .nanoseconds(Int64(i) * 1_000_000_000 / 30))
+        }
+        let first = stats.report(ssrc: 7, now: t0 + .seconds(4))
+        #expect(first.ssrc == 7)
+        #expect(first.cumulativeLost == 10)
+        #expect(first.fractionLost == UInt8((10 << 8) / 100))
+        #expect(first.extendedHighestSequenceNumber == UInt32(65500 + 99))  // wrapped once: cycles in the high bits
+        #expect(first.jitter <= 1)
+        // Next interval: no loss.
+        for i in 100..<110 {
+            stats.record(sequence: UInt16((65500 + i) & 0xFFFF), timestamp: UInt32(3000 * i),
+                         arrival: t0 + .nanoseconds(Int64(i) * 1_000_000_000 / 30))
+        }
+        let second = stats.report(ssrc: 7, now: t0 + .seconds(5))
+        #expect(second.fractionLost == 0 && second.cumulativeLost == 10)
+    }
+
+    @Test func delaySinceLastSenderReport() {
+        let t0 = ContinuousClock.now
+        var stats = ReceptionStatistics(clockRate: 48_000, epoch: t0)
+        stats.record(sequence: 1, timestamp: 0, arrival: t0)
+        stats.senderReport(ntpTimestamp: 0x1122_3344_5566_7788, arrival: t0)
+        let r = stats.report(ssrc: 1, now: t0 + .milliseconds(500))
+        #expect(r.lastSenderReport == 0x3344_5566)  // middle 32 bits
+        #expect(r.delaySinceLastSenderReport == 32768)  // 0.5 s in 1/65536 s
+    }
+}

@@ -40,6 +40,13 @@ def test_streamer_and_three_viewers(bridged, chromium):
         s = stats_of(chromium, v)
         assert (s["video"]["frameWidth"], s["video"]["frameHeight"]) == (640, 480)
         assert s["audio"]["packetsReceived"] > 20
+    # RTCP: each viewer gets sender reports for both tracks (mapped into its timestamp space),
+    # the streamer gets receiver reports for both of its streams.
+    for v in viewers:
+        wait_for(lambda: len(stats_of(chromium, v).get("senderReports", {})) == 2, 10, what="SRs at a viewer")
+    wait_for(lambda: len(stats_of(chromium, streamer).get("receiverReports", {})) == 2, 10, what="RRs at the streamer")
+    rr = stats_of(chromium, streamer)["receiverReports"]["video"]
+    assert rr["packetsLost"] == 0
     status, room = bridged.get("/v1/rooms/live")
     assert status == 200
     roles = sorted(p["role"] for p in room["participants"])

@@ -34,6 +34,8 @@ final class EchoRoom: Room, @unchecked Sendable {
 
     func participantInfo(_ id: String) -> ParticipantInfo? { participants[id]?.info }
 
+    func tick(now: ContinuousClock.Instant) {}
+
     func remove(participantID: String) -> Bool {
         guard let p = participants.removeValue(forKey: participantID) else { return false }
         order.removeAll { $0 == participantID }

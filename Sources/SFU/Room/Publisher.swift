@@ -14,6 +14,10 @@ final class InboundStream {
     let retransmissions: RetransmissionBuffer?
     var packets: UInt64 = 0
     var bytes: UInt64 = 0
+    var statistics: ReceptionStatistics
+    /// The publisher's last sender report: an NTP/RTP time pair, mapped into each viewer's
+    /// timestamp space for the viewer's sender reports.
+    var lastSenderReport: (ntp: UInt64, rtp: UInt32)?
 
     init(ssrc: UInt32, media: NegotiatedMedia, keyFrameInterval: Duration) {
         self.ssrc = ssrc
@@ -25,6 +29,7 @@ final class InboundStream {
         codecs = table
         limiter = KeyFrameRequestLimiter(interval: keyFrameInterval)
         retransmissions = media.kind == .video ? RetransmissionBuffer() : nil
+        statistics = ReceptionStatistics(clockRate: clockRate)
     }
 
     @inline(__always)
@@ -41,6 +46,7 @@ final class Publisher: TransportDelegate {
     let keyFrameInterval: Duration
     private(set) var streams: [UInt32: InboundStream] = [:]
     private let rtcp = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+    private let reports = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 8)
     private(set) var keyFrameRequests: UInt64 = 0
 
     init(room: StreamingRoom, id: String, display: String?, transport: WebRTCTransport, media: [NegotiatedMedia],
@@ -53,7 +59,10 @@ final class Publisher: TransportDelegate {
         self.keyFrameInterval = keyFrameInterval
     }
 
-    deinit { rtcp.deallocate() }
+    deinit {
+        rtcp.deallocate()
+        reports.deallocate()
+    }
 
     /// The codecs this publisher sends, per kind (what viewers' payload types map from).
     func codecs(of kind: MediaKind) -> [NegotiatedMedia.Codec] {
@@ -86,10 +95,12 @@ final class Publisher: TransportDelegate {
             guard let learnt = learn(packet) else { return }
             stream = learnt
         }
+        let now = ContinuousClock.now
         stream.packets &+= 1
         stream.bytes &+= UInt64(packet.bytes.count)
+        stream.statistics.record(sequence: packet.sequenceNumber, timestamp: packet.timestamp, arrival: now)
         stream.retransmissions?.store(sequence: packet.sequenceNumber, packet: UnsafeRawBufferPointer(packet.bytes))
-        room.forward(packet, from: stream, now: .now)
+        room.forward(packet, from: stream, now: now)
     }
 
     /// Slow path, once per SSRC: which section does it belong to (MID extension, else payload type)?
@@ -113,8 +124,34 @@ final class Publisher: TransportDelegate {
         return stream
     }
 
+    /// Sender reports feed the receiver reports and the viewers' sender reports; the rest
+    /// (feedback on nothing the bridge sends this publisher) is ignored.
     func transport(_ transport: WebRTCTransport, didReceiveRTCP packet: UnsafeMutableRawBufferPointer) {
-        // Sender reports and the publisher's feedback on nothing we send: not needed yet.
+        let bytes = UnsafeRawBufferPointer(packet)
+        var iterator = RTCPCompoundIterator(bytes)
+        let now = ContinuousClock.now
+        while let (header, range) = iterator.next() {
+            // SR (RFC 3550 §6.4.1): SSRC, NTP (64), RTP timestamp.
+            guard header.packetType == 200, range.count >= 28 else { continue }
+            let ssrc = bytes.loadBigEndianUInt32(at: range.lowerBound + 4)
+            guard let stream = streams[ssrc] else { continue }
+            let ntp = UInt64(bytes.loadBigEndianUInt32(at: range.lowerBound + 8)) << 32
+                | UInt64(bytes.loadBigEndianUInt32(at: range.lowerBound + 12))
+            let rtp = bytes.loadBigEndianUInt32(at: range.lowerBound + 16)
+            stream.lastSenderReport = (ntp, rtp)
+            stream.statistics.senderReport(ntpTimestamp: ntp, arrival: now)
+        }
+    }
+
+    /// One receiver report per stream, in one compound packet (RFC 3550 §6.4.2).
+    func sendReceiverReports(now: ContinuousClock.Instant) {
+        var offset = 0
+        for stream in streams.values where offset + 32 <= 1024 {
+            let block = stream.statistics.report(ssrc: stream.ssrc, now: now)
+            offset += ReceiverReport.serialize(ssrc: 1, reportBlock: block,
+                                               into: UnsafeMutableRawBufferPointer(start: reports + offset, count: 1024 - offset))
+        }
+        if offset > 0 { transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: offset)) }
     }
 
     /// RFC 4585 §6.3.1 Picture Loss Indication to the publisher.

@@ -28,6 +28,8 @@ protocol Room: AnyObject, Sendable {
     func participantInfo(_ id: String) -> ParticipantInfo?
     func remove(participantID: String) -> Bool
     func close()
+    /// Periodic work (RTCP reports), once a second on the room's loop.
+    func tick(now: ContinuousClock.Instant)
 }
 
 extension Room {

@@ -99,6 +99,14 @@ final class StreamingRoom: Room, @unchecked Sendable {
         for v in viewerList { v.unbind() }
     }
 
+    /// Once a second: receiver reports to the streamer, sender reports to the viewers.
+    func tick(now: ContinuousClock.Instant) {
+        guard let streamer, streamer.transport.state == .connected else { return }
+        streamer.sendReceiverReports(now: now)
+        for v in viewerList where v.transport.state == .connected { v.sendSenderReports(streamer: streamer) }
+        worker.flush()
+    }
+
     // MARK: data plane
 
     /// Fan-out of one streamer packet to every viewer: rewrite in place, protect into the

@@ -87,6 +87,7 @@ final class Viewer: TransportDelegate {
     private(set) var notice: String?
     private(set) var keyFrameRequests: UInt64 = 0
     private(set) var nacks: UInt64 = 0
+    private let reports = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 8)
 
     init(room: StreamingRoom, id: String, display: String?, transport: WebRTCTransport, media: [NegotiatedMedia]) {
         self.room = room
@@ -101,6 +102,8 @@ final class Viewer: TransportDelegate {
         audio = track(.audio)
         video = track(.video)
     }
+
+    deinit { reports.deallocate() }
 
     /// Maps the streamer's payload types onto this viewer's, codec by codec (name and clock rate).
     func bind(to publisher: Publisher) {
@@ -190,6 +193,22 @@ final class Viewer: TransportDelegate {
                 }
             }
         }
+    }
+
+    /// A sender report per track whose streamer has sent one: the streamer's NTP/RTP pair with
+    /// the RTP time moved into this viewer's timestamp space, so the viewer can sync audio and
+    /// video (RFC 3550 §6.4.1).
+    func sendSenderReports(streamer: Publisher) {
+        var offset = 0
+        for track in [audio, video] {
+            guard let track, let source = track.source, let stream = streamer.streams[source],
+                  let sr = stream.lastSenderReport else { continue }
+            offset += SenderReport.serialize(
+                ssrc: track.localSSRC, ntpTimestamp: sr.ntp, rtpTimestamp: sr.rtp &+ track.timestampOffset,
+                packetCount: UInt32(truncatingIfNeeded: track.packets), octetCount: UInt32(truncatingIfNeeded: track.bytes),
+                reportBlock: nil, into: UnsafeMutableRawBufferPointer(start: reports + offset, count: 128 - offset))
+        }
+        if offset > 0 { transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: offset)) }
     }
 
     var info: ParticipantInfo {
