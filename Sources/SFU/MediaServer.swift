@@ -194,6 +194,26 @@ public actor MediaServer {
         }
     }
 
+    /// ICE restart with the participant's new offer; returns the answer.
+    public func restartICE(roomID: String, participantID: String, offer text: String) async throws(ControlError) -> String {
+        guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
+        let offer: SessionDescription
+        do { offer = try SessionDescription(parsing: text) } catch {
+            throw .negotiation(.invalidSDP("\(error)"))
+        }
+        let port = room.worker.localPort
+        let local = LocalTransportParameters(ice: ICECredentials.random(), fingerprint: certificate.sha256Fingerprint,
+                                             candidates: candidateAddresses.map { ($0, port) })
+        let result: Result<String, ControlError> = await onLoop(room) { room in
+            do throws(ControlError) {
+                return .success(try room.restartICE(participantID: participantID, offer: offer, local: local))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
     public func participant(roomID: String, id: String) async throws(ControlError) -> ParticipantInfo {
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
         guard let info = await onLoop(room, { $0.participantInfo(id) }) else {

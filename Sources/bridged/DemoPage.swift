@@ -121,6 +121,15 @@ $("start").onclick = () => start("echo");
 $("stream").onclick = () => start("streamer");
 $("stop").onclick = stop;
 window.bridgedStart = start;
+// ICE restart: new credentials on both sides, same media, same participant.
+window.bridgedRestartIce = async () => {
+  pc.restartIce();
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription(offer);
+  const r = await api("POST", `/v1/rooms/${room}/participants/${participant}/ice-restart`, { offer: pc.localDescription.sdp });
+  await pc.setRemoteDescription({ type: "answer", sdp: r.answer });
+  return r.answer;
+};
 window.bridgedStop = stop;
 {
   const params = new URLSearchParams(location.search);

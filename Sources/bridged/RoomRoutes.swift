@@ -70,6 +70,17 @@ struct RoomRoutes {
                 return try JSON.response(created, status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }
+        rooms.post(":room/participants/:participant/ice-restart") { request, context in
+            struct Body: Decodable { var offer: String }
+            struct Answer: Encodable { var answer: String }
+            let body = try await JSON.decode(Body.self, from: request)
+            do {
+                let answer = try await server.restartICE(roomID: try context.parameters.require("room"),
+                                                         participantID: try context.parameters.require("participant"),
+                                                         offer: body.offer)
+                return try JSON.response(Answer(answer: answer))
+            } catch let e as ControlError { throw APIError(e) }
+        }
         rooms.get(":room/participants/:participant") { _, context in
             do {
                 return try JSON.response(try await server.participant(

@@ -78,3 +78,24 @@ def test_streamer_change_keeps_viewers_decoding(bridged, chromium):
         wait_for(lambda: frames(chromium, v) >= b + 60, 20, what="viewer decoding the second streamer")
     status, room = bridged.get("/v1/rooms/relay")
     assert sorted(p["role"] for p in room["participants"]) == ["streamer", "viewer", "viewer"]
+
+
+def test_viewer_ice_restart_keeps_decoding(bridged, chromium):
+    assert bridged.post("/v1/rooms", {"id": "ir", "kind": "streaming"})[0] == 201
+    open_page(chromium, bridged.base + "/?room=ir&role=streamer&autostart=1")
+    viewer = open_page(chromium, bridged.base + "/?room=ir&role=viewer&autostart=1")
+    wait_for(lambda: frames(chromium, viewer) >= 30, 20, what="viewer decoding")
+    pid = chromium.execute_script("return window.bridged.participant")
+    before_ufrag = [p for p in bridged.get("/v1/rooms/ir")[1]["participants"] if p["id"] == pid]
+    answer = chromium.execute_async_script(
+        "const done = arguments[0]; window.bridgedRestartIce().then(done, (e) => done('error: ' + e));")
+    assert not answer.startswith("error"), answer
+    assert "a=ice-ufrag:" in answer
+    before = frames(chromium, viewer)
+    wait_for(lambda: frames(chromium, viewer) >= before + 60, 20, what="decoding after the ICE restart")
+    # Same participant, still connected; a restart with an unknown participant is a 404.
+    status, p = bridged.get(f"/v1/rooms/ir/participants/{pid}")
+    assert status == 200 and p["state"] == "connected"
+    assert before_ufrag
+    status, body = bridged.post("/v1/rooms/ir/participants/nobody/ice-restart", {"offer": answer.replace("a=sendonly", "a=recvonly")})
+    assert status == 404 and body["error"]["code"] == "participant_not_found"

@@ -36,6 +36,10 @@ final class EchoRoom: Room, @unchecked Sendable {
 
     func tick(now: ContinuousClock.Instant) {}
 
+    func endpoint(_ id: String) -> (transport: WebRTCTransport, media: [NegotiatedMedia])? {
+        participants[id].map { ($0.transport, $0.media) }
+    }
+
     func remove(participantID: String) -> Bool {
         guard let p = participants.removeValue(forKey: participantID) else { return false }
         order.removeAll { $0 == participantID }

@@ -30,9 +30,34 @@ protocol Room: AnyObject, Sendable {
     func close()
     /// Periodic work (RTCP reports), once a second on the room's loop.
     func tick(now: ContinuousClock.Instant)
+    /// A participant's transport and negotiated media.
+    func endpoint(_ participantID: String) -> (transport: WebRTCTransport, media: [NegotiatedMedia])?
 }
 
 extension Room {
+    /// ICE restart (RFC 8839 §4.4.1.1.1): the participant's new offer carries new credentials;
+    /// the answer gives ours. Media sections, SSRCs, DTLS and SRTP stay as they are.
+    func restartICE(participantID: String, offer: SessionDescription, local: LocalTransportParameters) throws(ControlError) -> String {
+        guard let (transport, media) = endpoint(participantID) else {
+            throw .participantNotFound(room: id, participant: participantID)
+        }
+        let answer: Answer
+        do {
+            answer = try makeAnswer(
+                to: offer, local: LocalTransportParameters(ice: local.ice, fingerprint: local.fingerprint, candidates: local.candidates,
+                                                           preferredRole: transport.dtlsRole),
+                bridgeSends: { kind in media.contains { $0.kind == kind && $0.sends } },
+                localSSRC: { kind, mid in
+                    media.first { $0.mid == mid }?.localSSRC ?? media.first { $0.kind == kind }?.localSSRC ?? UInt32.random(in: 1...UInt32.max)
+                },
+                streamID: "bridged-\(participantID)", cname: "bridged-\(participantID)")
+        } catch {
+            throw .negotiation(error)
+        }
+        transport.restartICE(local: local.ice, remote: answer.remote.ice)
+        return answer.sdp.serialized()
+    }
+
     /// Answers `request.offer` and creates the participant's transport on this room's worker.
     func negotiate(_ request: JoinRequest, bridgeSends: (MediaKind) -> Bool) throws(ControlError) -> (Answer, WebRTCTransport) {
         let pid = request.participantID

@@ -62,6 +62,11 @@ final class StreamingRoom: Room, @unchecked Sendable {
         }
     }
 
+    func endpoint(_ id: String) -> (transport: WebRTCTransport, media: [NegotiatedMedia])? {
+        if let streamer, streamer.id == id { return (streamer.transport, streamer.media) }
+        return viewers[id].map { ($0.transport, $0.media) }
+    }
+
     func participantInfo(_ id: String) -> ParticipantInfo? {
         if let streamer, streamer.id == id { return streamer.info }
         return viewers[id]?.info
