@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import Logging
 import SFU
@@ -20,6 +21,8 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "Seconds without a valid ICE check before a peer is disconnected (RFC 7675).") var consentTimeout: Double?
     @Option(help: "Seconds a room may stay without participants before it is deleted.") var roomIdleTimeout: Double?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String?
+    @Option(help: "Require Authorization: Bearer KEY on the API (also BRIDGED_API_KEY).") var apiKey: String?
+    @Option(help: "Origin allowed to call the API from browsers, or * (repeatable).") var corsOrigin: [String] = []
 
     func run() async throws {
         var c = try config.map(Configuration.load) ?? Configuration()
@@ -33,6 +36,8 @@ struct Bridged: AsyncParsableCommand {
         if let consentTimeout { c.consentTimeoutSeconds = consentTimeout }
         if let roomIdleTimeout { c.roomIdleTimeoutSeconds = roomIdleTimeout }
         if let logLevel { c.logLevel = logLevel }
+        if let key = apiKey ?? ProcessInfo.processInfo.environment["BRIDGED_API_KEY"], !key.isEmpty { c.apiKey = key }
+        if !corsOrigin.isEmpty { c.corsOrigins = corsOrigin }
 
         var logger = Logger(label: "bridged")
         logger.logLevel = Logger.Level(rawValue: c.logLevel) ?? .info
@@ -41,6 +46,9 @@ struct Bridged: AsyncParsableCommand {
         try await server.start()
 
         let router = Router()
+        let origins = c.effectiveCORSOrigins
+        if !origins.isEmpty { router.add(middleware: CORSPolicyMiddleware(origins: origins)) }
+        if let key = c.apiKey { router.add(middleware: APIKeyMiddleware(key: key)) }
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: DemoPage.html)))

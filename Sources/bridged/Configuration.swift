@@ -16,6 +16,11 @@ struct Configuration: Codable, Sendable {
     var consentTimeoutSeconds: Double = 30
     var roomIdleTimeoutSeconds: Double = 300
     var logLevel: String = "info"
+    /// When set, every /v1/ call needs `Authorization: Bearer <api_key>`.
+    var apiKey: String? = nil
+    /// Origins allowed to call the API from a browser ("*" for any). Default: any origin when
+    /// the API listens on loopback, none otherwise.
+    var corsOrigins: [String]? = nil
 
     init() {}
 
@@ -32,6 +37,8 @@ struct Configuration: Codable, Sendable {
         consentTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .consentTimeoutSeconds) ?? d.consentTimeoutSeconds
         roomIdleTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .roomIdleTimeoutSeconds) ?? d.roomIdleTimeoutSeconds
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
+        apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey)
+        corsOrigins = try c.decodeIfPresent([String].self, forKey: .corsOrigins)
     }
 
     static func load(path: String) throws -> Configuration {
@@ -39,6 +46,10 @@ struct Configuration: Codable, Sendable {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(Configuration.self, from: data)
+    }
+
+    var effectiveCORSOrigins: [String] {
+        corsOrigins ?? (httpAddress.hasPrefix("127.") || httpAddress == "localhost" || httpAddress == "::1" ? ["*"] : [])
     }
 
     var media: MediaConfiguration {

@@ -54,7 +54,7 @@ def test_streamer_and_three_viewers(bridged, chromium):
     assert all(p["state"] == "connected" for p in room["participants"])
     # A second streamer while one is live: 409 naming the current one.
     streamer_id = next(p["id"] for p in room["participants"] if p["role"] == "streamer")
-    offer = open(os.path.join(ROOT, "tests", "fixtures", "offers", "chromium_sendrecv.sdp")).read()
+    offer = open(os.path.join(ROOT, "tests", "fixtures", "offers", "chromium_sendrecv.sdp"), newline="").read()
     status, body = bridged.post("/v1/rooms/live/participants", {"role": "streamer", "offer": offer})
     assert status == 409, body
     assert body["error"]["code"] == "streamer_present" and streamer_id in body["error"]["message"]

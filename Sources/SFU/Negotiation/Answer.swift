@@ -185,7 +185,11 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
         negotiated.append(.init(mid: mid, kind: kindValue, direction: direction, codecs: codecs, extensions: extensions,
                                 remoteSSRCs: Array(Set(m.ssrcs.map(\.ssrc))).sorted(), localSSRC: ssrc, rejected: false))
     }
-    guard !acceptedMids.isEmpty else { throw .noMedia }
+    guard !acceptedMids.isEmpty else {
+        var offered: [String] = []
+        for m in mediaSections { for map in m.rtpMaps where !offered.contains(map.encodingName) { offered.append(map.encodingName) } }
+        throw .noUsableCodec(offered: offered)
+    }
     answer.attributes.insert(SDPAttribute(name: "group", value: "BUNDLE " + acceptedMids.joined(separator: " ")), at: 0)
     let remote = RemoteTransportParameters(ice: ICECredentials(ufrag: ufrag, password: pwd), fingerprint: fingerprint, dtlsRole: role)
     return Answer(sdp: answer, media: negotiated, remote: remote)

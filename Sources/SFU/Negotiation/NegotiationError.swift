@@ -7,6 +7,7 @@ public enum NegotiationError: Error, Equatable, Sendable {
     case unsupportedFingerprintAlgorithm(String)
     case bundleRequired
     case invalidSetup(String)
+    case noUsableCodec(offered: [String])
 
     public var message: String {
         switch self {
@@ -17,6 +18,8 @@ public enum NegotiationError: Error, Equatable, Sendable {
         case .unsupportedFingerprintAlgorithm(let a): "fingerprint algorithm \(a) is not supported (use sha-256)"
         case .bundleRequired: "the offer must bundle all its media sections (a=group:BUNDLE)"
         case .invalidSetup(let s): "a=setup:\(s) is not valid in an offer"
+        case .noUsableCodec(let offered):
+            "no usable codec in the offer (offered: \(offered.joined(separator: ", ")); the bridge forwards opus, VP8, VP9, H264, AV1)"
         }
     }
 }
