@@ -69,17 +69,19 @@ final class EchoTestPeer: @unchecked Sendable {
         } }
     }
 
-    /// Builds, protects and sends the next RTP packet (PT 96, SSRC 0x1234); returns the datagram.
-    @discardableResult
-    func sendRTP(payloadSize: Int = 1000) throws -> [UInt8] {
+    /// Builds, protects and sends the next RTP packet (PT 96, SSRC 0x1234).
+    ///
+    /// It returns nothing on purpose: with its datagram returned as `Array(UnsafeRawBufferPointer)`
+    /// and the result discarded, Swift 6.3's optimizer freed the array before filling it (a
+    /// heap-use-after-free AddressSanitizer showed in release builds). `sendRTPDatagram()` builds
+    /// the bytes for the callers that keep them.
+    func sendRTP(payloadSize: Int = 1000) throws {
         let packet = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: UInt32(sequence) &* 3000,
                                ssrc: 0x1234, payload: [UInt8](repeating: 0xAB, count: payloadSize))
         sequence &+= 1
         let n = packet.serialize(into: UnsafeMutableRawBufferPointer(start: buffer, count: 2048))
         let protected = try peerOut.protectRTP(buffer, length: n, capacity: 2048)
-        let datagram = Array(UnsafeRawBufferPointer(start: buffer, count: protected))
         send(UnsafeRawBufferPointer(start: buffer, count: protected))
-        return datagram
     }
 
     /// Waits (up to 2 s) for one datagram; true if it is our packet echoed with the bridge's SSRC.
