@@ -35,6 +35,8 @@ public actor MediaServer {
     public let configuration: MediaConfiguration
     public nonisolated let workers: [MediaWorker]
     public nonisolated let certificate: DTLSCertificate
+    /// Everything that happens, for the signaling server (`GET /v1/events`).
+    public nonisolated let events = EventBus()
     private let loops: [MediaEventLoop]
     private let logger: Logger
     private var rooms: [String: any Room] = [:]
@@ -113,10 +115,11 @@ public actor MediaServer {
         let worker = workers[nextWorker % workers.count]
         nextWorker &+= 1
         let room: any Room = switch kind {
-        case .echo: EchoRoom(id: id, description: description, worker: worker)
-        case .streaming: StreamingRoom(id: id, description: description, worker: worker,
+        case .echo: EchoRoom(id: id, description: description, worker: worker, events: events)
+        case .streaming: StreamingRoom(id: id, description: description, worker: worker, events: events,
                                        keyFrameInterval: configuration.keyFrameInterval)
         }
+        events.emit("room_created", room: id, kind: kind.rawValue)
         rooms[id] = room
         emptySince[id] = .now
         roomTickers[id] = worker.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
@@ -137,11 +140,12 @@ public actor MediaServer {
         return await onLoop(room) { $0.info }
     }
 
-    public func deleteRoom(id: String) async throws(ControlError) {
+    public func deleteRoom(id: String, reason: String = "api") async throws(ControlError) {
         guard let room = rooms.removeValue(forKey: id) else { throw .roomNotFound(id) }
         roomTickers.removeValue(forKey: id)?.cancel()
         emptySince[id] = nil
         await onLoop(room) { $0.close() }
+        events.emit("room_destroyed", room: id, reason: reason)
         logger.info("room deleted", metadata: ["room": "\(id)"])
     }
 
@@ -224,7 +228,7 @@ public actor MediaServer {
 
     public func removeParticipant(roomID: String, id: String) async throws(ControlError) {
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
-        guard await onLoop(room, { $0.remove(participantID: id) }) else {
+        guard await onLoop(room, { $0.remove(participantID: id, reason: "api") }) else {
             throw .participantNotFound(room: roomID, participant: id)
         }
     }
@@ -236,7 +240,7 @@ public actor MediaServer {
                 let since = emptySince[id] ?? now
                 emptySince[id] = since
                 if now - since >= configuration.roomIdleTimeout {
-                    try? await deleteRoom(id: id)
+                    try? await deleteRoom(id: id, reason: "idle")
                     logger.info("room expired", metadata: ["room": "\(id)", "idle_seconds": "\((now - since).components.seconds)"])
                 }
             } else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import SFU
 
@@ -56,11 +57,15 @@ struct Bridged: AsyncParsableCommand {
         router.get("/v1/health") { _, _ in try JSON.response(["status": "ok"]) }
         router.get("/v1/stats") { _, _ in try JSON.response(await server.stats()) }
         RoomRoutes(server: server).register(on: router)
+        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
+        if let key = c.apiKey { webSocketRouter.add(middleware: APIKeyMiddleware(key: key)) }
+        EventRoutes(events: server.events).register(on: webSocketRouter)
 
         let readyLogger = logger
         let (address, port) = (c.httpAddress, c.httpPort)
         let app = Application(
             router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
             configuration: .init(address: .hostname(c.httpAddress, port: c.httpPort), serverName: "bridged"),
             onServerRunning: { channel in
                 readyLogger.notice("bridged ready", metadata: ["api": "http://\(address):\(channel.localAddress?.port ?? port)/"])

@@ -8,11 +8,13 @@ final class EchoRoom: Room, @unchecked Sendable {
     let id: String
     let description: String?
     let worker: MediaWorker
+    let events: EventBus
     let createdAt = ContinuousClock.now
     private(set) var participants: [String: EchoParticipant] = [:]
     private var order: [String] = []
 
-    init(id: String, description: String?, worker: MediaWorker) {
+    init(id: String, description: String?, worker: MediaWorker, events: EventBus) {
+        self.events = events
         self.id = id
         self.description = description
         self.worker = worker
@@ -25,10 +27,11 @@ final class EchoRoom: Room, @unchecked Sendable {
             throw .invalidRole("an echo room has no \(role.rawValue); omit role or use \"echo\"")
         }
         let (answer, transport) = try negotiate(request, bridgeSends: { _ in true })
-        let participant = EchoParticipant(id: request.participantID, display: request.display, transport: transport, media: answer.media)
+        let participant = EchoParticipant(room: self, id: request.participantID, display: request.display, transport: transport, media: answer.media)
         transport.delegate = participant
         participants[participant.id] = participant
         order.append(participant.id)
+        events.emit("participant_joined", room: id, participant: participant.id, role: "echo", display: request.display)
         return answer.sdp.serialized()
     }
 
@@ -40,15 +43,16 @@ final class EchoRoom: Room, @unchecked Sendable {
         participants[id].map { ($0.transport, $0.media) }
     }
 
-    func remove(participantID: String) -> Bool {
+    func remove(participantID: String, reason: String) -> Bool {
         guard let p = participants.removeValue(forKey: participantID) else { return false }
         order.removeAll { $0 == participantID }
+        events.emit("participant_left", room: id, participant: participantID, role: "echo", reason: reason)
         p.transport.close()
         return true
     }
 
     func close() {
-        for id in order { _ = remove(participantID: id) }
+        for id in order { _ = remove(participantID: id, reason: "room_destroyed") }
     }
 
     var info: RoomInfo {
@@ -59,6 +63,7 @@ final class EchoRoom: Room, @unchecked Sendable {
 
 /// One echo peer: receives its media and sends it straight back.
 final class EchoParticipant: TransportDelegate {
+    unowned let room: EchoRoom
     let id: String
     let display: String?
     let transport: WebRTCTransport
@@ -84,7 +89,8 @@ final class EchoParticipant: TransportDelegate {
     private(set) var keyFrameRequests: UInt64 = 0
     private(set) var nacksTranslated: UInt64 = 0
 
-    init(id: String, display: String?, transport: WebRTCTransport, media: [NegotiatedMedia]) {
+    init(room: EchoRoom, id: String, display: String?, transport: WebRTCTransport, media: [NegotiatedMedia]) {
+        self.room = room
         self.id = id
         self.display = display
         self.transport = transport
@@ -96,7 +102,9 @@ final class EchoParticipant: TransportDelegate {
 
     func transportDidConnect(_ transport: WebRTCTransport) {}
 
-    func transport(_ transport: WebRTCTransport, didChangeState state: TransportState) {}
+    func transport(_ transport: WebRTCTransport, didChangeState state: TransportState) {
+        room.transportStateChanged(participantID: id, role: .echo, state: state)
+    }
 
     func transportDidChangeRemoteAddress(_ transport: WebRTCTransport) {
         for stream in streams.values where stream.kind == .video { sendPLI(to: stream.inboundSSRC) }
@@ -127,6 +135,7 @@ final class EchoParticipant: TransportDelegate {
             section = media.first { m in m.sends && m.receives && m.codecs.contains { $0.payloadType == packet.payloadType } }
         }
         guard let section, let local = section.localSSRC else { return false }
+        if streams.isEmpty { room.events.emit("media_started", room: room.id, participant: id, role: "echo", kind: section.kind.rawValue) }
         // Another inbound SSRC already feeds this section (e.g. after the peer changed SSRC): keep
         // our sequence numbers continuous by picking up where that stream was.
         streams[packet.ssrc] = OutStream(mid: section.mid, kind: section.kind, inboundSSRC: packet.ssrc, localSSRC: local,

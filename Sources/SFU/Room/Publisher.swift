@@ -81,10 +81,7 @@ final class Publisher: TransportDelegate {
     }
 
     func transport(_ transport: WebRTCTransport, didChangeState state: TransportState) {
-        switch state {
-        case .closed, .failed: room.streamerLeft(self)
-        default: break
-        }
+        room.transportStateChanged(participantID: id, role: .streamer, state: state)
     }
 
     func transport(_ transport: WebRTCTransport, didReceiveRTP packet: RTPPacketView) {
@@ -120,6 +117,9 @@ final class Publisher: TransportDelegate {
         // RTX or FEC streams of a section are not forwarded (not negotiated in answers).
         guard section.codecs.contains(where: { $0.payloadType == packet.payloadType }) else { return nil }
         let stream = InboundStream(ssrc: packet.ssrc, media: section, keyFrameInterval: keyFrameInterval)
+        if !streams.values.contains(where: { $0.kind == section.kind }) {
+            room.events.emit("media_started", room: room.id, participant: id, role: "streamer", kind: section.kind.rawValue)
+        }
         streams[packet.ssrc] = stream
         return stream
     }

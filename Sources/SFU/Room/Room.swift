@@ -21,12 +21,14 @@ struct JoinRequest: Sendable {
 protocol Room: AnyObject, Sendable {
     var id: String { get }
     var worker: MediaWorker { get }
+    var events: EventBus { get }
     var info: RoomInfo { get }
     var isEmpty: Bool { get }
     /// Negotiates, creates the transport and adds the participant; returns the answer.
     func join(_ request: JoinRequest) throws(ControlError) -> String
     func participantInfo(_ id: String) -> ParticipantInfo?
-    func remove(participantID: String) -> Bool
+    /// Closes the participant's transport and tells `participant_left` with `reason`.
+    func remove(participantID: String, reason: String) -> Bool
     func close()
     /// Periodic work (RTCP reports), once a second on the room's loop.
     func tick(now: ContinuousClock.Instant)
@@ -35,6 +37,22 @@ protocol Room: AnyObject, Sendable {
 }
 
 extension Room {
+    /// Events and clean-up when a participant's transport changes state.
+    func transportStateChanged(participantID: String, role: ParticipantRole, state: TransportState) {
+        switch state {
+        case .connected:
+            events.emit("webrtc_up", room: id, participant: participantID, role: role.rawValue)
+        case .disconnected:
+            events.emit("webrtc_down", room: id, participant: participantID, role: role.rawValue, reason: "ice_timeout")
+        case .failed:
+            _ = remove(participantID: participantID, reason: "dtls_failed")
+        case .closed:
+            _ = remove(participantID: participantID, reason: "closed")
+        case .new, .connecting:
+            break
+        }
+    }
+
     /// ICE restart (RFC 8839 §4.4.1.1.1): the participant's new offer carries new credentials;
     /// the answer gives ours. Media sections, SSRCs, DTLS and SRTP stay as they are.
     func restartICE(participantID: String, offer: SessionDescription, local: LocalTransportParameters) throws(ControlError) -> String {

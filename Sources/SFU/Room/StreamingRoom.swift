@@ -8,6 +8,7 @@ final class StreamingRoom: Room, @unchecked Sendable {
     let id: String
     let description: String?
     let worker: MediaWorker
+    let events: EventBus
     let keyFrameInterval: Duration
     private(set) var streamer: Publisher?
     private var viewers: [String: Viewer] = [:]
@@ -19,7 +20,8 @@ final class StreamingRoom: Room, @unchecked Sendable {
     /// The streamer's extension block, restored after each viewer whose IDs differ.
     private let extensionBlock = UnsafeMutableRawPointer.allocate(byteCount: RetransmissionBuffer.slotSize, alignment: 16)
 
-    init(id: String, description: String?, worker: MediaWorker, keyFrameInterval: Duration = .milliseconds(500)) {
+    init(id: String, description: String?, worker: MediaWorker, events: EventBus, keyFrameInterval: Duration = .milliseconds(500)) {
+        self.events = events
         self.id = id
         self.description = description
         self.worker = worker
@@ -48,6 +50,8 @@ final class StreamingRoom: Room, @unchecked Sendable {
             streamer = publisher
             streamerChanges &+= 1
             for v in viewerList { v.bind(to: publisher) }
+            events.emit("participant_joined", room: id, participant: publisher.id, role: "streamer", display: request.display)
+            events.emit("streamer_changed", room: id, participant: publisher.id, streamer: publisher.id)
             return answer.sdp.serialized()
         case .viewer?:
             let (answer, transport) = try negotiate(request, bridgeSends: { _ in true })
@@ -56,6 +60,7 @@ final class StreamingRoom: Room, @unchecked Sendable {
             viewers[viewer.id] = viewer
             viewerList.append(viewer)
             if let streamer { viewer.bind(to: streamer) }
+            events.emit("participant_joined", room: id, participant: viewer.id, role: "viewer", display: request.display)
             return answer.sdp.serialized()
         case .echo?, nil:
             throw .invalidRole("a streaming room needs \"role\": \"streamer\" or \"viewer\"")
@@ -72,21 +77,23 @@ final class StreamingRoom: Room, @unchecked Sendable {
         return viewers[id]?.info
     }
 
-    func remove(participantID: String) -> Bool {
+    func remove(participantID: String, reason: String) -> Bool {
         if let s = streamer, s.id == participantID {
             streamerLeft(s)
+            events.emit("participant_left", room: id, participant: participantID, role: "streamer", reason: reason)
             s.transport.close()
             return true
         }
         guard let v = viewers.removeValue(forKey: participantID) else { return false }
         viewerList.removeAll { $0 === v }
+        events.emit("participant_left", room: id, participant: participantID, role: "viewer", reason: reason)
         v.transport.close()
         return true
     }
 
     func close() {
-        if let s = streamer { _ = remove(participantID: s.id) }
-        for v in viewerList { _ = remove(participantID: v.id) }
+        if let s = streamer { _ = remove(participantID: s.id, reason: "room_destroyed") }
+        for v in viewerList { _ = remove(participantID: v.id, reason: "room_destroyed") }
     }
 
     var info: RoomInfo {
@@ -102,6 +109,7 @@ final class StreamingRoom: Room, @unchecked Sendable {
         guard streamer === publisher else { return }
         streamer = nil
         for v in viewerList { v.unbind() }
+        events.emit("streamer_changed", room: id, participant: publisher.id, streamer: nil)
     }
 
     /// Once a second: receiver reports to the streamer, sender reports to the viewers.

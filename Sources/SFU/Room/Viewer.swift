@@ -157,7 +157,9 @@ final class Viewer: TransportDelegate {
         if let video { room.viewerRequestedKeyFrame(video, now: .now) }
     }
 
-    func transport(_ transport: WebRTCTransport, didChangeState state: TransportState) {}
+    func transport(_ transport: WebRTCTransport, didChangeState state: TransportState) {
+        room.transportStateChanged(participantID: id, role: .viewer, state: state)
+    }
 
     func transport(_ transport: WebRTCTransport, didReceiveRTP packet: RTPPacketView) {
         // A viewer sends nothing the room forwards.

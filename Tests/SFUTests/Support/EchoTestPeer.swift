@@ -48,12 +48,13 @@ final class EchoTestPeer: @unchecked Sendable {
         try await loop.submit {
             let t = try worker.makeTransport(id: "p", iceCredentials: credentials, remoteCredentials: nil, dtlsRole: .server,
                                              remoteFingerprint: [0], consentTimeout: .seconds(30))
-            let p = EchoParticipant(id: "p", display: nil, transport: t, media: [video])
+            let room = EchoRoom(id: "r", description: nil, worker: worker, events: EventBus())
+            let p = EchoParticipant(room: room, id: "p", display: nil, transport: t, media: [video])
             t.delegate = p
             // The bridge writes with A and reads with B; the peer the other way round.
             try t.establishForTesting(profile: profile, localKey: keyA, localSalt: saltA, remoteKey: keyB, remoteSalt: saltB,
                                       remote: peerAddress)
-            worker.testRetain = p
+            worker.testRetain = [p, room] as [AnyObject] as AnyObject
         }.get()
         peerOut = try SRTPContext(profile: profile, masterKey: keyB, masterSalt: saltB)
         peerIn = try SRTPContext(profile: profile, masterKey: keyA, masterSalt: saltA)

@@ -1,0 +1,75 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// One event for the signaling server, in the order the bridge saw it happen.
+public struct BridgeEvent: Sendable, Codable, Equatable {
+    /// 1, 2, 3 … over the life of the process: a gap means the subscriber missed events.
+    public var seq: UInt64
+    /// ISO 8601, UTC, milliseconds.
+    public var time: String
+    public var type: String
+    public var room: String?
+    public var participant: String?
+    public var role: String?
+    public var display: String?
+    public var kind: String?
+    /// Why (participant_left, room_destroyed, webrtc_down): api, idle, ice_timeout, dtls_failed, …
+    public var reason: String?
+    /// streamer_changed: the new streamer, nil when the room has none.
+    public var streamer: String?
+}
+
+/// Fan-out of bridge events to subscribers (the `/v1/events` WebSocket, later webhooks).
+/// `emit` may be called from any thread, including the data plane's event loops (events are
+/// rare: joins, leaves, state changes, never per packet); it never blocks: each subscriber has a
+/// bounded buffer, and one that cannot keep up loses its oldest events (visible as a `seq` gap).
+public final class EventBus: Sendable {
+    private struct State {
+        var seq: UInt64 = 0
+        var nextSubscriber: UInt64 = 0
+        var subscribers: [UInt64: AsyncStream<BridgeEvent>.Continuation] = [:]
+        var counts: [String: UInt64] = [:]
+    }
+    private let state = NIOLockedValueBox(State())
+    public static let subscriberBuffer = 10_000
+
+    public init() {}
+
+    public func emit(_ type: String, room: String? = nil, participant: String? = nil, role: String? = nil,
+                     display: String? = nil, kind: String? = nil, reason: String? = nil, streamer: String? = nil) {
+        let time = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        state.withLockedValue { s in
+            s.seq &+= 1
+            s.counts[type, default: 0] &+= 1
+            let event = BridgeEvent(seq: s.seq, time: time, type: type, room: room, participant: participant, role: role,
+                                    display: display, kind: kind, reason: reason, streamer: streamer)
+            // Yielding under the lock keeps every subscriber's order identical to `seq`.
+            for c in s.subscribers.values { c.yield(event) }
+        }
+    }
+
+    /// A stream of every event from now on; finish it with `unsubscribe`.
+    public func subscribe() -> (id: UInt64, events: AsyncStream<BridgeEvent>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: BridgeEvent.self,
+                                                            bufferingPolicy: .bufferingNewest(Self.subscriberBuffer))
+        let id = state.withLockedValue { s in
+            s.nextSubscriber &+= 1
+            s.subscribers[s.nextSubscriber] = continuation
+            return s.nextSubscriber
+        }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        return (id, stream)
+    }
+
+    public func unsubscribe(_ id: UInt64) {
+        let c = state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
+        c?.finish()
+    }
+
+    public var subscriberCount: Int { state.withLockedValue { $0.subscribers.count } }
+
+    /// Events emitted so far, by type.
+    public var counts: [String: UInt64] { state.withLockedValue { $0.counts } }
+
+    public var lastSequence: UInt64 { state.withLockedValue { $0.seq } }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import SFU
+
+/// `GET /v1/events`: a WebSocket that carries every bridge event as one JSON text message, in
+/// order, from the moment it connects (`seq` numbers let the client see a gap if it fell behind).
+struct EventRoutes {
+    let events: EventBus
+
+    func register(on router: Router<BasicWebSocketRequestContext>) {
+        router.ws("/v1/events") { _, _ in
+            .upgrade([:])
+        } onUpgrade: { inbound, outbound, _ in
+            let (id, stream) = events.subscribe()
+            defer { events.unsubscribe(id) }
+            // Reading drains pings and notices the close; writing sends the events.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await _ in inbound {}
+                }
+                group.addTask {
+                    for await event in stream {
+                        let data = try JSON.encoder.encode(event)
+                        try await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+"""The events WebSocket reports the whole life of a room, in order."""
+import json
+import threading
+
+import websocket  # websocket-client, installed with selenium
+
+from conftest import wait_for
+from test_chromium_echo import chromium  # noqa: F401  (fixture)
+from test_chromium_streaming import open_page, frames
+
+
+class EventLog:
+    def __init__(self, url):
+        self.events = []
+        self.ws = websocket.create_connection(url, timeout=5)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while True:
+            try:
+                message = self.ws.recv()
+            except Exception:
+                return
+            if not message:
+                return
+            self.events.append(json.loads(message))
+
+    def types(self, room):
+        return [(e["type"], e.get("role")) for e in self.events if e.get("room") == room]
+
+    def close(self):
+        self.ws.close()
+
+
+def test_events_tell_the_life_of_a_room(bridged, chromium):
+    log = EventLog(bridged.base.replace("http://", "ws://") + "/v1/events")
+    try:
+        assert bridged.post("/v1/rooms", {"id": "life", "kind": "streaming"})[0] == 201
+        streamer = open_page(chromium, bridged.base + "/?room=life&role=streamer&autostart=1")
+        viewer = open_page(chromium, bridged.base + "/?room=life&role=viewer&autostart=1")
+        wait_for(lambda: frames(chromium, viewer) >= 10, 20, what="viewer decoding")
+        chromium.switch_to.window(streamer)
+        chromium.execute_async_script("const done = arguments[0]; window.bridgedStop().then(done, done);")
+        assert bridged.delete("/v1/rooms/life")[0] == 204
+        wait_for(lambda: ("room_destroyed", None) in log.types("life"), 5, what="room_destroyed")
+        events = [e for e in log.events if e.get("room") == "life"]
+        seqs = [e["seq"] for e in log.events]
+        assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)  # in order, no duplicates
+        types = log.types("life")
+        assert types[0] == ("room_created", None)
+        assert types[-1] == ("room_destroyed", None)
+        streamer_id = next(e["participant"] for e in events if e["type"] == "participant_joined" and e["role"] == "streamer")
+        viewer_id = next(e["participant"] for e in events if e["type"] == "participant_joined" and e["role"] == "viewer")
+        def index(kind, pid=None, **match):
+            for i, e in enumerate(events):
+                if e["type"] == kind and (pid is None or e.get("participant") == pid) and all(e.get(k) == v for k, v in match.items()):
+                    return i
+            raise AssertionError(f"no {kind} {pid} {match} in {types}")
+        # The order a signaling server relies on.
+        assert index("participant_joined", streamer_id) < index("webrtc_up", streamer_id) < index("media_started", streamer_id)
+        assert index("streamer_changed", streamer=streamer_id) < index("streamer_changed", streamer=None)
+        assert index("participant_joined", viewer_id) < index("webrtc_up", viewer_id)
+        # The page closes its PeerConnection (DTLS close_notify: "closed") before its DELETE ("api").
+        left = events[index("participant_left", streamer_id)]
+        assert left["reason"] in ("closed", "api")
+        assert index("participant_left", streamer_id) < index("room_destroyed")
+        assert index("participant_left", viewer_id, reason="room_destroyed") < index("room_destroyed")
+        assert all(e["time"].endswith("Z") for e in events)
+    finally:
+        log.close()
