@@ -251,17 +251,24 @@ public actor MediaServer {
 
     public func stats() async -> ServerStats {
         var stats = ServerStats(workers: workers.count, ports: workers.map(\.localPort), rooms: rooms.count,
-                                transports: 0, datagramsReceived: 0, datagramsSent: 0, dropped: [:])
+                                transports: 0, datagramsReceived: 0, datagramsSent: 0, bytesReceived: 0, bytesSent: 0,
+                                participants: [:], dropped: [:])
         var drops = DropCounters()
         for w in workers {
-            let (t, r, s, d) = (try? await w.eventLoop.submit { (w.transports.count, w.datagramsReceived, w.datagramsSent, w.drops) }.get())
-                ?? (0, 0, 0, DropCounters())
+            let (t, r, s, br, bs, d) = (try? await w.eventLoop.submit {
+                (w.transports.count, w.datagramsReceived, w.datagramsSent, w.bytesReceived, w.bytesSent, w.drops)
+            }.get()) ?? (0, 0, 0, 0, 0, DropCounters())
             stats.transports += t
             stats.datagramsReceived += r
             stats.datagramsSent += s
+            stats.bytesReceived += br
+            stats.bytesSent += bs
             drops = drops + d
         }
         stats.dropped = drops.dictionary
+        for room in rooms.values {
+            for p in await onLoop(room, { $0.info.participants }) { stats.participants[p.role, default: 0] += 1 }
+        }
         return stats
     }
 

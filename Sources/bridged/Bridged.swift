@@ -56,6 +56,11 @@ struct Bridged: AsyncParsableCommand {
         }
         router.get("/v1/health") { _, _ in try JSON.response(["status": "ok"]) }
         router.get("/v1/stats") { _, _ in try JSON.response(await server.stats()) }
+        let metrics = MetricsExporter(server: server)
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: await metrics.render())))
+        }
         RoomRoutes(server: server).register(on: router)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         if let key = c.apiKey { webSocketRouter.add(middleware: APIKeyMiddleware(key: key)) }

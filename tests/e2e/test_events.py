@@ -67,5 +67,27 @@ def test_events_tell_the_life_of_a_room(bridged, chromium):
         assert index("participant_left", streamer_id) < index("room_destroyed")
         assert index("participant_left", viewer_id, reason="room_destroyed") < index("room_destroyed")
         assert all(e["time"].endswith("Z") for e in events)
+        check_metrics(bridged, log)
     finally:
         log.close()
+
+
+def check_metrics(bridged, log):
+    # /metrics agrees with the events and with /v1/stats once the traffic has stopped.
+    import re
+    import time
+    import urllib.request
+    time.sleep(0.5)
+    text = urllib.request.urlopen(bridged.base + "/metrics").read().decode()
+    def metric(name, **labels):
+        sel = ",".join(f'{k}="{v}"' for k, v in labels.items())
+        pattern = r"(?m)^" + re.escape(name) + (r"\{" + re.escape(sel) + r"\}" if sel else "") + r" (\S+)"
+        m = re.search(pattern, text)
+        assert m, f"{name} {labels} missing from /metrics"
+        return float(m.group(1))
+    for kind in ("room_created", "participant_joined", "webrtc_up", "room_destroyed"):
+        assert metric("bridged_events_total", type=kind) == sum(1 for e in log.events if e["type"] == kind)
+    stats = bridged.get("/v1/stats")[1]
+    assert metric("bridged_packets_received_total") == stats["datagrams_received"] > 100
+    assert metric("bridged_bytes_sent_total") == stats["bytes_sent"] > 10000
+    assert metric("bridged_rooms") == 0

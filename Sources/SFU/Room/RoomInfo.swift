@@ -68,5 +68,8 @@ public struct ServerStats: Sendable, Codable, Equatable {
     public var transports: Int
     public var datagramsReceived: UInt64
     public var datagramsSent: UInt64
+    public var bytesReceived: UInt64
+    public var bytesSent: UInt64
+    public var participants: [String: Int]
     public var dropped: [String: UInt64]
 }

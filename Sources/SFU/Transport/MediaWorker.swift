@@ -23,6 +23,8 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     public internal(set) var drops = DropCounters()
     public private(set) var datagramsReceived: UInt64 = 0
     public private(set) var datagramsSent: UInt64 = 0
+    public private(set) var bytesReceived: UInt64 = 0
+    public private(set) var bytesSent: UInt64 = 0
     private var ticker: RepeatedTask?
     /// Tests only: keeps an object alive on the loop.
     var testRetain: AnyObject?
@@ -110,6 +112,7 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     /// One datagram, decrypted and rewritten in place in the socket's receive slot.
     func receive(_ bytes: UnsafeMutableRawPointer, length: Int, from key: TransportAddress) {
         datagramsReceived &+= 1
+        bytesReceived &+= UInt64(length)
         guard length > 0 else { return }
         let raw = UnsafeRawBufferPointer(start: bytes, count: length)
         switch PacketKind(firstByte: bytes.load(as: UInt8.self)) {
@@ -138,6 +141,7 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
         slot.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         socket.commitSend(length: bytes.count, to: address)
         datagramsSent &+= 1
+        bytesSent &+= UInt64(bytes.count)
     }
 
     /// Copies `bytes` into the next send slot, protects it there with `protect`
@@ -154,6 +158,7 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
         }
         socket.commitSend(length: length, to: address)
         datagramsSent &+= 1
+        bytesSent &+= UInt64(length)
         return true
     }
 
