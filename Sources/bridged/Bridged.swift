@@ -12,12 +12,15 @@ struct Bridged: AsyncParsableCommand {
         abstract: "A WebRTC media bridge (SFU). Runs on an embedded default configuration.")
 
     @Option(help: "JSON configuration file (keys as in docs/configuration.md).") var config: String?
+    @Option(help: "Control API HOST:PORT (default 127.0.0.1:8080).") var http: String?
     @Option(help: "Control API address.") var httpAddress: String?
     @Option(help: "Control API port.") var httpPort: Int?
+    @Option(help: "UDP media HOST:PORT: first port, one per worker (default 127.0.0.1:40000).") var udp: String?
     @Option(help: "UDP media listen address.") var mediaAddress: String?
     @Option(help: "First UDP media port (one per worker; 0 = ephemeral).") var mediaPort: Int?
     @Option(help: "Media workers (event loops, one UDP socket each).") var workers: Int?
-    @Option(help: "Address announced in candidates instead of the local one (NAT 1:1); repeatable.") var announcedAddress: [String] = []
+    @Option(name: [.customLong("announce"), .customLong("announced-address")],
+            help: "Address announced in candidates instead of the local one (NAT 1:1); repeatable.") var announcedAddress: [String] = []
     @Flag(help: "Also offer a 127.0.0.1 candidate when listening on all addresses.") var loopbackCandidates = false
     @Option(help: "Seconds without a valid ICE check before a peer is disconnected (RFC 7675).") var consentTimeout: Double?
     @Option(help: "Seconds a room may stay without participants before it is deleted.") var roomIdleTimeout: Double?
@@ -27,6 +30,9 @@ struct Bridged: AsyncParsableCommand {
 
     func run() async throws {
         var c = try config.map(Configuration.load) ?? Configuration()
+        try c.applyEnvironment(ProcessInfo.processInfo.environment)
+        if let http { (c.httpAddress, c.httpPort) = try splitHostPort(http) }
+        if let udp { (c.mediaAddress, c.mediaPort) = try splitHostPort(udp) }
         if let httpAddress { c.httpAddress = httpAddress }
         if let httpPort { c.httpPort = httpPort }
         if let mediaAddress { c.mediaAddress = mediaAddress }
@@ -37,7 +43,7 @@ struct Bridged: AsyncParsableCommand {
         if let consentTimeout { c.consentTimeoutSeconds = consentTimeout }
         if let roomIdleTimeout { c.roomIdleTimeoutSeconds = roomIdleTimeout }
         if let logLevel { c.logLevel = logLevel }
-        if let key = apiKey ?? ProcessInfo.processInfo.environment["BRIDGED_API_KEY"], !key.isEmpty { c.apiKey = key }
+        if let key = apiKey, !key.isEmpty { c.apiKey = key }
         if !corsOrigin.isEmpty { c.corsOrigins = corsOrigin }
 
         var logger = Logger(label: "bridged")

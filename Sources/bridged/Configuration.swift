@@ -41,6 +41,29 @@ struct Configuration: Codable, Sendable {
         corsOrigins = try c.decodeIfPresent([String].self, forKey: .corsOrigins)
     }
 
+    /// `BRIDGED_<SETTING>` environment variables (e.g. BRIDGED_HTTP_PORT=9000,
+    /// BRIDGED_ANNOUNCED_ADDRESSES=203.0.113.7,203.0.113.8) override the file.
+    mutating func applyEnvironment(_ env: [String: String]) throws {
+        func value(_ key: String) -> String? { env["BRIDGED_" + key] }
+        func number<T: LosslessStringConvertible>(_ key: String, _ type: T.Type) throws -> T? {
+            guard let v = value(key) else { return nil }
+            guard let n = T(v) else { throw ConfigurationError("BRIDGED_\(key)=\(v) is not a valid \(T.self)") }
+            return n
+        }
+        if let v = value("HTTP_ADDRESS") { httpAddress = v }
+        if let v = try number("HTTP_PORT", Int.self) { httpPort = v }
+        if let v = value("MEDIA_ADDRESS") { mediaAddress = v }
+        if let v = try number("MEDIA_PORT", Int.self) { mediaPort = v }
+        if let v = try number("WORKERS", Int.self) { workers = v }
+        if let v = value("ANNOUNCED_ADDRESSES") { announcedAddresses = v.split(separator: ",").map(String.init) }
+        if let v = try number("LOOPBACK_CANDIDATES", Bool.self) { loopbackCandidates = v }
+        if let v = try number("CONSENT_TIMEOUT_SECONDS", Double.self) { consentTimeoutSeconds = v }
+        if let v = try number("ROOM_IDLE_TIMEOUT_SECONDS", Double.self) { roomIdleTimeoutSeconds = v }
+        if let v = value("LOG_LEVEL") { logLevel = v }
+        if let v = value("API_KEY"), !v.isEmpty { apiKey = v }
+        if let v = value("CORS_ORIGINS") { corsOrigins = v.split(separator: ",").map(String.init) }
+    }
+
     static func load(path: String) throws -> Configuration {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let decoder = JSONDecoder()
@@ -63,4 +86,19 @@ struct Configuration: Codable, Sendable {
         m.roomIdleTimeout = .milliseconds(Int64(roomIdleTimeoutSeconds * 1000))
         return m
     }
+}
+
+struct ConfigurationError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// "HOST:PORT" (or "[v6]:PORT").
+func splitHostPort(_ s: String) throws -> (String, Int) {
+    guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]) else {
+        throw ConfigurationError("\(s) is not HOST:PORT")
+    }
+    var host = String(s[..<colon])
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    return (host, port)
 }

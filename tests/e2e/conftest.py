@@ -29,14 +29,15 @@ def free_port(kind=socket.SOCK_STREAM):
 
 
 class Bridged:
-    def __init__(self, *extra):
+    def __init__(self, *extra, env=None):
         self.http_port = free_port()
         self.media_port = free_port(socket.SOCK_DGRAM)
         self.log_path = f"/tmp/bridged-e2e-{self.http_port}.log"
         self.log = open(self.log_path, "w")
         args = [BRIDGED, "--http-port", str(self.http_port), "--media-port", str(self.media_port),
                 "--workers", "1", "--log-level", "debug", *extra]
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})})
         self.base = f"http://127.0.0.1:{self.http_port}"
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

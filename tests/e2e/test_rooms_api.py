@@ -95,3 +95,34 @@ def test_cors_preflight_from_a_browser_origin(bridged):
         assert r.status == 204
         assert r.headers["access-control-allow-origin"] == "*"
         assert "POST" in r.headers["access-control-allow-methods"]
+
+
+def room_expires_within(bridged, seconds):
+    assert bridged.post("/v1/rooms", {"id": "cfg", "kind": "echo"})[0] == 201
+    time.sleep(seconds)
+    return bridged.get("/v1/rooms/cfg")[0] == 404
+
+
+def test_settings_from_file_and_environment(tmp_path):
+    # From a JSON file.
+    cfg = tmp_path / "bridged.json"
+    cfg.write_text('{"room_idle_timeout_seconds": 1.5, "log_level": "debug"}')
+    b = Bridged("--config", str(cfg))
+    try:
+        assert room_expires_within(b, 3.5)
+    finally:
+        b.stop()
+    # From the environment, which overrides the file.
+    b = Bridged("--config", str(cfg), env={"BRIDGED_ROOM_IDLE_TIMEOUT_SECONDS": "600"})
+    try:
+        assert not room_expires_within(b, 3.5)
+    finally:
+        b.stop()
+
+
+def test_bad_settings_stop_the_daemon_with_a_reason(tmp_path):
+    import subprocess
+    from conftest import BRIDGED
+    r = subprocess.run([BRIDGED, "--http-port", "0"], env={"BRIDGED_MEDIA_PORT": "lots"}, capture_output=True, text=True, timeout=20)
+    assert r.returncode != 0
+    assert "BRIDGED_MEDIA_PORT=lots" in r.stdout + r.stderr
