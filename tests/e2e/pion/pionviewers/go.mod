@@ -1,0 +1,3 @@
+module pionviewers
+
+go 1.19
