@@ -99,3 +99,47 @@ def test_viewer_ice_restart_keeps_decoding(bridged, chromium):
     assert before_ufrag
     status, body = bridged.post("/v1/rooms/ir/participants/nobody/ice-restart", {"offer": answer.replace("a=sendonly", "a=recvonly")})
     assert status == 404 and body["error"]["code"] == "participant_not_found"
+
+
+def test_request_flood_and_udp_garbage_leave_viewers_playing(bridged, chromium):
+    import json as _json
+    import random
+    import socket
+    import threading
+    import urllib.request
+    assert bridged.post("/v1/rooms", {"id": "storm", "kind": "streaming"})[0] == 201
+    open_page(chromium, bridged.base + "/?room=storm&role=streamer&autostart=1")
+    viewer = open_page(chromium, bridged.base + "/?room=storm&role=viewer&autostart=1")
+    wait_for(lambda: frames(chromium, viewer) >= 30, 20, what="viewer decoding")
+    before = frames(chromium, viewer)
+    rng = random.Random(3)
+    bodies = [b"{", b"[]", b"null", b'{"kind": 5}', b'{"offer": 1}', b"\xff\xfe", b'{"role": "streamer", "offer": "v=0"}',
+              b'{"id": "' + b"x" * 500 + b'", "kind": "echo"}']
+    paths = ["/v1/rooms", "/v1/rooms/storm/participants", "/v1/rooms/storm/participants/x/ice-restart", "/v1/rooms/%00"]
+    statuses = []
+
+    def flood():
+        for i in range(300):
+            req = urllib.request.Request(bridged.base + rng.choice(paths), data=rng.choice(bodies), method="POST",
+                                         headers={"content-type": "application/json"})
+            try:
+                urllib.request.urlopen(req, timeout=5)
+                statuses.append(200)
+            except urllib.error.HTTPError as e:
+                statuses.append(e.code)
+                _json.loads(e.read() or b"{}")  # every error body is JSON
+
+    def garbage():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for i in range(5000):
+            s.sendto(bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 300))), ("127.0.0.1", bridged.media_port))
+
+    threads = [threading.Thread(target=flood), threading.Thread(target=garbage)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert statuses and all(400 <= s < 500 for s in statuses), sorted(set(statuses))
+    wait_for(lambda: frames(chromium, viewer) >= before + 60, 15, what="viewer still decoding after the storm")
+    assert bridged.get("/v1/health")[0] == 200
+    assert bridged.proc.poll() is None
