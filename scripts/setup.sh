@@ -17,6 +17,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get -o DPkg::Lock::Timeout=900 install -y -q "${missing[@]}"
 fi
 if [ "${1:-}" = test ]; then
-    python3 -c 'import aiortc, selenium, pytest' 2>/dev/null \
-        || python3 -m pip install -q "aiortc==1.16.0" selenium pytest
+    python3 -c 'import aiortc, selenium, pytest, websocket, yaml, jsonschema, openapi_spec_validator' 2>/dev/null \
+        || python3 -m pip install -q "aiortc==1.16.0" selenium pytest websocket-client pyyaml jsonschema openapi-spec-validator
 fi
