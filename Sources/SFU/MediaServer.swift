@@ -83,10 +83,9 @@ public actor MediaServer {
 
     public func shutdown() async {
         housekeeping?.cancel()
+        for id in Array(rooms.keys) { try? await deleteRoom(id: id, reason: "shutdown") }
         for t in roomTickers.values { t.cancel() }
         roomTickers.removeAll()
-        for room in rooms.values { try? await room.worker.eventLoop.submit { room.close() }.get() }
-        rooms.removeAll()
         for w in workers { await w.stop() }
         for loop in loops { try? await loop.shutdownGracefully() }
     }

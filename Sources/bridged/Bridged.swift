@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import SFU
+import ServiceLifecycle
 
 @main
 struct Bridged: AsyncParsableCommand {
@@ -82,12 +83,40 @@ struct Bridged: AsyncParsableCommand {
                 readyLogger.notice("bridged ready", metadata: ["api": "http://\(address):\(channel.localAddress?.port ?? port)/"])
             },
             logger: logger)
+        // Services shut down in reverse order: on SIGTERM the bridge closes its peers and emits
+        // the final events first, while the HTTP server (and the events WebSocket) still run.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [app, BridgeService(server: server)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // Browsers keep idle HTTP connections open; do not wait for them for ever.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(3)
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
-            try await app.runService()
+            try await group.run()
         } catch {
-            await server.shutdown()
-            throw error
+            // The graceful period ran out with connections still open: still a normal stop.
+            logger.debug("service group ended", metadata: ["error": "\(error)"])
         }
+        logger.notice("bridged stopped")
+    }
+}
+
+/// The media server as a service of the process: on graceful shutdown every room is deleted
+/// (peers get DTLS close_notify, `participant_left` and `room_destroyed` events go out).
+struct BridgeService: Service {
+    let server: MediaServer
+
+    func run() async throws {
+        try? await gracefulShutdown()
         await server.shutdown()
+        // Let the events WebSocket deliver the last events before the HTTP server stops.
+        try? await Task.sleep(for: .milliseconds(300))
+        // Peers are closed and the final events are out: an HTTP connection a browser keeps
+        // open must not hold the process (the server's own graceful stop waits for it).
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 5)
+            exit(0)
+        }
     }
 }

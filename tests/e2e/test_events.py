@@ -91,3 +91,26 @@ def check_metrics(bridged, log):
     assert metric("bridged_packets_received_total") == stats["datagrams_received"] > 100
     assert metric("bridged_bytes_sent_total") == stats["bytes_sent"] > 10000
     assert metric("bridged_rooms") == 0
+
+
+def test_sigterm_closes_peers_and_sends_the_final_events(chromium):
+    import signal
+    from conftest import Bridged
+    b = Bridged()
+    log = EventLog(b.base.replace("http://", "ws://") + "/v1/events")
+    try:
+        assert b.post("/v1/rooms", {"id": "bye", "kind": "echo"})[0] == 201
+        chromium.get(b.base + "/?room=bye&autostart=1")
+        wait_for(lambda: ("webrtc_up", "echo") in log.types("bye"), 20, what="echo call up")
+        b.proc.send_signal(signal.SIGTERM)
+        assert b.proc.wait(15) == 0
+        types = log.types("bye")
+        assert ("participant_left", "echo") in types
+        assert types[-1] == ("room_destroyed", None)
+        assert [e for e in log.events if e["type"] == "room_destroyed"][-1]["reason"] == "shutdown"
+        # The browser saw the bridge close the call (DTLS close_notify), not a timeout.
+        wait_for(lambda: chromium.execute_script("return window.bridged && document.getElementById('status').textContent") in ("closed", "failed", "disconnected"),
+                 10, what="page sees the call end")
+    finally:
+        log.close()
+        b.stop()
