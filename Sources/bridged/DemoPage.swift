@@ -70,7 +70,11 @@ async function start(mode = "echo", roomID = null) {
       media.getTracks().forEach((t) => pc.addTrack(t, media));
     } else {
       pc.addTransceiver("audio", { direction: "recvonly" });
-      pc.addTransceiver("video", { direction: "recvonly" });
+      const video = pc.addTransceiver("video", { direction: "recvonly" });
+      // ?codec=H264 (say): offer only that video codec.
+      const only = new URLSearchParams(location.search).get("codec");
+      if (only) video.setCodecPreferences(RTCRtpReceiver.getCapabilities("video").codecs
+        .filter((c) => c.mimeType.toLowerCase() === "video/" + only.toLowerCase()));
     }
     room = roomID || (await api("POST", "/v1/rooms", { kind: mode === "echo" ? "echo" : "streaming", description: "demo page" })).id;
     pc.ontrack = (e) => { $("remote").srcObject = e.streams[0] || new MediaStream([e.track]); };

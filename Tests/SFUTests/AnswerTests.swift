@@ -85,3 +85,21 @@ import Testing
         #expect(throws: expected) { try Self.answer(sdp) }
     }
 }
+
+@Suite struct PublisherAnswerTests {
+    /// A publisher gets one codec per section: what it will send, exactly.
+    @Test func singleCodecKeepsTheOffersFirstSupportedCodec() throws {
+        let offer = try SessionDescription(parsing: try AnswerTests.fixture("chromium_sendrecv"))
+        let a = try makeAnswer(to: offer, local: AnswerTests.local, bridgeSends: { _ in false }, localSSRC: { _, _ in 1 },
+                               streamID: "s", cname: "c", singleCodec: true)
+        for m in a.media where !m.rejected {
+            #expect(m.codecs.count == 1)
+            #expect(m.direction == .recvonly)
+        }
+        let video = try #require(a.media.first { $0.kind == .video })
+        let firstOffered = try #require(offer.media.first { $0.kind == "video" }?.rtpMaps.first {
+            Capabilities.videoCodecs.contains($0.encodingName.lowercased())
+        })
+        #expect(video.codecs[0].payloadType == firstOffered.payloadType)
+    }
+}

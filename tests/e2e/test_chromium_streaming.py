@@ -5,6 +5,8 @@ import time
 
 import os
 
+import pytest
+
 from conftest import ROOT, wait_for
 from test_chromium_echo import chromium, page_stats  # noqa: F401  (fixture)
 
@@ -143,3 +145,18 @@ def test_request_flood_and_udp_garbage_leave_viewers_playing(bridged, chromium):
     wait_for(lambda: frames(chromium, viewer) >= before + 60, 15, what="viewer still decoding after the storm")
     assert bridged.get("/v1/health")[0] == 200
     assert bridged.proc.poll() is None
+
+
+def test_viewer_without_a_common_video_codec_gets_audio_and_a_reason(bridged, chromium):
+    assert bridged.post("/v1/rooms", {"id": "codecs", "kind": "streaming"})[0] == 201
+    open_page(chromium, bridged.base + "/?room=codecs&role=streamer&autostart=1")  # sends VP8 first
+    viewer = open_page(chromium, bridged.base + "/?room=codecs&role=viewer&autostart=1&codec=AV1")
+    pid = chromium.execute_script("return window.bridged.participant")
+    wait_for(lambda: (stats_of(chromium, viewer).get("audio", {}).get("packetsReceived") or 0) > 50, 20, what="audio")
+    status, p = bridged.get(f"/v1/rooms/codecs/participants/{pid}")
+    assert status == 200
+    streamer_video = [t for t in bridged.get("/v1/rooms/codecs")[1]["participants"][0]["tracks"] if t["kind"] == "video"][0]
+    if streamer_video["codec"].lower().startswith("av1"):
+        pytest.skip("the streamer chose AV1 itself")
+    assert "no video codec in common" in (p.get("notice") or ""), p
+    assert (stats_of(chromium, viewer).get("video", {}).get("framesDecoded") or 0) == 0

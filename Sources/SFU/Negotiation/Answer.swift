@@ -66,7 +66,7 @@ public struct Answer: Sendable {
 ///   - streamID: the msid stream id of what the bridge sends.
 public func makeAnswer(to offer: SessionDescription, local: LocalTransportParameters,
                        bridgeSends: (MediaKind) -> Bool, localSSRC: (MediaKind, String) -> UInt32,
-                       streamID: String, cname: String) throws(NegotiationError) -> Answer {
+                       streamID: String, cname: String, singleCodec: Bool = false) throws(NegotiationError) -> Answer {
     // Transport parameters: session level, or the first media section.
     let firstMedia = offer.media.first
     guard let ufrag = offer.iceUfrag ?? firstMedia?.iceUfrag, let pwd = offer.icePwd ?? firstMedia?.icePwd else {
@@ -116,6 +116,9 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
             for map in m.rtpMaps where supported.contains(map.encodingName.lowercased()) {
                 codecs.append(.init(payloadType: map.payloadType, name: map.encodingName, clockRate: map.clockRate, channels: map.channels))
             }
+            // A publisher answered with one codec per section sends exactly that one, so the
+            // room knows what viewers must accept.
+            if singleCodec, codecs.count > 1 { codecs = [codecs[0]] }
         }
         if kind == nil || codecs.isEmpty || m.port == 0 {
             // Rejected section (RFC 8829 §5.3.1): port 0, keep the mid, no bundle membership.

@@ -77,13 +77,13 @@ extension Room {
     }
 
     /// Answers `request.offer` and creates the participant's transport on this room's worker.
-    func negotiate(_ request: JoinRequest, bridgeSends: (MediaKind) -> Bool) throws(ControlError) -> (Answer, WebRTCTransport) {
+    func negotiate(_ request: JoinRequest, bridgeSends: (MediaKind) -> Bool, singleCodec: Bool = false) throws(ControlError) -> (Answer, WebRTCTransport) {
         let pid = request.participantID
         let answer: Answer
         do {
             answer = try makeAnswer(to: request.offer, local: request.local, bridgeSends: bridgeSends,
                                     localSSRC: { _, _ in UInt32.random(in: 1...UInt32.max) },
-                                    streamID: "bridged-\(pid)", cname: "bridged-\(pid)")
+                                    streamID: "bridged-\(pid)", cname: "bridged-\(pid)", singleCodec: singleCodec)
         } catch {
             throw .negotiation(error)
         }

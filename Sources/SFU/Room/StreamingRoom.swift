@@ -43,7 +43,7 @@ final class StreamingRoom: Room, @unchecked Sendable {
             if let current = streamer {
                 throw .streamerPresent(room: id, streamer: current.display.map { "\(current.id), \"\($0)\"" } ?? current.id)
             }
-            let (answer, transport) = try negotiate(request, bridgeSends: { _ in false })
+            let (answer, transport) = try negotiate(request, bridgeSends: { _ in false }, singleCodec: true)
             let publisher = Publisher(room: self, id: request.participantID, display: request.display,
                                       transport: transport, media: answer.media, keyFrameInterval: keyFrameInterval)
             transport.delegate = publisher
