@@ -251,12 +251,13 @@ public actor MediaServer {
     public func stats() async -> ServerStats {
         var stats = ServerStats(workers: workers.count, ports: workers.map(\.localPort), rooms: rooms.count,
                                 transports: 0, datagramsReceived: 0, datagramsSent: 0, bytesReceived: 0, bytesSent: 0,
-                                participants: [:], dropped: [:])
+                                participants: [:], dropped: [:], forwarding: ForwardingHistogram())
         var drops = DropCounters()
         for w in workers {
-            let (t, r, s, br, bs, d) = (try? await w.eventLoop.submit {
-                (w.transports.count, w.datagramsReceived, w.datagramsSent, w.bytesReceived, w.bytesSent, w.drops)
-            }.get()) ?? (0, 0, 0, 0, 0, DropCounters())
+            let (t, r, s, br, bs, d, f) = (try? await w.eventLoop.submit {
+                (w.transports.count, w.datagramsReceived, w.datagramsSent, w.bytesReceived, w.bytesSent, w.drops, w.forwarding)
+            }.get()) ?? (0, 0, 0, 0, 0, DropCounters(), ForwardingHistogram())
+            stats.forwarding = stats.forwarding + f
             stats.transports += t
             stats.datagramsReceived += r
             stats.datagramsSent += s

@@ -32,7 +32,24 @@ actor MetricsExporter {
         for (type, count) in server.events.counts {
             counter("bridged_events_total", [("type", type)], count, "Events emitted, by type")
         }
-        return registry.emitToString()
+        return registry.emitToString() + Self.histogram(stats.forwarding)
+    }
+
+    /// The data plane keeps its histogram in fixed buckets without locks; rendered here in the
+    /// Prometheus text format (cumulative buckets).
+    static func histogram(_ h: ForwardingHistogram) -> String {
+        let name = "bridged_forwarding_seconds"
+        var out = "# HELP \(name) Time per datagram from its read to its copies queued for sending (averaged per read batch)\n"
+        out += "# TYPE \(name) histogram\n"
+        var cumulative: UInt64 = 0
+        for (i, bound) in ForwardingHistogram.bounds.enumerated() {
+            cumulative += h.counts[i]
+            out += "\(name)_bucket{le=\"\(bound)\"} \(cumulative)\n"
+        }
+        out += "\(name)_bucket{le=\"+Inf\"} \(h.count)\n"
+        out += "\(name)_sum \(h.sum)\n"
+        out += "\(name)_count \(h.count)\n"
+        return out
     }
 
     private func counter(_ name: String, _ labels: [(String, String)], _ value: UInt64, _ help: String) {

@@ -91,6 +91,10 @@ def check_metrics(bridged, log):
     assert metric("bridged_packets_received_total") == stats["datagrams_received"] > 100
     assert metric("bridged_bytes_sent_total") == stats["bytes_sent"] > 10000
     assert metric("bridged_rooms") == 0
+    # The forwarding-time histogram counts every datagram read.
+    assert metric("bridged_forwarding_seconds_count") == stats["datagrams_received"]
+    assert metric("bridged_forwarding_seconds_bucket", le="+Inf") == stats["datagrams_received"]
+    assert metric("bridged_forwarding_seconds_bucket", le="0.001") >= 0.9 * stats["datagrams_received"]
 
 
 def test_sigterm_closes_peers_and_sends_the_final_events(chromium):

@@ -72,4 +72,5 @@ public struct ServerStats: Sendable, Codable, Equatable {
     public var bytesSent: UInt64
     public var participants: [String: Int]
     public var dropped: [String: UInt64]
+    public var forwarding: ForwardingHistogram
 }

@@ -25,6 +25,7 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     public private(set) var datagramsSent: UInt64 = 0
     public private(set) var bytesReceived: UInt64 = 0
     public private(set) var bytesSent: UInt64 = 0
+    public private(set) var forwarding = ForwardingHistogram()
     private var ticker: RepeatedTask?
     /// Tests only: keeps an object alive on the loop.
     var testRetain: AnyObject?
@@ -95,9 +96,12 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     /// everything the batch produced with one `sendmmsg`.
     private func readable() {
         guard let socket else { return }
+        let start = ContinuousClock.now
+        var total = 0
         while true {
             let n = socket.receiveBatch()
             if n == 0 { break }
+            total += n
             for i in 0..<n {
                 let d = socket.datagram(i)
                 guard !d.truncated else { drops.count(.oversize); continue }
@@ -107,6 +111,11 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
             if n < UDPSocket.readBatch { break }
         }
         flush()
+        if total > 0 {
+            let elapsed = ContinuousClock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            forwarding.record(seconds: seconds / Double(total), packets: total)
+        }
     }
 
     /// One datagram, decrypted and rewritten in place in the socket's receive slot.
