@@ -128,7 +128,11 @@ class UDPRelay:
     a new source port (a phone moving from Wi-Fi to mobile data); `blackhole()` drops everything
     (a peer that went silent)."""
 
-    def __init__(self, bridge_port):
+    def __init__(self, bridge_port, loss=0.0):
+        """loss: fraction of the bridge's datagrams (SRTP only, never ICE/DTLS) dropped on the way to the peer."""
+        import random
+        self.loss = loss
+        self.rng = random.Random(11)
         self.bridge = ("127.0.0.1", bridge_port)
         self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.front.bind(("127.0.0.1", 0))
@@ -167,6 +171,8 @@ class UDPRelay:
                     self.peer = addr
                     self.backs[-1].sendto(data, self.bridge)
                 elif self.peer:
+                    if self.loss and data[:1] and 128 <= data[0] < 192 and self.rng.random() < self.loss:
+                        continue
                     self.front.sendto(data, self.peer)
 
     def close(self):

@@ -118,3 +118,35 @@ def test_sigterm_closes_peers_and_sends_the_final_events(chromium):
     finally:
         log.close()
         b.stop()
+
+
+def test_slow_link_when_a_viewer_loses_packets(bridged, chromium):
+    import asyncio
+    from aiortc_peer import EchoPeer, UDPRelay, redirect_candidates
+    log = EventLog(bridged.base.replace("http://", "ws://") + "/v1/events")
+
+    async def run():
+        assert bridged.post("/v1/rooms", {"id": "lossy", "kind": "streaming"})[0] == 201
+        chromium.get(bridged.base + "/?room=lossy&role=streamer&autostart=1")
+        wait_for(lambda: chromium.execute_script("return window.bridged.state") == "connected", 20, what="streamer")
+        relay = UDPRelay(bridged.media_port, loss=0.2)
+        viewer = EchoPeer()
+        try:
+            status, created = bridged.post("/v1/rooms/lossy/participants", {"role": "viewer", "offer": await viewer.offer("viewer")})
+            assert status == 201
+            await viewer.answer(redirect_candidates(created["answer"], relay.port))
+            deadline = asyncio.get_running_loop().time() + 20
+            while asyncio.get_running_loop().time() < deadline:
+                if any(e["type"] == "slow_link" and e["participant"] == created["id"] for e in log.events):
+                    break
+                await asyncio.sleep(0.3)
+            slow = [e for e in log.events if e["type"] == "slow_link" and e["participant"] == created["id"]]
+            assert slow, log.types("lossy")
+            assert slow[0]["role"] == "viewer" and slow[0]["reason"].startswith("downlink loss")
+        finally:
+            await viewer.close()
+            relay.close()
+    try:
+        asyncio.run(run())
+    finally:
+        log.close()

@@ -148,6 +148,10 @@ final class Publisher: TransportDelegate {
         var offset = 0
         for stream in streams.values where offset + 32 <= 1024 {
             let block = stream.statistics.report(ssrc: stream.ssrc, now: now)
+            if block.fractionLost >= StreamingRoom.slowLinkFraction {
+                room.slowLink(participant: id, role: .streamer, direction: "uplink", kind: stream.kind,
+                              fractionLost: block.fractionLost, now: now)
+            }
             offset += ReceiverReport.serialize(ssrc: 1, reportBlock: block,
                                                into: UnsafeMutableRawBufferPointer(start: reports + offset, count: 1024 - offset))
         }

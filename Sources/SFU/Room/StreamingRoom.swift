@@ -15,6 +15,9 @@ final class StreamingRoom: Room, @unchecked Sendable {
     /// The viewers in join order: what the forwarding loop walks.
     private var viewerList: [Viewer] = []
     private(set) var streamerChanges: UInt64 = 0
+    private var lastSlowLink: [String: ContinuousClock.Instant] = [:]
+    /// Loss above this fraction (of 256) is a slow link: 13/256 ≈ 5%.
+    static let slowLinkFraction: UInt8 = 13
     /// Retransmissions are rewritten here, never in the buffer they are kept in.
     private let scratch = UnsafeMutableRawPointer.allocate(byteCount: RetransmissionBuffer.slotSize, alignment: 16)
     /// The streamer's extension block, restored after each viewer whose IDs differ.
@@ -171,6 +174,17 @@ final class StreamingRoom: Room, @unchecked Sendable {
         packet.sequenceNumber = sequence
         packet.timestamp = timestamp
         packet.payloadType = payloadType
+    }
+
+    /// A link is losing packets: tell the signaling server (at most every 5 s per participant
+    /// and direction), the way Janus's slowlink does. `fractionLost` is out of 256 (RFC 3550).
+    func slowLink(participant: String, role: ParticipantRole, direction: String, kind: MediaKind, fractionLost: UInt8,
+                  now: ContinuousClock.Instant) {
+        let key = participant + direction
+        if let last = lastSlowLink[key], now - last < .seconds(5) { return }
+        lastSlowLink[key] = now
+        events.emit("slow_link", room: id, participant: participant, role: role.rawValue, kind: kind.rawValue,
+                    reason: "\(direction) loss \(Int(fractionLost) * 100 / 256)%")
     }
 
     /// Asks the streamer for a key frame on this stream, at most once per `keyFrameInterval`.

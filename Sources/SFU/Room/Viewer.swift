@@ -172,6 +172,20 @@ final class Viewer: TransportDelegate {
         var iterator = RTCPCompoundIterator(UnsafeRawBufferPointer(packet))
         let bytes = UnsafeRawBufferPointer(packet)
         while let (header, range) = iterator.next() {
+            // Receiver reports (RR, or SR with report blocks): the viewer's loss on our tracks.
+            if header.packetType == 200 || header.packetType == 201 {
+                var block = range.lowerBound + (header.packetType == 200 ? 28 : 8)
+                for _ in 0..<Int(header.count) where block + 24 <= range.upperBound {
+                    let ssrc = bytes.loadBigEndianUInt32(at: block)
+                    let fraction = bytes[block + 4]
+                    if fraction >= StreamingRoom.slowLinkFraction, let track = [audio, video].compactMap({ $0 }).first(where: { $0.localSSRC == ssrc }) {
+                        room.slowLink(participant: id, role: .viewer, direction: "downlink", kind: track.kind,
+                                      fractionLost: fraction, now: .now)
+                    }
+                    block += 24
+                }
+                continue
+            }
             guard range.count >= 12 else { continue }
             let mediaSSRC = bytes.loadBigEndianUInt32(at: range.lowerBound + 8)
             if header.packetType == 206 && (header.count == 1 || header.count == 4) {
