@@ -68,6 +68,11 @@ async function start(mode = "echo", roomID = null) {
       const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
       $("local").srcObject = media;
       media.getTracks().forEach((t) => pc.addTrack(t, media));
+      // ?codec=VP9 (say): send only that video codec.
+      const only = new URLSearchParams(location.search).get("codec");
+      if (only) pc.getTransceivers().filter((t) => t.sender.track && t.sender.track.kind === "video").forEach((t) =>
+        t.setCodecPreferences(RTCRtpReceiver.getCapabilities("video").codecs
+          .filter((c) => c.mimeType.toLowerCase() === "video/" + only.toLowerCase())));
     } else {
       pc.addTransceiver("audio", { direction: "recvonly" });
       const video = pc.addTransceiver("video", { direction: "recvonly" });

@@ -160,3 +160,19 @@ def test_viewer_without_a_common_video_codec_gets_audio_and_a_reason(bridged, ch
         pytest.skip("the streamer chose AV1 itself")
     assert "no video codec in common" in (p.get("notice") or ""), p
     assert (stats_of(chromium, viewer).get("video", {}).get("framesDecoded") or 0) == 0
+
+
+@pytest.mark.parametrize("codec", ["VP9", "H264", "AV1"])
+def test_streaming_other_codecs(bridged, chromium, codec):
+    chromium.get("about:blank")
+    supported = chromium.execute_script(
+        "return RTCRtpSender.getCapabilities('video').codecs.map(c => c.mimeType.toLowerCase())")
+    if f"video/{codec.lower()}" not in supported:
+        pytest.skip(f"this Chromium cannot send {codec}")
+    room = f"c{codec.lower()}"
+    assert bridged.post("/v1/rooms", {"id": room, "kind": "streaming"})[0] == 201
+    open_page(chromium, bridged.base + f"/?room={room}&role=streamer&autostart=1&codec={codec}")
+    viewer = open_page(chromium, bridged.base + f"/?room={room}&role=viewer&autostart=1")
+    wait_for(lambda: frames(chromium, viewer) >= 30, 20, what=f"viewer decoding {codec}")
+    tracks = bridged.get(f"/v1/rooms/{room}")[1]["participants"][0]["tracks"]
+    assert [t for t in tracks if t["kind"] == "video"][0]["codec"].upper().startswith(codec)
