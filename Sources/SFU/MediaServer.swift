@@ -12,6 +12,9 @@ public struct MediaConfiguration: Sendable {
     public var port: Int = 40000
     /// Event loops, each with its own socket. Default: one per core.
     public var workers: Int = System.coreCount
+    /// Explicit sockets, one worker each (overrides listenAddress, port and workers), e.g.
+    /// two addresses of a multi-homed host.
+    public var endpoints: [(host: String, port: Int)] = []
     /// Addresses written into candidates instead of the local ones (NAT 1:1).
     public var announcedAddresses: [String] = []
     /// Offer 127.0.0.1 when listening on all addresses (always offered when listening on loopback).
@@ -44,7 +47,8 @@ public actor MediaServer {
     private var emptySince: [String: ContinuousClock.Instant] = [:]
     private var housekeeping: Task<Void, Never>?
     private var nextWorker = 0
-    private var candidateAddresses: [String] = []
+    /// Per worker: the addresses its candidates carry.
+    private var candidateAddresses: [[String]] = []
 
     public init(configuration: MediaConfiguration, logger: Logger = Logger(label: "bridged.sfu")) throws {
         self.configuration = configuration
@@ -52,7 +56,7 @@ public actor MediaServer {
         let certificate = try DTLSCertificate()
         let context = try DTLSContext(certificate: certificate)
         self.certificate = certificate
-        let count = max(1, configuration.workers)
+        let count = configuration.endpoints.isEmpty ? max(1, configuration.workers) : configuration.endpoints.count
         let loops = (0..<count).map { MediaEventLoop(name: "media-\($0)") }
         self.loops = loops
         self.workers = (0..<count).map { i in
@@ -62,13 +66,16 @@ public actor MediaServer {
 
     /// Binds every worker's socket.
     public func start() async throws {
+        let tick = TimeAmount.nanoseconds(Int64(configuration.tickInterval.components.seconds * 1_000_000_000
+            + configuration.tickInterval.components.attoseconds / 1_000_000_000))
+        candidateAddresses = []
         for w in workers {
-            let port = configuration.port == 0 ? 0 : configuration.port + w.index
-            try await w.start(host: configuration.listenAddress, port: port,
-                              tickInterval: .nanoseconds(Int64(configuration.tickInterval.components.seconds * 1_000_000_000
-                                  + configuration.tickInterval.components.attoseconds / 1_000_000_000)))
+            let (host, port) = configuration.endpoints.isEmpty
+                ? (configuration.listenAddress, configuration.port == 0 ? 0 : configuration.port + w.index)
+                : configuration.endpoints[w.index]
+            try await w.start(host: host, port: port, tickInterval: tick)
+            candidateAddresses.append(Self.candidateAddresses(for: configuration, listenAddress: host))
         }
-        candidateAddresses = Self.candidateAddresses(for: configuration)
         housekeeping = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
@@ -76,7 +83,7 @@ public actor MediaServer {
             }
         }
         logger.info("media workers listening", metadata: [
-            "address": "\(configuration.listenAddress)", "ports": "\(workers.map(\.localPort))",
+            "ports": "\(workers.map(\.localPort))",
             "candidates": "\(candidateAddresses)",
         ])
     }
@@ -92,9 +99,9 @@ public actor MediaServer {
 
     /// The addresses candidates carry: announced ones, else the listen address, else every
     /// interface address (plus loopback when configured).
-    static func candidateAddresses(for c: MediaConfiguration) -> [String] {
+    static func candidateAddresses(for c: MediaConfiguration, listenAddress: String) -> [String] {
         if !c.announcedAddresses.isEmpty { return c.announcedAddresses }
-        if c.listenAddress != "0.0.0.0" && c.listenAddress != "::" { return [c.listenAddress] }
+        if listenAddress != "0.0.0.0" && listenAddress != "::" { return [listenAddress] }
         var out: [String] = []
         for device in (try? System.enumerateDevices()) ?? [] {
             guard case .v4 = device.address, let ip = device.address?.ipAddress else { continue }
@@ -180,7 +187,7 @@ public actor MediaServer {
         let pid = Self.randomID()
         let port = room.worker.localPort
         let local = LocalTransportParameters(ice: ICECredentials.random(), fingerprint: certificate.sha256Fingerprint,
-                                             candidates: candidateAddresses.map { ($0, port) },
+                                             candidates: candidateAddresses[room.worker.index].map { ($0, port) },
                                              preferredRole: request.dtlsRole ?? .server)
         let join = JoinRequest(participantID: pid, role: request.role, display: request.display, offer: offer,
                                local: local, consentTimeout: configuration.consentTimeout)
@@ -206,7 +213,7 @@ public actor MediaServer {
         }
         let port = room.worker.localPort
         let local = LocalTransportParameters(ice: ICECredentials.random(), fingerprint: certificate.sha256Fingerprint,
-                                             candidates: candidateAddresses.map { ($0, port) })
+                                             candidates: candidateAddresses[room.worker.index].map { ($0, port) })
         let result: Result<String, ControlError> = await onLoop(room) { room in
             do throws(ControlError) {
                 return .success(try room.restartICE(participantID: participantID, offer: offer, local: local))

@@ -16,7 +16,7 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "Control API HOST:PORT (default 127.0.0.1:8080).") var http: String?
     @Option(help: "Control API address.") var httpAddress: String?
     @Option(help: "Control API port.") var httpPort: Int?
-    @Option(help: "UDP media HOST:PORT: first port, one per worker (default 127.0.0.1:40000).") var udp: String?
+    @Option(help: "UDP media socket HOST:PORT, one worker each; repeatable (default 127.0.0.1:40000, 40001, … one per core).") var udp: [String] = []
     @Option(help: "UDP media listen address.") var mediaAddress: String?
     @Option(help: "First UDP media port (one per worker; 0 = ephemeral).") var mediaPort: Int?
     @Option(help: "Media workers (event loops, one UDP socket each).") var workers: Int?
@@ -33,7 +33,7 @@ struct Bridged: AsyncParsableCommand {
         var c = try config.map(Configuration.load) ?? Configuration()
         try c.applyEnvironment(ProcessInfo.processInfo.environment)
         if let http { (c.httpAddress, c.httpPort) = try splitHostPort(http) }
-        if let udp { (c.mediaAddress, c.mediaPort) = try splitHostPort(udp) }
+        if !udp.isEmpty { c.udp = udp }
         if let httpAddress { c.httpAddress = httpAddress }
         if let httpPort { c.httpPort = httpPort }
         if let mediaAddress { c.mediaAddress = mediaAddress }
@@ -50,7 +50,7 @@ struct Bridged: AsyncParsableCommand {
         var logger = Logger(label: "bridged")
         logger.logLevel = Logger.Level(rawValue: c.logLevel) ?? .info
 
-        let server = try MediaServer(configuration: c.media, logger: logger)
+        let server = try MediaServer(configuration: try c.media(), logger: logger)
         try await server.start()
 
         let router = Router()

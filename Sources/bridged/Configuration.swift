@@ -10,6 +10,8 @@ struct Configuration: Codable, Sendable {
     /// UDP media: see MediaConfiguration.
     var mediaAddress: String = "127.0.0.1"
     var mediaPort: Int = 40000
+    /// Explicit media sockets "HOST:PORT", one worker each (overrides the three settings around).
+    var udp: [String] = []
     var workers: Int? = nil
     var announcedAddresses: [String] = []
     var loopbackCandidates: Bool = false
@@ -31,6 +33,7 @@ struct Configuration: Codable, Sendable {
         httpPort = try c.decodeIfPresent(Int.self, forKey: .httpPort) ?? d.httpPort
         mediaAddress = try c.decodeIfPresent(String.self, forKey: .mediaAddress) ?? d.mediaAddress
         mediaPort = try c.decodeIfPresent(Int.self, forKey: .mediaPort) ?? d.mediaPort
+        udp = try c.decodeIfPresent([String].self, forKey: .udp) ?? []
         workers = try c.decodeIfPresent(Int.self, forKey: .workers)
         announcedAddresses = try c.decodeIfPresent([String].self, forKey: .announcedAddresses) ?? d.announcedAddresses
         loopbackCandidates = try c.decodeIfPresent(Bool.self, forKey: .loopbackCandidates) ?? d.loopbackCandidates
@@ -54,6 +57,7 @@ struct Configuration: Codable, Sendable {
         if let v = try number("HTTP_PORT", Int.self) { httpPort = v }
         if let v = value("MEDIA_ADDRESS") { mediaAddress = v }
         if let v = try number("MEDIA_PORT", Int.self) { mediaPort = v }
+        if let v = value("UDP") { udp = v.split(separator: ",").map(String.init) }
         if let v = try number("WORKERS", Int.self) { workers = v }
         if let v = value("ANNOUNCED_ADDRESSES") { announcedAddresses = v.split(separator: ",").map(String.init) }
         if let v = try number("LOOPBACK_CANDIDATES", Bool.self) { loopbackCandidates = v }
@@ -75,8 +79,9 @@ struct Configuration: Codable, Sendable {
         corsOrigins ?? (httpAddress.hasPrefix("127.") || httpAddress == "localhost" || httpAddress == "::1" ? ["*"] : [])
     }
 
-    var media: MediaConfiguration {
+    func media() throws -> MediaConfiguration {
         var m = MediaConfiguration()
+        m.endpoints = try udp.map { try splitHostPort($0) }.map { (host: $0.0, port: $0.1) }
         m.listenAddress = mediaAddress
         m.port = mediaPort
         if let workers { m.workers = workers }

@@ -36,6 +36,8 @@ class Bridged:
         self.log = open(self.log_path, "w")
         args = [BRIDGED, "--http-port", str(self.http_port), "--media-port", str(self.media_port),
                 "--workers", "1", "--log-level", "debug", *extra]
+        if "--udp" in extra:
+            self.media_port = None
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
                                      env={**os.environ, **(env or {})})
         self.base = f"http://127.0.0.1:{self.http_port}"

@@ -126,3 +126,31 @@ def test_bad_settings_stop_the_daemon_with_a_reason(tmp_path):
     r = subprocess.run([BRIDGED, "--http-port", "0"], env={"BRIDGED_MEDIA_PORT": "lots"}, capture_output=True, text=True, timeout=20)
     assert r.returncode != 0
     assert "BRIDGED_MEDIA_PORT=lots" in r.stdout + r.stderr
+
+
+def test_explicit_udp_sockets_one_worker_each():
+    import asyncio
+    import socket
+    from aiortc_peer import EchoPeer
+    from conftest import free_port
+    ports = [free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)]
+    b = Bridged(*sum((["--udp", f"127.0.0.1:{p}"] for p in ports), []))
+    try:
+        assert b.get("/v1/stats")[1]["ports"] == ports
+        assert b.post("/v1/rooms", {"id": "w0", "kind": "echo"})[0] == 201
+        assert b.post("/v1/rooms", {"id": "w1", "kind": "echo"})[0] == 201
+
+        async def call(room, port):
+            peer = EchoPeer()
+            try:
+                status, created = b.post(f"/v1/rooms/{room}/participants", {"offer": await peer.offer()})
+                assert status == 201
+                assert f" {port} typ host" in created["answer"]  # the room's worker's socket
+                await peer.answer(created["answer"])
+                await peer.wait(lambda: peer.video_frames >= 15, 20, f"echo through {port}")
+            finally:
+                await peer.close()
+        asyncio.run(call("w0", ports[0]))
+        asyncio.run(call("w1", ports[1]))
+    finally:
+        b.stop()
