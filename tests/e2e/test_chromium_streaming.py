@@ -53,6 +53,10 @@ def test_streamer_and_three_viewers(bridged, chromium):
     assert status == 200
     roles = sorted(p["role"] for p in room["participants"])
     assert roles == ["streamer", "viewer", "viewer", "viewer"]
+    # Bitrates over the last second: what the streamer sends comes out to each viewer.
+    for p in room["participants"]:
+        rate = p["bitrate_in_bps"] if p["role"] == "streamer" else p["bitrate_out_bps"]
+        assert rate > 50_000, p
     assert all(p["state"] == "connected" for p in room["participants"])
     # A second streamer while one is live: 409 naming the current one.
     streamer_id = next(p["id"] for p in room["participants"] if p["role"] == "streamer")

@@ -143,6 +143,8 @@ def test_slow_link_when_a_viewer_loses_packets(bridged, chromium):
             slow = [e for e in log.events if e["type"] == "slow_link" and e["participant"] == created["id"]]
             assert slow, log.types("lossy")
             assert slow[0]["role"] == "viewer" and slow[0]["reason"].startswith("downlink loss")
+            p = bridged.get(f"/v1/rooms/lossy/participants/{created['id']}")[1]
+            assert p["packets_lost"] > 0 and p["loss_percent"] > 0, p
         finally:
             await viewer.close()
             relay.close()

@@ -42,6 +42,11 @@ struct ReceptionStatistics {
         lastTransit = transit
     }
 
+    /// Packets lost so far (expected minus received, RFC 3550 A.3).
+    var cumulativeLost: Int64 { base.map { highest - $0 + 1 - Int64(received) } ?? 0 }
+    /// The fraction lost in the last report interval, out of 256.
+    private(set) var lastFractionLost: UInt8 = 0
+
     mutating func senderReport(ntpTimestamp: UInt64, arrival: ContinuousClock.Instant) {
         lastSR = (UInt32(truncatingIfNeeded: ntpTimestamp >> 16), arrival)
     }
@@ -57,6 +62,7 @@ struct ReceptionStatistics {
         receivedPrior = received
         let lostInterval = expectedInterval - receivedInterval
         let fraction: UInt8 = expectedInterval <= 0 || lostInterval <= 0 ? 0 : UInt8(min(255, (lostInterval << 8) / expectedInterval))
+        lastFractionLost = fraction
         var lsr: UInt32 = 0, dlsr: UInt32 = 0
         if let lastSR {
             lsr = lastSR.compactNTP

@@ -168,6 +168,8 @@ final class Publisher: TransportDelegate {
 
     var info: ParticipantInfo {
         var p = ParticipantInfo(transport: transport, id: id, display: display, role: .streamer, keyFrameRequests: keyFrameRequests)
+        p.packetsLost = streams.values.reduce(0) { $0 + max(0, $1.statistics.cumulativeLost) }
+        p.lossPercent = Double(streams.values.map(\.statistics.lastFractionLost).max() ?? 0) * 100 / 256
         p.tracks = media.filter { !$0.rejected }.map { m in
             let s = streams.values.first { $0.mid == m.mid }
             return TrackInfo(mid: m.mid, kind: m.kind, direction: m.direction.rawValue,

@@ -34,6 +34,13 @@ public struct ParticipantInfo: Sendable, Codable, Equatable {
     public var addressChanges: UInt64
     /// Why the participant does not get something it asked for, if it does not.
     public var notice: String?
+    public var bitrateInBps: UInt64 = 0
+    public var bitrateOutBps: UInt64 = 0
+    /// Packets lost: on the way in (publishers, from the bridge's reception statistics) or on
+    /// the way out (viewers, from their receiver reports).
+    public var packetsLost: Int64 = 0
+    /// Latest loss fraction in percent, same direction as `packetsLost`.
+    public var lossPercent: Double = 0
 }
 
 extension ParticipantInfo {
@@ -46,7 +53,8 @@ extension ParticipantInfo {
                   packetsReceived: transport.counters.packetsReceived, bytesReceived: transport.counters.bytesReceived,
                   packetsSent: transport.counters.packetsSent, bytesSent: transport.counters.bytesSent,
                   rtcpReceived: transport.counters.rtcpReceived, rtcpSent: transport.counters.rtcpSent,
-                  keyFrameRequests: keyFrameRequests, addressChanges: transport.counters.addressChanges, notice: nil)
+                  keyFrameRequests: keyFrameRequests, addressChanges: transport.counters.addressChanges, notice: nil,
+                  bitrateInBps: transport.bitrateIn, bitrateOutBps: transport.bitrateOut)
     }
 }
 

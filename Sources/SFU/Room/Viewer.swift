@@ -26,6 +26,9 @@ final class OutboundTrack {
     private(set) var packets: UInt64 = 0
     private(set) var bytes: UInt64 = 0
     var retransmitted: UInt64 = 0
+    /// From the viewer's latest receiver report on this track.
+    var reportedLost: Int64 = 0
+    var reportedFraction: UInt8 = 0
 
     init(kind: MediaKind, mid: String, localSSRC: UInt32) {
         self.kind = kind
@@ -178,6 +181,12 @@ final class Viewer: TransportDelegate {
                 for _ in 0..<Int(header.count) where block + 24 <= range.upperBound {
                     let ssrc = bytes.loadBigEndianUInt32(at: block)
                     let fraction = bytes[block + 4]
+                    // Cumulative lost: signed 24 bits.
+                    let raw = Int32(bitPattern: UInt32(bytes[block + 5]) << 24 | UInt32(bytes[block + 6]) << 16 | UInt32(bytes[block + 7]) << 8) >> 8
+                    for track in [audio, video] where track?.localSSRC == ssrc {
+                        track?.reportedLost = Int64(raw)
+                        track?.reportedFraction = fraction
+                    }
                     if fraction >= StreamingRoom.slowLinkFraction, let track = [audio, video].compactMap({ $0 }).first(where: { $0.localSSRC == ssrc }) {
                         room.slowLink(participant: id, role: .viewer, direction: "downlink", kind: track.kind,
                                       fractionLost: fraction, now: .now)
@@ -230,6 +239,8 @@ final class Viewer: TransportDelegate {
     var info: ParticipantInfo {
         var p = ParticipantInfo(transport: transport, id: id, display: display, role: .viewer, keyFrameRequests: keyFrameRequests)
         p.notice = notice
+        p.packetsLost = [audio, video].compactMap { $0?.reportedLost }.reduce(0) { $0 + max(0, $1) }
+        p.lossPercent = Double([audio, video].compactMap { $0?.reportedFraction }.max() ?? 0) * 100 / 256
         p.tracks = [audio, video].compactMap { $0 }.map { t in
             TrackInfo(mid: t.mid, kind: t.kind, direction: "sendonly",
                       codec: media.first { $0.mid == t.mid }?.codecs.first.map { "\($0.name)/\($0.clockRate)" },

@@ -30,6 +30,10 @@ public final class WebRTCTransport {
         public var addressChanges: UInt64 = 0
     }
     public internal(set) var counters = Counters()
+    /// Bits per second over the last second, in and out (updated by the worker's tick).
+    public private(set) var bitrateIn: UInt64 = 0
+    public private(set) var bitrateOut: UInt64 = 0
+    private var rateWindow: (at: ContinuousClock.Instant, bytesIn: UInt64, bytesOut: UInt64)?
     public let createdAt = ContinuousClock.now
     public private(set) var connectedAt: ContinuousClock.Instant?
 
@@ -129,6 +133,17 @@ public final class WebRTCTransport {
 
     /// Periodic work: consent freshness and DTLS retransmission.
     func tick(now: ContinuousClock.Instant) {
+        if let w = rateWindow {
+            let elapsed = now - w.at
+            if elapsed >= .seconds(1) {
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                bitrateIn = UInt64(Double(counters.bytesReceived &- w.bytesIn) * 8 / seconds)
+                bitrateOut = UInt64(Double(counters.bytesSent &- w.bytesOut) * 8 / seconds)
+                rateWindow = (now, counters.bytesReceived, counters.bytesSent)
+            }
+        } else {
+            rateWindow = (now, counters.bytesReceived, counters.bytesSent)
+        }
         if case .consentExpired? = ice.tick(now: now), state == .connected || state == .connecting {
             setState(.disconnected)
         }
