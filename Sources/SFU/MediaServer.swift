@@ -281,7 +281,13 @@ public actor MediaServer {
 
     private func onLoop<T: Sendable>(_ room: any Room, _ body: @escaping @Sendable (any Room) -> T) async -> T {
         // Only fails when the loop is shut down, which happens after every room is closed.
-        try! await room.worker.eventLoop.submit { body(room) }.get()
+        try! await room.worker.eventLoop.submit {
+            let result = body(room)
+            // What the call queued (PLIs to a streamer, close_notify to a leaving peer) goes now,
+            // not at the next read batch.
+            room.worker.flush()
+            return result
+        }.get()
     }
 
     static func randomID() -> String {
