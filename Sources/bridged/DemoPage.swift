@@ -87,7 +87,10 @@ async function start(mode = "echo", roomID = null) {
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     window.bridged.offerAt = performance.now();
-    const body = { offer: pc.localDescription.sdp, display: mode };
+    let sdp = pc.localDescription.sdp;
+    // ?nopli=1: offer the bridge FIR only (tests its RFC 5104 path).
+    if (new URLSearchParams(location.search).get("nopli")) sdp = sdp.split("\r\n").filter((l) => !/^a=rtcp-fb:\S+ nack pli$/.test(l)).join("\r\n");
+    const body = { offer: sdp, display: mode };
     if (mode !== "echo") body.role = mode;
     const created = await api("POST", `/v1/rooms/${room}/participants`, body);
     participant = created.id;

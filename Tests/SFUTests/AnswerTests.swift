@@ -103,3 +103,15 @@ import Testing
         #expect(video.codecs[0].payloadType == firstOffered.payloadType)
     }
 }
+
+@Suite struct KeyFrameFeedbackTests {
+    @Test func pliAndFirFromTheOffer() throws {
+        let text = try AnswerTests.fixture("chromium_sendrecv")
+        let both = try AnswerTests.answer(text).media.first { $0.kind == .video }
+        #expect(both?.pictureLossIndication == true && both?.fullIntraRequest == true)
+        let firOnly = text.split(separator: "\r\n", omittingEmptySubsequences: false)
+            .filter { !($0.hasPrefix("a=rtcp-fb:") && $0.hasSuffix(" nack pli")) }.joined(separator: "\r\n")
+        let video = try AnswerTests.answer(firOnly).media.first { $0.kind == .video }
+        #expect(video?.pictureLossIndication == false && video?.fullIntraRequest == true)
+    }
+}

@@ -180,3 +180,12 @@ def test_streaming_other_codecs(bridged, chromium, codec):
     wait_for(lambda: frames(chromium, viewer) >= 30, 20, what=f"viewer decoding {codec}")
     tracks = bridged.get(f"/v1/rooms/{room}")[1]["participants"][0]["tracks"]
     assert [t for t in tracks if t["kind"] == "video"][0]["codec"].upper().startswith(codec)
+
+
+def test_streamer_without_pli_gets_fir(bridged, chromium):
+    assert bridged.post("/v1/rooms", {"id": "fir", "kind": "streaming"})[0] == 201
+    open_page(chromium, bridged.base + "/?room=fir&role=streamer&autostart=1&nopli=1")
+    viewer = open_page(chromium, bridged.base + "/?room=fir&role=viewer&autostart=1")
+    wait_for(lambda: frames(chromium, viewer) >= 30, 20, what="viewer decoding after a FIR")
+    streamer = [p for p in bridged.get("/v1/rooms/fir")[1]["participants"] if p["role"] == "streamer"][0]
+    assert streamer["key_frame_requests"] >= 1

@@ -42,6 +42,9 @@ public struct NegotiatedMedia: Sendable, Equatable {
     public var extensions: [UInt8: String]
     /// SSRCs the offerer announced for this section (a=ssrc), if any.
     public var remoteSSRCs: [UInt32]
+    /// Key-frame requests the section negotiated (rtcp-fb "nack pli", "ccm fir").
+    public var pictureLossIndication = false
+    public var fullIntraRequest = false
     /// The SSRC the bridge sends with in this section, if it sends.
     public var localSSRC: UInt32?
     public var rejected: Bool
@@ -185,8 +188,12 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
         section.append("end-of-candidates")
         answer.media.append(section)
         acceptedMids.append(mid)
-        negotiated.append(.init(mid: mid, kind: kindValue, direction: direction, codecs: codecs, extensions: extensions,
-                                remoteSSRCs: Array(Set(m.ssrcs.map(\.ssrc))).sorted(), localSSRC: ssrc, rejected: false))
+        var negotiatedSection = NegotiatedMedia(mid: mid, kind: kindValue, direction: direction, codecs: codecs, extensions: extensions,
+                                      remoteSSRCs: Array(Set(m.ssrcs.map(\.ssrc))).sorted(), localSSRC: ssrc, rejected: false)
+        let kept = m.feedback.filter { fb in Capabilities.keepsFeedback(fb) && (fb.payloadType == "*" || codecs.contains { String($0.payloadType) == fb.payloadType }) }
+        negotiatedSection.pictureLossIndication = kept.contains { $0.type == "nack" && $0.parameter == "pli" }
+        negotiatedSection.fullIntraRequest = kept.contains { $0.type == "ccm" && $0.parameter == "fir" }
+        negotiated.append(negotiatedSection)
     }
     guard !acceptedMids.isEmpty else {
         var offered: [String] = []

@@ -18,6 +18,9 @@ final class InboundStream {
     /// The publisher's last sender report: an NTP/RTP time pair, mapped into each viewer's
     /// timestamp space for the viewer's sender reports.
     var lastSenderReport: (ntp: UInt64, rtp: UInt32)?
+    /// RFC 5104 §4.3.1: FIR when the publisher negotiated it but not PLI.
+    let usesFIR: Bool
+    var firSequence: UInt8 = 0
 
     init(ssrc: UInt32, media: NegotiatedMedia, keyFrameInterval: Duration) {
         self.ssrc = ssrc
@@ -30,6 +33,7 @@ final class InboundStream {
         limiter = KeyFrameRequestLimiter(interval: keyFrameInterval)
         retransmissions = media.kind == .video ? RetransmissionBuffer() : nil
         statistics = ReceptionStatistics(clockRate: clockRate)
+        usesFIR = media.fullIntraRequest && !media.pictureLossIndication
     }
 
     @inline(__always)
@@ -73,6 +77,19 @@ final class Publisher: TransportDelegate {
         // A new streamer: viewers need its first key frame.
         let now = ContinuousClock.now
         for stream in streams.values { room.requestKeyFrame(stream, now: now) }
+    }
+
+    /// A key-frame request for `stream`: PLI, or FIR where the publisher negotiated only that.
+    func requestKeyFrame(_ stream: InboundStream) {
+        guard stream.usesFIR else { sendPLI(mediaSSRC: stream.ssrc); return }
+        // RFC 5104 §4.3.1: media SSRC 0, the target in the FCI with a sequence number that
+        // changes with every new request.
+        stream.firSequence &+= 1
+        let fir = FullIntraRequest(senderSSRC: 1, mediaSSRC: 0,
+                                   entries: [FullIntraRequestEntry(ssrc: stream.ssrc, sequenceNumber: stream.firSequence)])
+        let n = fir.serialize(into: UnsafeMutableRawBufferPointer(start: rtcp, count: 64))
+        keyFrameRequests &+= 1
+        transport.sendRTCP(UnsafeRawBufferPointer(start: rtcp, count: n))
     }
 
     func transportDidChangeRemoteAddress(_ transport: WebRTCTransport) {

@@ -190,7 +190,7 @@ final class StreamingRoom: Room, @unchecked Sendable {
     /// Asks the streamer for a key frame on this stream, at most once per `keyFrameInterval`.
     func requestKeyFrame(_ stream: InboundStream, now: ContinuousClock.Instant) {
         guard stream.kind == .video, let streamer, stream.limiter.shouldRequest(now: now) else { return }
-        streamer.sendPLI(mediaSSRC: stream.ssrc)
+        streamer.requestKeyFrame(stream)
     }
 
     /// A viewer asked for a key frame (PLI/FIR) on its video track.
