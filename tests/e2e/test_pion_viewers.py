@@ -55,6 +55,7 @@ def test_fifty_pion_viewers(bridged, chromium, pionviewers):
     status, room = bridged.get("/v1/rooms/big")
     viewers = [p for p in room["participants"] if p["role"] == "viewer"]
     assert len(viewers) == 50 and all(p["state"] == "connected" for p in viewers)
+    streamer = [p for p in room["participants"] if p["role"] == "streamer"][0]
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err[-2000:]
     results = json.loads(out)
@@ -67,6 +68,6 @@ def test_fifty_pion_viewers(bridged, chromium, pionviewers):
     # When the viewers closed their PeerConnections, the bridge let them go.
     wait_for(lambda: len(bridged.get("/v1/rooms/big")[1]["participants"]) == 1, 10, what="viewers gone")
     cpu = 100 * (cpu1 - cpu0) / (t1 - t0)
-    print(f"\n1 streamer + 50 Pion viewers: bridged CPU {cpu:.1f}% of a core, "
+    print(f"\n1 streamer ({streamer['bitrate_in_bps'] / 1000:.0f} kbit/s in) + 50 Pion viewers: bridged CPU {cpu:.1f}% of a core, "
           f"RSS {rss_during / 1024:.1f} MiB ({(rss_during - rss_before) / 50:.0f} KiB per viewer), "
           f"join to first video packet p50 {first[25]} ms, max {first[-1]} ms")
