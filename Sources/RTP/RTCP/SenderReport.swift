@@ -42,6 +42,10 @@ public struct SenderReport: Hashable, Sendable {
     /// Header, sender SSRC and sender info.
     public static let fixedSize = 28
 
+    /// The middle 32 bits of `ntpTimestamp`: what a receiver echoes as LSR in its reception
+    /// report (RFC 3550 §6.4.1), and so the key for round-trip time measurement.
+    public var compactNTPTimestamp: UInt32 { UInt32(truncatingIfNeeded: ntpTimestamp >> 16) }
+
     /// A sender report with these fields.
     public init(
         ssrc: UInt32, ntpTimestamp: UInt64, rtpTimestamp: UInt32, packetCount: UInt32, octetCount: UInt32,

@@ -119,7 +119,17 @@ public struct TransportLayerNack: Hashable, Sendable {
     /// Writes the packet at the start of `buffer`; returns the bytes written.
     @discardableResult
     public func serialize(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        let size = serializedSize
+        Self.serialize(senderSSRC: senderSSRC, mediaSSRC: mediaSSRC, pairs: pairs, into: buffer)
+    }
+
+    /// Writes a NACK straight into `buffer` without building a `TransportLayerNack`: pass
+    /// `CollectionOfOne(pair)` or a slice of a preallocated array and nothing allocates.
+    /// Returns the bytes written, 12 + 4 × pairs.
+    @discardableResult
+    public static func serialize<Pairs: Collection<NackPair>>(
+        senderSSRC: UInt32, mediaSSRC: UInt32, pairs: Pairs, into buffer: UnsafeMutableRawBufferPointer
+    ) -> Int {
+        let size = 12 + 4 * pairs.count
         precondition(buffer.count >= size, "buffer smaller than serializedSize")
         RTCPHeader.forPacket(count: RTCPFeedbackFormat.genericNack, packetType: RTCPPacketType.transportFeedback, size: size)
             .serialize(into: buffer)

@@ -62,6 +62,15 @@ let transportLayerNackVectors: [(String, [UInt8], TransportLayerNack)] = [
         #expect(nack.lostSequenceNumbers == unique)
     }
 
+    @Test func staticWriterWithOnePair() {
+        let bytes = serializeExactly(size: 16) { buffer in
+            TransportLayerNack.serialize(
+                senderSSRC: 0x902F_9E2E, mediaSSRC: 0x4BC4_FCB4, pairs: CollectionOfOne(NackPair(packetID: 100, lostPackets: 5)),
+                into: buffer)
+        }
+        #expect(bytes == transportLayerNackVectors[0].1)
+    }
+
     @Test func forEachLostDoesNotNeedAnArray() {
         var count = 0
         var last: UInt16 = 0
