@@ -84,11 +84,7 @@ import Testing
 extension EchoTestPeer {
     /// The next protected RTP datagram, built but not sent.
     func sendRTPDatagram() throws -> [UInt8] {
-        let packet = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: UInt32(sequence) &* 3000,
-                               ssrc: 0x1234, payload: [UInt8](repeating: 0xCD, count: 1000))
-        sequence &+= 1
-        let n = packet.serialize(into: UnsafeMutableRawBufferPointer(start: buffer, count: 2048))
-        let protected = try peerOut.protectRTP(buffer, length: n, capacity: 2048)
-        return Array(UnsafeRawBufferPointer(start: buffer, count: protected))
+        let length = try protectNextRTP(payloadByte: 0xCD)
+        return Array(UnsafeRawBufferPointer(start: buffer, count: length))
     }
 }

@@ -36,12 +36,7 @@ public struct ReceiverReport: Hashable, Sendable {
         var (header, reader) = try RTCPHeader.parseBody(bytes, packetType: RTCPPacketType.receiverReport)
         guard let ssrc = reader.readUInt32() else { throw .packetTooShort }
         self.ssrc = ssrc
-        reportBlocks = []
-        reportBlocks.reserveCapacity(Int(header.count))
-        for _ in 0..<header.count {
-            guard let block = ReceptionReport(reading: &reader) else { throw .packetTooShort }
-            reportBlocks.append(block)
-        }
+        reportBlocks = try ReceptionReport.readBlocks(count: Int(header.count), from: &reader)
         profileExtensions = reader.readBytes(reader.remaining) ?? []
     }
 

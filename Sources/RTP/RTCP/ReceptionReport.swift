@@ -49,6 +49,17 @@ public struct ReceptionReport: Hashable, Sendable {
         self.delaySinceLastSenderReport = delaySinceLastSenderReport
     }
 
+    /// The `count` report blocks of an SR or RR (RC field), in order.
+    static func readBlocks(count: Int, from reader: inout ByteReader) throws(RTCPParseError) -> [ReceptionReport] {
+        var blocks: [ReceptionReport] = []
+        blocks.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let block = ReceptionReport(reading: &reader) else { throw .packetTooShort }
+            blocks.append(block)
+        }
+        return blocks
+    }
+
     init?(reading reader: inout ByteReader) {
         guard reader.remaining >= Self.size,
             let ssrc = reader.readUInt32(), let fractionLost = reader.readUInt8(), let lost = reader.readUInt24(),

@@ -71,12 +71,7 @@ public struct SenderReport: Hashable, Sendable {
         rtpTimestamp = rtp
         packetCount = packets
         octetCount = octets
-        reportBlocks = []
-        reportBlocks.reserveCapacity(Int(header.count))
-        for _ in 0..<header.count {
-            guard let block = ReceptionReport(reading: &reader) else { throw .packetTooShort }
-            reportBlocks.append(block)
-        }
+        reportBlocks = try ReceptionReport.readBlocks(count: Int(header.count), from: &reader)
         profileExtensions = reader.readBytes(reader.remaining) ?? []
     }
 

@@ -125,19 +125,10 @@ final class EchoParticipant: TransportDelegate {
 
     /// Slow path, once per stream: which section does this SSRC belong to?
     private func learnStream(_ packet: RTPPacketView) -> Bool {
-        var section: NegotiatedMedia?
-        for m in media where m.sends && m.receives {
-            if let extID = m.midExtensionID, let value = packet.headerExtension(id: extID) {
-                if String(decoding: UnsafeRawBufferPointer(value), as: UTF8.self) == m.mid { section = m; break }
-            }
-        }
-        if section == nil {
-            section = media.first { m in m.sends && m.receives && m.codecs.contains { $0.payloadType == packet.payloadType } }
-        }
-        guard let section, let local = section.localSSRC else { return false }
+        guard let section = media.section(of: packet, where: { $0.sends && $0.receives }),
+              let local = section.localSSRC else { return false }
         if streams.isEmpty { room.events.emit("media_started", room: room.id, participant: id, role: "echo", kind: section.kind.rawValue) }
-        // Another inbound SSRC already feeds this section (e.g. after the peer changed SSRC): keep
-        // our sequence numbers continuous by picking up where that stream was.
+        // Each inbound SSRC gets its own random sequence and timestamp offsets.
         streams[packet.ssrc] = OutStream(mid: section.mid, kind: section.kind, inboundSSRC: packet.ssrc, localSSRC: local,
                                          sequenceOffset: UInt16.random(in: 0...UInt16.max) &- packet.sequenceNumber,
                                          timestampOffset: UInt32.random(in: 0...UInt32.max))

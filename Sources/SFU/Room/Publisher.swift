@@ -119,18 +119,7 @@ final class Publisher: TransportDelegate {
 
     /// Slow path, once per SSRC: which section does it belong to (MID extension, else payload type)?
     private func learn(_ packet: RTPPacketView) -> InboundStream? {
-        var section: NegotiatedMedia?
-        for m in media where m.receives {
-            if let extID = m.midExtensionID, let value = packet.headerExtension(id: extID),
-               String(decoding: UnsafeRawBufferPointer(value), as: UTF8.self) == m.mid {
-                section = m
-                break
-            }
-        }
-        if section == nil {
-            section = media.first { m in m.receives && m.codecs.contains { $0.payloadType == packet.payloadType } }
-        }
-        guard let section else { return nil }
+        guard let section = media.section(of: packet, where: \.receives) else { return nil }
         // RTX or FEC streams of a section are not forwarded (not negotiated in answers).
         guard section.codecs.contains(where: { $0.payloadType == packet.payloadType }) else { return nil }
         let stream = InboundStream(ssrc: packet.ssrc, media: section, keyFrameInterval: keyFrameInterval)

@@ -77,12 +77,16 @@ final class EchoTestPeer: @unchecked Sendable {
     /// heap-use-after-free AddressSanitizer showed in release builds). `sendRTPDatagram()` builds
     /// the bytes for the callers that keep them.
     func sendRTP(payloadSize: Int = 1000) throws {
+        send(UnsafeRawBufferPointer(start: buffer, count: try protectNextRTP(payloadSize: payloadSize)))
+    }
+
+    /// Builds and protects the next RTP packet in `buffer`; returns its length.
+    func protectNextRTP(payloadSize: Int = 1000, payloadByte: UInt8 = 0xAB) throws -> Int {
         let packet = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: UInt32(sequence) &* 3000,
-                               ssrc: 0x1234, payload: [UInt8](repeating: 0xAB, count: payloadSize))
+                               ssrc: 0x1234, payload: [UInt8](repeating: payloadByte, count: payloadSize))
         sequence &+= 1
         let n = packet.serialize(into: UnsafeMutableRawBufferPointer(start: buffer, count: 2048))
-        let protected = try peerOut.protectRTP(buffer, length: n, capacity: 2048)
-        send(UnsafeRawBufferPointer(start: buffer, count: protected))
+        return try peerOut.protectRTP(buffer, length: n, capacity: 2048)
     }
 
     /// Waits (up to 2 s) for one datagram; true if it is our packet echoed with the bridge's SSRC.
