@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .executable(name: "bridged", targets: ["bridged"]),
         .library(name: "SFU", targets: ["SFU"]),
+        .library(name: "RTP", targets: ["RTP"]),
+        .library(name: "ICE", targets: ["ICE"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
