@@ -136,7 +136,7 @@ final class Engine: @unchecked Sendable {
     func add(_ peer: Peer) {
         run { engine in
             engine.attach(peer)
-            peer.start(now: lg_monotonic_ns())
+            peer.start(now: lg_monotonic_ns(), context: engine.dtlsContext)
         }
     }
 

@@ -169,9 +169,22 @@ final class Peer: @unchecked Sendable {
         _ = lg_send(fd, bytes.baseAddress, Int32(bytes.count), remote.address, remote.port)
     }
 
-    func start(now: Int64) {
+    /// We are the DTLS client unless the other side answered `a=setup:active` (Janus answering
+    /// our offer), in which case its ClientHello may arrive before our own check succeeds.
+    var dtlsRole: DTLSConnection.Role { remote?.setup == "active" ? .server : .client }
+
+    func start(now: Int64, context: DTLSContext) {
         state = .checking
         nextCheck = now
+        if dtlsRole == .server, let remote {
+            do {
+                let connection = try DTLSConnection(context: context, role: .server, remoteFingerprint: remote.fingerprint)
+                dtls = connection
+                _ = connection.start(output: { send($0) })
+            } catch {
+                state = .failed("DTLS: \(error)")
+            }
+        }
     }
 
     /// Timers: connectivity checks every 50 ms until one succeeds (and every 2 s after, as
@@ -203,6 +216,7 @@ final class Peer: @unchecked Sendable {
 
     private func startDTLS(context: DTLSContext) {
         guard case .checking = state, let remote else { return }
+        if dtlsRole == .server { state = .dtls; return }
         do {
             let connection = try DTLSConnection(context: context, role: .client, remoteFingerprint: remote.fingerprint)
             dtls = connection
