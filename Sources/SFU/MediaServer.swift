@@ -12,6 +12,11 @@ public struct MediaConfiguration: Sendable {
     public var port: Int = 40000
     /// Event loops, each with its own socket. Default: one per core.
     public var workers: Int = System.coreCount
+    /// With more than one worker: a streaming room's viewers go to the least-loaded worker (not
+    /// only the room's), which takes the streamer's packets from the room's worker through a
+    /// ring and does their rewriting, encryption and sending on its own core. Off: a room and
+    /// all its participants share one worker.
+    public var spreadViewers: Bool = true
     /// Explicit sockets, one worker each (overrides listenAddress, port and workers), e.g.
     /// two addresses of a multi-homed host.
     public var endpoints: [(host: String, port: Int)] = []
@@ -32,8 +37,9 @@ public struct MediaConfiguration: Sendable {
 }
 
 /// The control plane's entry point into the SFU: rooms and participants, one command vocabulary
-/// for every front end (HTTP API, later janus-compat). Each room lives on one worker's event loop;
-/// every call here hops onto that loop.
+/// for every front end (HTTP API, later janus-compat). Each room lives on one worker's event loop
+/// (its home); a streaming room's viewers may also be on other workers (`spreadViewers`), in one
+/// `ViewerGroup` per worker. Every call here hops onto the loop of the part it concerns.
 public actor MediaServer {
     public let configuration: MediaConfiguration
     public nonisolated let workers: [MediaWorker]
@@ -49,6 +55,14 @@ public actor MediaServer {
     private var nextWorker = 0
     /// Per worker: the addresses its candidates carry.
     private var candidateAddresses: [[String]] = []
+    /// Spread viewers: rooms' tokens on the rings, the rings by (from, to) worker, and per room
+    /// its viewer groups on workers other than its home (created once, awaited by every join).
+    private var nextToken: UInt32 = 1
+    private var rings: [Int: Task<WorkerRing, Never>] = [:]
+    private var groups: [String: [Int: Task<ViewerGroup, Never>]] = [:]
+    private var groupTickers: [String: [RepeatedTask]] = [:]
+    /// Joins under way per worker: counted as load until their transport exists.
+    private var joining: [Int] = []
 
     public init(configuration: MediaConfiguration, logger: Logger = Logger(label: "bridged.sfu")) throws {
         self.configuration = configuration
@@ -59,6 +73,7 @@ public actor MediaServer {
         let count = configuration.endpoints.isEmpty ? max(1, configuration.workers) : configuration.endpoints.count
         let loops = (0..<count).map { MediaEventLoop(name: "media-\($0)") }
         self.loops = loops
+        joining = [Int](repeating: 0, count: count)
         self.workers = (0..<count).map { i in
             MediaWorker(index: i, eventLoop: loops[i], dtlsContext: context, logger: logger)
         }
@@ -123,7 +138,7 @@ public actor MediaServer {
         let room: any Room = switch kind {
         case .echo: EchoRoom(id: id, description: description, worker: worker, events: events)
         case .streaming: StreamingRoom(id: id, description: description, worker: worker, events: events,
-                                       keyFrameInterval: configuration.keyFrameInterval)
+                                       keyFrameInterval: configuration.keyFrameInterval, token: takeToken())
         }
         events.emit("room_created", room: id, kind: kind.rawValue)
         rooms[id] = room
@@ -137,22 +152,58 @@ public actor MediaServer {
 
     public func listRooms() async -> [RoomInfo] {
         var out: [RoomInfo] = []
-        for id in rooms.keys.sorted() { out.append(await onLoop(rooms[id]!) { $0.info }) }
+        for id in rooms.keys.sorted() { out.append(await info(id, rooms[id]!)) }
         return out
     }
 
     public func room(id: String) async throws(ControlError) -> RoomInfo {
         guard let room = rooms[id] else { throw .roomNotFound(id) }
-        return await onLoop(room) { $0.info }
+        return await info(id, room)
     }
 
     public func deleteRoom(id: String, reason: String = "api") async throws(ControlError) {
         guard let room = rooms.removeValue(forKey: id) else { throw .roomNotFound(id) }
         roomTickers.removeValue(forKey: id)?.cancel()
+        for t in groupTickers.removeValue(forKey: id) ?? [] { t.cancel() }
+        var remote: [ViewerGroup] = []
+        for (_, task) in (groups.removeValue(forKey: id) ?? [:]).sorted(by: { $0.key < $1.key }) { remote.append(await task.value) }
         emptySince[id] = nil
         await onLoop(room) { $0.close() }
+        for g in remote { await onLoop(of: g) { $0.close() } }
         events.emit("room_destroyed", room: id, reason: reason)
         logger.info("room deleted", metadata: ["room": "\(id)"])
+    }
+
+    /// The room as the API shows it: with viewers on other workers, one list in join order.
+    private func info(_ id: String, _ room: any Room) async -> RoomInfo {
+        let remote = await viewerGroups(of: id)
+        guard !remote.isEmpty, let streaming = room as? StreamingRoom else { return await onLoop(room) { $0.info } }
+        let (home, streamer) = await onLoop(of: streaming) { r in (r.local.infos, r.streamer?.info) }
+        var viewers = home
+        for g in remote { viewers += await onLoop(of: g) { $0.infos } }
+        viewers.sort { $0.joined < $1.joined }
+        return RoomInfo(id: id, kind: .streaming, description: streaming.description,
+                        participants: (streamer.map { [$0] } ?? []) + viewers.map(\.info))
+    }
+
+    /// Every part of a room: the room on its home worker, then its viewer groups elsewhere.
+    private func parts(of id: String, _ room: any Room) async -> [any RoomPart] {
+        var out: [any RoomPart] = [room]
+        for g in await viewerGroups(of: id) { out.append(g) }
+        return out
+    }
+
+    /// The part of the room that has this participant.
+    private func part(of roomID: String, _ room: any Room, participant: String) async -> (any RoomPart)? {
+        for p in await parts(of: roomID, room) where await onLoop(part: p, { $0.endpoint(participant) != nil }) { return p }
+        return nil
+    }
+
+    /// The room's viewer groups on other workers (those whose creation has finished or is under way).
+    private func viewerGroups(of id: String) async -> [ViewerGroup] {
+        var out: [ViewerGroup] = []
+        for (_, task) in (groups[id] ?? [:]).sorted(by: { $0.key < $1.key }) { out.append(await task.value) }
+        return out
     }
 
     // MARK: participants
@@ -177,7 +228,8 @@ public actor MediaServer {
         public var answer: String
     }
 
-    /// Answers a peer's offer and creates its transport in the room.
+    /// Answers a peer's offer and creates its transport in the room (a streaming room's viewer:
+    /// on the least-loaded worker, when viewers are spread).
     public func addParticipant(roomID: String, _ request: ParticipantRequest) async throws(ControlError) -> ParticipantCreated {
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
         let offer: SessionDescription
@@ -185,19 +237,27 @@ public actor MediaServer {
             throw .negotiation(.invalidSDP("\(error)"))
         }
         let pid = Self.randomID()
-        let port = room.worker.localPort
+        var part: any RoomPart = room
+        if request.role == .viewer, let streaming = room as? StreamingRoom {
+            let w = placeViewer(home: room.worker.index)
+            if w != room.worker.index { part = await viewerGroup(of: streaming, on: w) }
+        }
+        let worker = part.worker
+        let port = worker.localPort
         let local = LocalTransportParameters(ice: ICECredentials.random(), fingerprint: certificate.sha256Fingerprint,
-                                             candidates: candidateAddresses[room.worker.index].map { ($0, port) },
+                                             candidates: candidateAddresses[worker.index].map { ($0, port) },
                                              preferredRole: request.dtlsRole ?? .server)
         let join = JoinRequest(participantID: pid, role: request.role, display: request.display, offer: offer,
                                local: local, consentTimeout: configuration.consentTimeout)
-        let result: Result<String, ControlError> = await onLoop(room) { room in
-            do throws(ControlError) { return .success(try room.join(join)) } catch { return .failure(error) }
+        joining[worker.index] += 1
+        let result: Result<String, ControlError> = await onLoop(part: part) { part in
+            do throws(ControlError) { return .success(try part.join(join)) } catch { return .failure(error) }
         }
+        joining[worker.index] -= 1
         switch result {
         case .success(let answer):
             logger.info("participant joined", metadata: ["room": "\(roomID)", "participant": "\(pid)",
-                                                         "role": "\(request.role?.rawValue ?? "-")"])
+                                                         "role": "\(request.role?.rawValue ?? "-")", "worker": "\(worker.index)"])
             return ParticipantCreated(id: pid, answer: answer)
         case .failure(let error):
             throw error
@@ -211,12 +271,15 @@ public actor MediaServer {
         do { offer = try SessionDescription(parsing: text) } catch {
             throw .negotiation(.invalidSDP("\(error)"))
         }
-        let port = room.worker.localPort
+        guard let part = await part(of: roomID, room, participant: participantID) else {
+            throw .participantNotFound(room: roomID, participant: participantID)
+        }
+        let port = part.worker.localPort
         let local = LocalTransportParameters(ice: ICECredentials.random(), fingerprint: certificate.sha256Fingerprint,
-                                             candidates: candidateAddresses[room.worker.index].map { ($0, port) })
-        let result: Result<String, ControlError> = await onLoop(room) { room in
+                                             candidates: candidateAddresses[part.worker.index].map { ($0, port) })
+        let result: Result<String, ControlError> = await onLoop(part: part) { part in
             do throws(ControlError) {
-                return .success(try room.restartICE(participantID: participantID, offer: offer, local: local))
+                return .success(try part.restartICE(participantID: participantID, offer: offer, local: local))
             } catch {
                 return .failure(error)
             }
@@ -226,23 +289,90 @@ public actor MediaServer {
 
     public func participant(roomID: String, id: String) async throws(ControlError) -> ParticipantInfo {
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
-        guard let info = await onLoop(room, { $0.participantInfo(id) }) else {
-            throw .participantNotFound(room: roomID, participant: id)
+        for part in await parts(of: roomID, room) {
+            if let info = await onLoop(part: part, { $0.participantInfo(id) }) { return info }
         }
-        return info
+        throw .participantNotFound(room: roomID, participant: id)
     }
 
     public func removeParticipant(roomID: String, id: String) async throws(ControlError) {
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
-        guard await onLoop(room, { $0.remove(participantID: id, reason: "api") }) else {
-            throw .participantNotFound(room: roomID, participant: id)
+        for part in await parts(of: roomID, room) where await onLoop(part: part, { $0.remove(participantID: id, reason: "api") }) {
+            return
         }
+        throw .participantNotFound(room: roomID, participant: id)
+    }
+
+    // MARK: viewers on other workers
+
+    /// Where a new viewer of a room homed on `home` goes: the worker with the fewest transports
+    /// (joins under way included), the home one on a tie. Always home with one worker or
+    /// `spreadViewers` off.
+    private func placeViewer(home: Int) -> Int {
+        guard configuration.spreadViewers, workers.count > 1 else { return home }
+        var best = home
+        var bestLoad = workers[home].load + joining[home]
+        for w in workers where w.index != home {
+            let load = w.load + joining[w.index]
+            if load < bestLoad { (best, bestLoad) = (w.index, load) }
+        }
+        return best
+    }
+
+    /// The room's viewer group on worker `w` (not its home), created on first use: the rings
+    /// both ways, the group registered on `w` for the room's token, attached to the room (which
+    /// then feeds it), and its once-a-second tick.
+    private func viewerGroup(of room: StreamingRoom, on w: Int) async -> ViewerGroup {
+        if let task = groups[room.id]?[w] { return await task.value }
+        let home = room.worker.index
+        let down = ring(from: home, to: w), up = ring(from: w, to: home)
+        let worker = workers[w]
+        let events = events, interval = configuration.keyFrameInterval
+        let task = Task { () -> ViewerGroup in
+            let (down, up) = (await down.value, await up.value)
+            let group = ViewerGroup(id: room.id, worker: worker, events: events, token: room.token, uplink: up,
+                                    keyFrameInterval: interval)
+            try! await worker.eventLoop.submit { worker.register(receiver: group, token: room.token) }.get()
+            try! await room.worker.eventLoop.submit { room.attach(group, ring: down) }.get()
+            return group
+        }
+        groups[room.id, default: [:]][w] = task
+        let group = await task.value
+        // The room may have been deleted while the group was made.
+        if groups[room.id]?[w] != nil {
+            groupTickers[room.id, default: []].append(
+                worker.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in group.tick(now: .now) })
+            logger.info("viewer group created", metadata: ["room": "\(room.id)", "worker": "\(w)", "home": "\(home)"])
+        }
+        return group
+    }
+
+    /// The ring from worker `a` to worker `b`, created once and registered with `b` (which
+    /// drains it) before anyone pushes to it.
+    private func ring(from a: Int, to b: Int) -> Task<WorkerRing, Never> {
+        let key = a * workers.count + b
+        if let task = rings[key] { return task }
+        let consumer = workers[b]
+        let task = Task { () -> WorkerRing in
+            let ring = WorkerRing(source: a, destination: b, wakeFD: consumer.inboxFD)
+            try! await consumer.eventLoop.submit { consumer.addInbox(ring) }.get()
+            return ring
+        }
+        rings[key] = task
+        return task
+    }
+
+    private func takeToken() -> UInt32 {
+        defer { nextToken &+= 1 }
+        return nextToken
     }
 
     /// Deletes rooms that have had no participants for `roomIdleTimeout`.
     func expireIdleRooms(now: ContinuousClock.Instant) async {
         for (id, room) in rooms {
-            if await onLoop(room, { $0.isEmpty }) {
+            var empty = true
+            for part in await parts(of: id, room) where !(await onLoop(part: part, { $0.isEmpty })) { empty = false }
+            if empty {
                 let since = emptySince[id] ?? now
                 emptySince[id] = since
                 if now - since >= configuration.roomIdleTimeout {
@@ -273,8 +403,8 @@ public actor MediaServer {
             drops = drops + d
         }
         stats.dropped = drops.dictionary
-        for room in rooms.values {
-            for p in await onLoop(room, { $0.info.participants }) { stats.participants[p.role, default: 0] += 1 }
+        for (id, room) in rooms {
+            for p in await info(id, room).participants { stats.participants[p.role, default: 0] += 1 }
         }
         return stats
     }
@@ -288,6 +418,45 @@ public actor MediaServer {
             room.worker.flush()
             return result
         }.get()
+    }
+
+    private func onLoop<T: Sendable>(part: any RoomPart, _ body: @escaping @Sendable (any RoomPart) -> T) async -> T {
+        try! await part.worker.eventLoop.submit {
+            let result = body(part)
+            part.worker.flush()
+            return result
+        }.get()
+    }
+
+    private func onLoop<P: RoomPart, T: Sendable>(of part: P, _ body: @escaping @Sendable (P) -> T) async -> T {
+        try! await part.worker.eventLoop.submit {
+            let result = body(part)
+            part.worker.flush()
+            return result
+        }.get()
+    }
+
+    // MARK: tests
+
+    /// Tests only: the participant's transport skips ICE and DTLS, as if both had completed
+    /// with these keys (see `WebRTCTransport.establishForTesting`).
+    func establishForTesting(roomID: String, participantID: String, profile: SRTPProfile, localKey: [UInt8], localSalt: [UInt8],
+                             remoteKey: [UInt8], remoteSalt: [UInt8], remote: TransportAddress) async throws {
+        guard let room = rooms[roomID], let part = await part(of: roomID, room, participant: participantID) else {
+            throw ControlError.participantNotFound(room: roomID, participant: participantID)
+        }
+        try await part.worker.eventLoop.submit {
+            guard let transport = part.endpoint(participantID)?.transport else { return }
+            try transport.establishForTesting(profile: profile, localKey: localKey, localSalt: localSalt,
+                                              remoteKey: remoteKey, remoteSalt: remoteSalt, remote: remote)
+            part.worker.flush()
+        }.get()
+    }
+
+    /// Tests only: the worker that serves the participant.
+    func workerIndex(roomID: String, participantID: String) async -> Int? {
+        guard let room = rooms[roomID] else { return nil }
+        return await part(of: roomID, room, participant: participantID)?.worker.index
     }
 
     static func randomID() -> String {

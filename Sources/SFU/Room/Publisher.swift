@@ -70,7 +70,7 @@ final class Publisher: TransportDelegate {
 
     /// The codecs this publisher sends, per kind (what viewers' payload types map from).
     func codecs(of kind: MediaKind) -> [NegotiatedMedia.Codec] {
-        media.first { $0.kind == kind && $0.receives }?.codecs ?? []
+        media.receivedCodecs(of: kind)
     }
 
     func transportDidConnect(_ transport: WebRTCTransport) {
@@ -146,6 +146,7 @@ final class Publisher: TransportDelegate {
             let rtp = bytes.loadBigEndianUInt32(at: range.lowerBound + 16)
             stream.lastSenderReport = (ntp, rtp)
             stream.statistics.senderReport(ntpTimestamp: ntp, arrival: now)
+            room.senderReport(stream, ntp: ntp, rtp: rtp)
         }
     }
 
@@ -183,5 +184,12 @@ final class Publisher: TransportDelegate {
                              inboundSSRC: s?.ssrc, outboundSSRC: nil, packets: s?.packets ?? 0)
         }
         return p
+    }
+}
+
+extension [NegotiatedMedia] {
+    /// The codecs received in the section of this kind (what a publisher sends).
+    func receivedCodecs(of kind: MediaKind) -> [NegotiatedMedia.Codec] {
+        first { $0.kind == kind && $0.receives }?.codecs ?? []
     }
 }

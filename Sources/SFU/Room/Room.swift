@@ -16,27 +16,32 @@ struct JoinRequest: Sendable {
     var consentTimeout: Duration
 }
 
-/// Every room kind, as the control plane sees it. Confined to the worker's event loop: the
+/// The participants of a room that one worker serves: the whole room, or (streaming rooms with
+/// viewers spread over workers) one `ViewerGroup`. Confined to `worker`'s event loop: the
 /// `MediaServer` calls these only from inside `worker.eventLoop.submit`.
-protocol Room: AnyObject, Sendable {
+protocol RoomPart: AnyObject, Sendable {
     var id: String { get }
     var worker: MediaWorker { get }
     var events: EventBus { get }
-    var info: RoomInfo { get }
-    var isEmpty: Bool { get }
     /// Negotiates, creates the transport and adds the participant; returns the answer.
     func join(_ request: JoinRequest) throws(ControlError) -> String
     func participantInfo(_ id: String) -> ParticipantInfo?
     /// Closes the participant's transport and tells `participant_left` with `reason`.
     func remove(participantID: String, reason: String) -> Bool
-    func close()
-    /// Periodic work (RTCP reports), once a second on the room's loop.
-    func tick(now: ContinuousClock.Instant)
     /// A participant's transport and negotiated media.
     func endpoint(_ participantID: String) -> (transport: WebRTCTransport, media: [NegotiatedMedia])?
+    var isEmpty: Bool { get }
+    func close()
 }
 
-extension Room {
+/// Every room kind, as the control plane sees it; lives on its (home) worker's loop.
+protocol Room: RoomPart {
+    var info: RoomInfo { get }
+    /// Periodic work (RTCP reports), once a second on the room's loop.
+    func tick(now: ContinuousClock.Instant)
+}
+
+extension RoomPart {
     /// Events and clean-up when a participant's transport changes state.
     func transportStateChanged(participantID: String, role: ParticipantRole, state: TransportState) {
         switch state {

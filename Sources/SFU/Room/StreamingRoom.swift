@@ -3,40 +3,48 @@ import RTP
 
 /// One streamer, any number of viewers (the Janus streaming model). Every viewer's outgoing
 /// streams have their own SSRC, sequence and timestamp spaces, so when the streamer changes the
-/// viewers play on with no renegotiation. Confined to its worker's event loop.
-final class StreamingRoom: Room, @unchecked Sendable {
+/// viewers play on with no renegotiation. Confined to its (home) worker's event loop.
+///
+/// The viewers on the home worker are served directly (`local`). With viewers spread over
+/// workers, each other worker that serves some has a `ViewerGroup` of its own: each streamer
+/// packet is copied once into the ring towards that worker, which does the rest on its loop.
+final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     let id: String
     let description: String?
     let worker: MediaWorker
     let events: EventBus
     let keyFrameInterval: Duration
+    /// The room's token on the workers' rings.
+    let token: UInt32
     private(set) var streamer: Publisher?
-    private var viewers: [String: Viewer] = [:]
-    /// The viewers in join order: what the forwarding loop walks.
-    private var viewerList: [Viewer] = []
+    /// The viewers on the home worker.
+    let local: ViewerGroup
+    /// The other workers that serve viewers of this room.
+    private var links: [Link] = []
     private(set) var streamerChanges: UInt64 = 0
-    private var lastSlowLink: [String: ContinuousClock.Instant] = [:]
     /// Loss above this fraction (of 256) is a slow link: 13/256 ≈ 5%.
     static let slowLinkFraction: UInt8 = 13
-    /// Retransmissions are rewritten here, never in the buffer they are kept in.
-    private let scratch = UnsafeMutableRawPointer.allocate(byteCount: RetransmissionBuffer.slotSize, alignment: 16)
-    /// The streamer's extension block, restored after each viewer whose IDs differ.
-    private let extensionBlock = UnsafeMutableRawPointer.allocate(byteCount: RetransmissionBuffer.slotSize, alignment: 16)
 
-    init(id: String, description: String?, worker: MediaWorker, events: EventBus, keyFrameInterval: Duration = .milliseconds(500)) {
+    /// A viewer group on another worker, and the ring to it.
+    struct Link {
+        var worker: Int
+        var ring: WorkerRing
+        var group: ViewerGroup
+    }
+
+    init(id: String, description: String?, worker: MediaWorker, events: EventBus, keyFrameInterval: Duration = .milliseconds(500),
+         token: UInt32 = 0) {
         self.events = events
         self.id = id
         self.description = description
         self.worker = worker
         self.keyFrameInterval = keyFrameInterval
+        self.token = token
+        local = ViewerGroup(id: id, worker: worker, events: events, token: token, uplink: nil, keyFrameInterval: keyFrameInterval)
+        local.attachHome(self)
     }
 
-    deinit {
-        scratch.deallocate()
-        extensionBlock.deallocate()
-    }
-
-    var isEmpty: Bool { streamer == nil && viewers.isEmpty }
+    var isEmpty: Bool { streamer == nil && local.isEmpty }
 
     // MARK: control
 
@@ -52,19 +60,12 @@ final class StreamingRoom: Room, @unchecked Sendable {
             transport.delegate = publisher
             streamer = publisher
             streamerChanges &+= 1
-            for v in viewerList { v.bind(to: publisher) }
+            tellViewers(snapshot)
             events.emit("participant_joined", room: id, participant: publisher.id, role: "streamer", display: request.display)
             events.emit("streamer_changed", room: id, participant: publisher.id, streamer: publisher.id)
             return answer.sdp.serialized()
         case .viewer?:
-            let (answer, transport) = try negotiate(request, bridgeSends: { _ in true })
-            let viewer = Viewer(room: self, id: request.participantID, display: request.display, transport: transport, media: answer.media)
-            transport.delegate = viewer
-            viewers[viewer.id] = viewer
-            viewerList.append(viewer)
-            if let streamer { viewer.bind(to: streamer) }
-            events.emit("participant_joined", room: id, participant: viewer.id, role: "viewer", display: request.display)
-            return answer.sdp.serialized()
+            return try local.join(request)
         case .echo?, nil:
             throw .invalidRole("a streaming room needs \"role\": \"streamer\" or \"viewer\"")
         }
@@ -72,12 +73,12 @@ final class StreamingRoom: Room, @unchecked Sendable {
 
     func endpoint(_ id: String) -> (transport: WebRTCTransport, media: [NegotiatedMedia])? {
         if let streamer, streamer.id == id { return (streamer.transport, streamer.media) }
-        return viewers[id].map { ($0.transport, $0.media) }
+        return local.endpoint(id)
     }
 
     func participantInfo(_ id: String) -> ParticipantInfo? {
         if let streamer, streamer.id == id { return streamer.info }
-        return viewers[id]?.info
+        return local.participantInfo(id)
     }
 
     func remove(participantID: String, reason: String) -> Bool {
@@ -87,23 +88,51 @@ final class StreamingRoom: Room, @unchecked Sendable {
             s.transport.close()
             return true
         }
-        guard let v = viewers.removeValue(forKey: participantID) else { return false }
-        viewerList.removeAll { $0 === v }
-        events.emit("participant_left", room: id, participant: participantID, role: "viewer", reason: reason)
-        v.transport.close()
-        return true
+        return local.remove(participantID: participantID, reason: reason)
     }
 
+    /// The streamer and the home worker's viewers leave; the groups on other workers are closed
+    /// by the control plane on their own loops.
     func close() {
         if let s = streamer { _ = remove(participantID: s.id, reason: "room_destroyed") }
-        for v in viewerList { _ = remove(participantID: v.id, reason: "room_destroyed") }
+        local.close()
+        if !links.isEmpty { worker.unregister(receiverToken: token) }
+        links.removeAll()
     }
 
     var info: RoomInfo {
         var participants: [ParticipantInfo] = []
         if let streamer { participants.append(streamer.info) }
-        participants += viewerList.map(\.info)
+        participants += local.infos.map(\.info)
         return RoomInfo(id: id, kind: .streaming, description: description, participants: participants)
+    }
+
+    /// What viewers need of the current streamer, nil without one.
+    var snapshot: StreamerSnapshot? {
+        guard let streamer else { return nil }
+        var reports: [UInt32: SenderReportTime] = [:]
+        for (ssrc, stream) in streamer.streams {
+            if let sr = stream.lastSenderReport { reports[ssrc] = SenderReportTime(ntp: sr.ntp, rtp: sr.rtp) }
+        }
+        return StreamerSnapshot(media: streamer.media, senderReports: reports)
+    }
+
+    /// A streamer came or went: the viewers here at once, the other groups on their loops.
+    private func tellViewers(_ snapshot: StreamerSnapshot?) {
+        local.streamerChanged(snapshot)
+        for link in links {
+            let group = link.group
+            group.worker.eventLoop.execute { group.streamerChanged(snapshot) }
+        }
+    }
+
+    /// A group of this room's viewers on another worker, fed through `ring` (home → there).
+    /// Tells it the current streamer on its loop, before anything the caller queues there next.
+    func attach(_ group: ViewerGroup, ring: WorkerRing) {
+        if links.isEmpty { worker.register(receiver: self, token: token) }
+        links.append(Link(worker: group.worker.index, ring: ring, group: group))
+        let snapshot = snapshot
+        group.worker.eventLoop.execute { group.streamerChanged(snapshot) }
     }
 
     /// The streamer is gone (left, kicked, or its transport failed): viewers wait for the next
@@ -111,80 +140,84 @@ final class StreamingRoom: Room, @unchecked Sendable {
     func streamerLeft(_ publisher: Publisher) {
         guard streamer === publisher else { return }
         streamer = nil
-        for v in viewerList { v.unbind() }
+        tellViewers(nil)
         events.emit("streamer_changed", room: id, participant: publisher.id, streamer: nil)
     }
 
-    /// Once a second: receiver reports to the streamer, sender reports to the viewers.
+    /// Once a second: receiver reports to the streamer, sender reports to the viewers here
+    /// (each other group has its own tick).
     func tick(now: ContinuousClock.Instant) {
         guard let streamer, streamer.transport.state == .connected else { return }
         streamer.sendReceiverReports(now: now)
-        for v in viewerList where v.transport.state == .connected { v.sendSenderReports(streamer: streamer) }
+        local.tick(now: now)
         worker.flush()
     }
 
     // MARK: data plane
 
-    /// Fan-out of one streamer packet to every viewer: rewrite in place, protect into the
-    /// socket's send slot, restore. No allocation.
+    /// Fan-out of one streamer packet: copied into the ring of every other worker with viewers
+    /// of this room, then to the viewers here (rewritten in place and restored). No allocation.
     func forward(_ packet: RTPPacketView, from stream: InboundStream, now: ContinuousClock.Instant) {
-        let ssrc = packet.ssrc, sequence = packet.sequenceNumber, timestamp = packet.timestamp
-        let payloadType = packet.payloadType
-        let codec = stream.codec(payloadType)
-        var keyFrame: Bool?
-        let bytes = UnsafeRawBufferPointer(packet.bytes)
-        let hasExtension = packet.hasExtension
-        let headerLength = packet.headerLength
-        var extensionSaved = false
-        for viewer in viewerList {
-            guard viewer.transport.state == .connected,
-                  let track = stream.kind == .video ? viewer.video : viewer.audio else { continue }
-            let outType = track.payloadTypes[Int(payloadType & 0x7F)]
-            guard outType != OutboundTrack.unmapped else { continue }
-            if track.waitingForKeyFrame {
-                if keyFrame == nil { keyFrame = codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)) }
-                guard keyFrame! else {
-                    requestKeyFrame(stream, now: now)
-                    continue
-                }
-                track.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: stream.clockRate, now: now)
-            } else if track.source != ssrc {
-                track.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: stream.clockRate, now: now)
-            }
-            let outSequence = sequence &+ track.sequenceOffset
-            let outTimestamp = timestamp &+ track.timestampOffset
-            packet.ssrc = track.localSSRC
-            packet.sequenceNumber = outSequence
-            packet.timestamp = outTimestamp
-            packet.payloadType = outType
-            track.sent(sequence: outSequence, timestamp: outTimestamp, bytes: bytes.count, now: now)
-            if hasExtension && !track.extensionsIdentity {
-                if !extensionSaved {
-                    extensionBlock.copyMemory(from: bytes.baseAddress! + 12, byteCount: headerLength - 12)
-                    extensionSaved = true
-                }
-                track.extensionIDs.withUnsafeBufferPointer { packet.remapHeaderExtensionIDs($0) }
-                viewer.transport.sendRTP(bytes)
-                packet.bytes.baseAddress!.advanced(by: 12).copyMemory(from: extensionBlock, byteCount: headerLength - 12)
-            } else {
-                viewer.transport.sendRTP(bytes)
-            }
-        }
-        packet.ssrc = ssrc
-        packet.sequenceNumber = sequence
-        packet.timestamp = timestamp
-        packet.payloadType = payloadType
+        let codec = stream.codec(packet.payloadType)
+        if !links.isEmpty { relay(packet, from: stream, codec: codec) }
+        local.forward(packet, kind: stream.kind, clockRate: stream.clockRate, codec: codec, now: now)
     }
 
-    /// A link is losing packets: tell the signaling server (at most every 5 s per participant
-    /// and direction), the way Janus's slowlink does. `fractionLost` is out of 256 (RFC 3550).
+    private func relay(_ packet: RTPPacketView, from stream: InboundStream, codec: CodecKind) {
+        let bytes = UnsafeRawBufferPointer(packet.bytes)
+        guard bytes.count <= WorkerRing.maxPayload else { worker.drops.count(.oversize); return }
+        for link in links where link.group.population.load(ordering: .relaxed) > 0 {
+            guard let m = worker.reserveMessage(on: link.ring) else { continue }
+            m.type = .media
+            m.kind = stream.kind == .video ? 1 : 0
+            m.codec = codec.rawValue
+            m.token = token
+            m.a = UInt32(truncatingIfNeeded: stream.clockRate)
+            _ = m.setPayload(bytes)
+            worker.commitMessage(on: link.ring)
+        }
+    }
+
+    /// The streamer sent a sender report on `stream`: kept for every viewer's own reports.
+    func senderReport(_ stream: InboundStream, ntp: UInt64, rtp: UInt32) {
+        let time = SenderReportTime(ntp: ntp, rtp: rtp)
+        local.senderReport(ssrc: stream.ssrc, time)
+        for link in links {
+            guard let m = worker.reserveMessage(on: link.ring) else { continue }
+            m.type = .senderReport
+            m.token = token
+            m.a = stream.ssrc
+            m.b = rtp
+            m.d = ntp
+            m.length = 0
+            worker.commitMessage(on: link.ring)
+        }
+    }
+
+    /// Key-frame requests and NACKs from this room's viewers on other workers.
+    func receive(_ message: RingMessage, from source: Int, now: ContinuousClock.Instant) {
+        switch message.type {
+        case .keyFrameRequest?:
+            requestKeyFrame(ssrc: message.a, now: now)
+        case .nack?:
+            guard let stored = storedPacket(ssrc: message.a, sequence: UInt16(truncatingIfNeeded: message.b)),
+                  let link = links.first(where: { $0.worker == source }),
+                  let m = worker.reserveMessage(on: link.ring) else { return }
+            m.type = .retransmission
+            m.token = token
+            m.a = message.c
+            m.b = UInt32(truncatingIfNeeded: message.d)
+            guard m.setPayload(stored) else { return }
+            worker.commitMessage(on: link.ring)
+        case .media?, .retransmission?, .senderReport?, nil:
+            break
+        }
+    }
+
+    /// A link is losing packets (see `ViewerGroup.slowLink`).
     func slowLink(participant: String, role: ParticipantRole, direction: String, kind: MediaKind, fractionLost: UInt8,
                   now: ContinuousClock.Instant) {
-        let key = participant + direction
-        if let last = lastSlowLink[key], now - last < .seconds(5) { return }
-        lastSlowLink[key] = now
-        events.emit("slow_link", room: id, participant: participant, role: role.rawValue, kind: kind.rawValue,
-                    reason: "\(direction) loss \(Int(fractionLost) * 100 / 256)%")
+        local.slowLink(participant: participant, role: role, direction: direction, kind: kind, fractionLost: fractionLost, now: now)
     }
 
     /// Asks the streamer for a key frame on this stream, at most once per `keyFrameInterval`.
@@ -193,28 +226,19 @@ final class StreamingRoom: Room, @unchecked Sendable {
         streamer.requestKeyFrame(stream)
     }
 
-    /// A viewer asked for a key frame (PLI/FIR) on its video track.
-    func viewerRequestedKeyFrame(_ track: OutboundTrack, now: ContinuousClock.Instant) {
-        guard let source = track.source, let stream = streamer?.streams[source] else { return }
-        requestKeyFrame(stream, now: now)
+    /// A key frame on the streamer's stream `ssrc`, or on every video stream (0).
+    func requestKeyFrame(ssrc: UInt32, now: ContinuousClock.Instant) {
+        guard let streamer else { return }
+        if ssrc == 0 {
+            for stream in streamer.streams.values where stream.kind == .video { requestKeyFrame(stream, now: now) }
+        } else if let stream = streamer.streams[ssrc] {
+            requestKeyFrame(stream, now: now)
+        }
     }
 
-    /// A viewer's NACK: resend what the buffer still holds, rewritten for that viewer.
-    func retransmit(to viewer: Viewer, track: OutboundTrack, sequence outSequence: UInt16) {
-        guard let source = track.source, let stream = streamer?.streams[source], let buffer = stream.retransmissions else { return }
-        guard let stored = buffer.packet(sequence: outSequence &- track.sequenceOffset) else { return }
-        scratch.copyMemory(from: stored.baseAddress!, byteCount: stored.count)
-        guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: stored.count)) else { return }
-        let outType = track.payloadTypes[Int(view.payloadType & 0x7F)]
-        guard outType != OutboundTrack.unmapped else { return }
-        view.ssrc = track.localSSRC
-        view.sequenceNumber = outSequence
-        view.timestamp = view.timestamp &+ track.timestampOffset
-        view.payloadType = outType
-        if view.hasExtension && !track.extensionsIdentity {
-            track.extensionIDs.withUnsafeBufferPointer { view.remapHeaderExtensionIDs($0) }
-        }
-        track.retransmitted &+= 1
-        viewer.transport.sendRTP(UnsafeRawBufferPointer(view.bytes))
+    /// A packet of the streamer's stream `ssrc` as received, if the retransmission buffer
+    /// still holds it.
+    func storedPacket(ssrc: UInt32, sequence: UInt16) -> UnsafeRawBufferPointer? {
+        streamer?.streams[ssrc]?.retransmissions?.packet(sequence: sequence)
     }
 }

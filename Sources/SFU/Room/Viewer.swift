@@ -79,7 +79,10 @@ final class OutboundTrack {
 
 /// A viewer of a streaming room.
 final class Viewer: TransportDelegate {
-    unowned let room: StreamingRoom
+    /// The room's viewers on this viewer's worker.
+    unowned let group: ViewerGroup
+    /// The viewer's number in its group (what retransmissions coming from the home loop name).
+    let token: UInt32
     let id: String
     let display: String?
     let transport: WebRTCTransport
@@ -92,8 +95,9 @@ final class Viewer: TransportDelegate {
     private(set) var nacks: UInt64 = 0
     private let reports = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 8)
 
-    init(room: StreamingRoom, id: String, display: String?, transport: WebRTCTransport, media: [NegotiatedMedia]) {
-        self.room = room
+    init(group: ViewerGroup, token: UInt32, id: String, display: String?, transport: WebRTCTransport, media: [NegotiatedMedia]) {
+        self.group = group
+        self.token = token
         self.id = id
         self.display = display
         self.transport = transport
@@ -109,13 +113,14 @@ final class Viewer: TransportDelegate {
     deinit { reports.deallocate() }
 
     /// Maps the streamer's payload types onto this viewer's, codec by codec (name and clock rate).
-    func bind(to publisher: Publisher) {
+    /// `publisherMedia`: what the streamer negotiated.
+    func bind(to publisherMedia: [NegotiatedMedia]) {
         var missing: [String] = []
         for (kind, track) in [(MediaKind.audio, audio), (.video, video)] {
             guard let track else { continue }
             track.detach()
             let offered = media.first { $0.kind == kind && $0.sends }?.codecs ?? []
-            let published = publisher.codecs(of: kind)
+            let published = publisherMedia.receivedCodecs(of: kind)
             var mapped = false
             for p in published {
                 if let v = offered.first(where: { $0.name.lowercased() == p.name.lowercased() && $0.clockRate == p.clockRate }) {
@@ -125,7 +130,7 @@ final class Viewer: TransportDelegate {
             }
             // Header extensions by URI (RFC 8285: IDs are per session, so each side has its own).
             let viewerExtensions = media.first { $0.kind == kind && $0.sends }?.extensions ?? [:]
-            let publishedExtensions = publisher.media.first { $0.kind == kind && $0.receives }?.extensions ?? [:]
+            let publishedExtensions = publisherMedia.first { $0.kind == kind && $0.receives }?.extensions ?? [:]
             track.extensionsIdentity = true
             for (id, uri) in publishedExtensions {
                 // The streamer's MID names the streamer's sections, not the viewer's: dropped,
@@ -140,8 +145,7 @@ final class Viewer: TransportDelegate {
         }
         notice = missing.isEmpty ? nil : missing.joined(separator: "; ")
         if let video, !video.waitingForKeyFrame { return }
-        let now = ContinuousClock.now
-        for stream in publisher.streams.values where stream.kind == .video { room.requestKeyFrame(stream, now: now) }
+        group.requestKeyFrame(source: 0, now: .now)
     }
 
     func unbind() {
@@ -151,17 +155,16 @@ final class Viewer: TransportDelegate {
 
     func transportDidConnect(_ transport: WebRTCTransport) {
         // A new viewer needs a key frame before its video can start.
-        guard let streamer = room.streamer else { return }
-        let now = ContinuousClock.now
-        for stream in streamer.streams.values where stream.kind == .video { room.requestKeyFrame(stream, now: now) }
+        guard group.streamer != nil else { return }
+        group.requestKeyFrame(source: 0, now: .now)
     }
 
     func transportDidChangeRemoteAddress(_ transport: WebRTCTransport) {
-        if let video { room.viewerRequestedKeyFrame(video, now: .now) }
+        if let video { group.viewerRequestedKeyFrame(video, now: .now) }
     }
 
     func transport(_ transport: WebRTCTransport, didChangeState state: TransportState) {
-        room.transportStateChanged(participantID: id, role: .viewer, state: state)
+        group.transportStateChanged(participantID: id, role: .viewer, state: state)
     }
 
     func transport(_ transport: WebRTCTransport, didReceiveRTP packet: RTPPacketView) {
@@ -188,7 +191,7 @@ final class Viewer: TransportDelegate {
                         track?.reportedFraction = fraction
                     }
                     if fraction >= StreamingRoom.slowLinkFraction, let track = [audio, video].compactMap({ $0 }).first(where: { $0.localSSRC == ssrc }) {
-                        room.slowLink(participant: id, role: .viewer, direction: "downlink", kind: track.kind,
+                        group.slowLink(participant: id, role: .viewer, direction: "downlink", kind: track.kind,
                                       fractionLost: fraction, now: .now)
                     }
                     block += 24
@@ -201,7 +204,7 @@ final class Viewer: TransportDelegate {
                 let target = header.count == 4 && range.count >= 20 ? bytes.loadBigEndianUInt32(at: range.lowerBound + 12) : mediaSSRC
                 if target == video.localSSRC {
                     keyFrameRequests &+= 1
-                    room.viewerRequestedKeyFrame(video, now: .now)
+                    group.viewerRequestedKeyFrame(video, now: .now)
                 }
             } else if header.packetType == 205 && header.count == 1 && mediaSSRC == video.localSSRC {
                 // Generic NACK (RFC 4585 §6.2.1): PID + bitmask of the 16 following.
@@ -210,9 +213,9 @@ final class Viewer: TransportDelegate {
                     let pid = UInt16(bytes[fci]) << 8 | UInt16(bytes[fci + 1])
                     let mask = UInt16(bytes[fci + 2]) << 8 | UInt16(bytes[fci + 3])
                     nacks &+= 1
-                    room.retransmit(to: self, track: video, sequence: pid)
+                    group.nack(from: self, track: video, sequence: pid)
                     for bit in 0..<16 where mask & (1 << bit) != 0 {
-                        room.retransmit(to: self, track: video, sequence: pid &+ UInt16(bit + 1))
+                        group.nack(from: self, track: video, sequence: pid &+ UInt16(bit + 1))
                     }
                     fci += 4
                 }
@@ -223,11 +226,10 @@ final class Viewer: TransportDelegate {
     /// A sender report per track whose streamer has sent one: the streamer's NTP/RTP pair with
     /// the RTP time moved into this viewer's timestamp space, so the viewer can sync audio and
     /// video (RFC 3550 §6.4.1).
-    func sendSenderReports(streamer: Publisher) {
+    func sendSenderReports(_ times: [UInt32: SenderReportTime]) {
         var offset = 0
         for track in [audio, video] {
-            guard let track, let source = track.source, let stream = streamer.streams[source],
-                  let sr = stream.lastSenderReport else { continue }
+            guard let track, let source = track.source, let sr = times[source] else { continue }
             offset += SenderReport.serialize(
                 ssrc: track.localSSRC, ntpTimestamp: sr.ntp, rtpTimestamp: sr.rtp &+ track.timestampOffset,
                 packetCount: UInt32(truncatingIfNeeded: track.packets), octetCount: UInt32(truncatingIfNeeded: track.bytes),

@@ -18,6 +18,8 @@ public enum DropReason: Int, CaseIterable, Sendable {
     case rtcpMalformed
     case oversize
     case sendFailed
+    /// A packet for viewers on another worker found that worker's ring full (it fell behind).
+    case workerRingFull
 
     /// snake_case name used in the API and metrics.
     public var name: String {
@@ -40,6 +42,7 @@ public enum DropReason: Int, CaseIterable, Sendable {
         case .rtcpMalformed: "rtcp_malformed"
         case .oversize: "oversize"
         case .sendFailed: "send_failed"
+        case .workerRingFull: "worker_ring_full"
         }
     }
 }

@@ -1,7 +1,10 @@
+import CLinux
+import Glibc
 import ICE
 import Logging
 import NIOCore
 import RTP
+import Synchronization
 
 /// The data plane of one event loop: one UDP socket shared by every transport of the rooms that
 /// live on this loop (ICE-lite, so the bridge never sends checks and one port serves all peers).
@@ -30,12 +33,31 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     /// Tests only: keeps an object alive on the loop.
     var testRetain: AnyObject?
 
+    /// Transports on this worker, readable from any thread (where new viewers go).
+    private let transportCount = Atomic<Int>(0)
+    // Rings between workers (see WorkerRing): the eventfd other workers write to wake this
+    // loop, the rings it drains, who takes their messages, the loops to wake at the next flush.
+    let inboxFD: Int32
+    private var inbox: [WorkerRing] = []
+    private var receivers: [UInt32: any RingReceiver] = [:]
+    private var wakes: [Int32] = []
+    public private(set) var ringMessagesSent: UInt64 = 0
+    public private(set) var ringMessagesReceived: UInt64 = 0
+
     public init(index: Int, eventLoop: MediaEventLoop, dtlsContext: DTLSContext, logger: Logger) {
         self.index = index
         self.eventLoop = eventLoop
         self.dtlsContext = dtlsContext
         self.logger = logger
+        inboxFD = csys_eventfd()
+        precondition(inboxFD >= 0, "eventfd failed: \(errno)")
+        wakes.reserveCapacity(64)
     }
+
+    deinit { Glibc.close(inboxFD) }
+
+    /// Transports on this worker now (any thread; for placing new participants).
+    public var load: Int { transportCount.load(ordering: .relaxed) }
 
     /// Binds the worker's UDP socket and starts reading it.
     public func start(host: String, port: Int, tickInterval: TimeAmount = .milliseconds(100)) async throws {
@@ -55,6 +77,9 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
             ticker?.cancel()
             for t in Array(transports.values) { t.close() }
             flush()
+            if !inbox.isEmpty { eventLoop.unregister(fd: inboxFD) }
+            inbox.removeAll()
+            receivers.removeAll()
             if let socket { eventLoop.unregister(fd: socket.fd) }
             socket = nil
         }.get()
@@ -71,6 +96,7 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
         let agent = ICELiteAgent(local: iceCredentials, remote: remoteCredentials, consentTimeout: consentTimeout)
         let t = WebRTCTransport(id: id, worker: self, ice: agent, dtls: dtls)
         transports[id] = t
+        transportCount.add(1, ordering: .relaxed)
         byUfrag[iceCredentials.ufrag] = t
         return t
     }
@@ -85,7 +111,10 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     }
 
     func remove(_ transport: WebRTCTransport) {
-        transports[transport.id] = nil
+        if transports[transport.id] === transport {
+            transports[transport.id] = nil
+            transportCount.subtract(1, ordering: .relaxed)
+        }
         if byUfrag[transport.localCredentials.ufrag] === transport { byUfrag[transport.localCredentials.ufrag] = nil }
         for key in transport.validatedAddresses where byAddress[key] === transport { byAddress[key] = nil }
     }
@@ -171,10 +200,80 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
         return true
     }
 
-    /// Sends what is queued (one sendmmsg). Called after every read batch, timer and control call.
+    /// Sends what is queued: wakes the loops this one queued ring messages for (one eventfd
+    /// write each), then one sendmmsg. Called after every read batch, timer and control call.
     func flush() {
+        if !wakes.isEmpty { wakePeers() }
         guard let socket, socket.pending > 0 else { return }
         socket.flush()
+    }
+
+    // MARK: rings between workers
+
+    /// Takes ring messages from `ring` (another worker → this one). On this loop.
+    func addInbox(_ ring: WorkerRing) {
+        eventLoop.preconditionInEventLoop()
+        precondition(ring.destination == index && ring.wakeFD == inboxFD)
+        if inbox.isEmpty { eventLoop.registerReadable(fd: inboxFD) { [unowned self] in drainInbox() } }
+        inbox.append(ring)
+    }
+
+    /// Ring messages for `token` go to `receiver`. On this loop.
+    func register(receiver: any RingReceiver, token: UInt32) {
+        eventLoop.preconditionInEventLoop()
+        receivers[token] = receiver
+    }
+
+    func unregister(receiverToken token: UInt32) {
+        receivers[token] = nil
+    }
+
+    /// The slot to fill for one message on `ring` (this worker → another), or nil when the ring
+    /// is full (counted). Follow with `commitMessage`.
+    @inline(__always)
+    func reserveMessage(on ring: WorkerRing) -> RingMessage? {
+        guard let m = ring.reserve() else { drops.count(.workerRingFull); return nil }
+        return m
+    }
+
+    /// Publishes the message; the other loop is woken at the next `flush`.
+    @inline(__always)
+    func commitMessage(on ring: WorkerRing) {
+        ring.commit()
+        ringMessagesSent &+= 1
+        if !wakes.contains(ring.wakeFD) { wakes.append(ring.wakeFD) }
+    }
+
+    private func wakePeers() {
+        for fd in wakes {
+            var one: UInt64 = 1
+            _ = Glibc.write(fd, &one, 8)
+        }
+        wakes.removeAll(keepingCapacity: true)
+    }
+
+    /// Another worker queued messages: take everything there is, then send what they produced.
+    private func drainInbox() {
+        var value: UInt64 = 0
+        _ = Glibc.read(inboxFD, &value, 8)
+        let now = ContinuousClock.now
+        var more = false
+        for ring in inbox {
+            var n = 0
+            while n < ring.capacity, let m = ring.peek() {
+                if let receiver = receivers[m.token] { receiver.receive(m, from: ring.source, now: now) }
+                ring.release()
+                n += 1
+            }
+            ringMessagesReceived &+= UInt64(n)
+            if n == ring.capacity { more = true }
+        }
+        // Never more than a ring's worth per wake-up, so that the socket is read too: come back.
+        if more {
+            var one: UInt64 = 1
+            _ = Glibc.write(inboxFD, &one, 8)
+        }
+        flush()
     }
 
     /// Datagrams the kernel refused to send.
