@@ -20,6 +20,9 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "UDP media listen address.") var mediaAddress: String?
     @Option(help: "First UDP media port (one per worker; 0 = ephemeral).") var mediaPort: Int?
     @Option(help: "Media workers (event loops, one UDP socket each).") var workers: Int?
+    @Flag(inversion: .prefixedNo,
+          help: "Place a streaming room's viewers on the least-loaded worker, not only the room's (default on).")
+    var spreadViewers: Bool?
     @Option(name: [.customLong("announce"), .customLong("announced-address")],
             help: "Address announced in candidates instead of the local one (NAT 1:1); repeatable.") var announcedAddress: [String] = []
     @Flag(help: "Also offer a 127.0.0.1 candidate when listening on all addresses.") var loopbackCandidates = false
@@ -39,6 +42,7 @@ struct Bridged: AsyncParsableCommand {
         if let mediaAddress { c.mediaAddress = mediaAddress }
         if let mediaPort { c.mediaPort = mediaPort }
         if let workers { c.workers = workers }
+        if let spreadViewers { c.spreadViewers = spreadViewers }
         if !announcedAddress.isEmpty { c.announcedAddresses = announcedAddress }
         if loopbackCandidates { c.loopbackCandidates = true }
         if let consentTimeout { c.consentTimeoutSeconds = consentTimeout }

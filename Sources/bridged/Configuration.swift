@@ -13,6 +13,8 @@ struct Configuration: Codable, Sendable {
     /// Explicit media sockets "HOST:PORT", one worker each (overrides the three settings around).
     var udp: [String] = []
     var workers: Int? = nil
+    /// A streaming room's viewers on every worker (least loaded first), not only the room's.
+    var spreadViewers: Bool = true
     var announcedAddresses: [String] = []
     var loopbackCandidates: Bool = false
     var consentTimeoutSeconds: Double = 30
@@ -35,6 +37,7 @@ struct Configuration: Codable, Sendable {
         mediaPort = try c.decodeIfPresent(Int.self, forKey: .mediaPort) ?? d.mediaPort
         udp = try c.decodeIfPresent([String].self, forKey: .udp) ?? []
         workers = try c.decodeIfPresent(Int.self, forKey: .workers)
+        spreadViewers = try c.decodeIfPresent(Bool.self, forKey: .spreadViewers) ?? d.spreadViewers
         announcedAddresses = try c.decodeIfPresent([String].self, forKey: .announcedAddresses) ?? d.announcedAddresses
         loopbackCandidates = try c.decodeIfPresent(Bool.self, forKey: .loopbackCandidates) ?? d.loopbackCandidates
         consentTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .consentTimeoutSeconds) ?? d.consentTimeoutSeconds
@@ -59,6 +62,7 @@ struct Configuration: Codable, Sendable {
         if let v = try number("MEDIA_PORT", Int.self) { mediaPort = v }
         if let v = value("UDP") { udp = v.split(separator: ",").map(String.init) }
         if let v = try number("WORKERS", Int.self) { workers = v }
+        if let v = try number("SPREAD_VIEWERS", Bool.self) { spreadViewers = v }
         if let v = value("ANNOUNCED_ADDRESSES") { announcedAddresses = v.split(separator: ",").map(String.init) }
         if let v = try number("LOOPBACK_CANDIDATES", Bool.self) { loopbackCandidates = v }
         if let v = try number("CONSENT_TIMEOUT_SECONDS", Double.self) { consentTimeoutSeconds = v }
@@ -85,6 +89,7 @@ struct Configuration: Codable, Sendable {
         m.listenAddress = mediaAddress
         m.port = mediaPort
         if let workers { m.workers = workers }
+        m.spreadViewers = spreadViewers
         m.announcedAddresses = announcedAddresses
         m.loopbackCandidates = loopbackCandidates
         m.consentTimeout = .milliseconds(Int64(consentTimeoutSeconds * 1000))

@@ -27,18 +27,45 @@ struct ZeroAllocationTests {
         let loop = peer.loop
         #expect(try peer.exchange(300) >= 290)  // warm-up: tables, slots, SRTP state
 
-        // The hops onto the loop that start and stop the counter cost a future completion each:
-        // measured with no traffic in between, and subtracted.
-        try await loop.submit { malloc_counter_start() }.get()
-        let baseline = try await loop.submit { malloc_counter_stop() }.get()
-        try await loop.submit { malloc_counter_start() }.get()
+        // Starting and stopping the counter, with no traffic in between: should be nothing, and
+        // is subtracted.
+        let counter = LoopAllocationCounter([loop])
+        await counter.start()
+        let baseline = await counter.stop()[0]
+        await counter.start()
         let echoed = try peer.exchange(2000)
-        let counted = try await loop.submit { malloc_counter_stop() }.get()
+        let counted = await counter.stop()[0]
         #expect(baseline <= 4, "the start/stop hops alone allocated \(baseline) times")
         let allocations = counted - min(counted, baseline)
         #expect(echoed >= 1990, "echoed \(echoed) of 2000")
         #expect(allocations == 0, "\(allocations) allocations on the event loop for 2000 forwarded packets")
         print("allocations per forwarded packet (\(profile)): \(Double(allocations) / 2000)")
         await peer.shutdown()
+    }
+
+    /// The cross-worker path: a streamer packet read on the home worker, rewritten for the
+    /// viewer there and copied into the ring to worker 1, whose loop is woken, rewrites and
+    /// sends it to the viewer it serves. Counted on both loops.
+    @Test func steadyStateSpreadFanOutAllocatesNothing() async throws {
+        let room = try await SpreadTestRoom()
+        var warm = 0
+        for _ in 0..<300 where try room.forwardOne() { warm += 1 }
+        #expect(warm >= 290)  // warm-up: tables, slots, SRTP state, ring slots
+
+        let counter = LoopAllocationCounter(room.loops)
+        await counter.start()
+        let baseline = await counter.stop().reduce(0, +)
+        await counter.start()
+        var forwarded = 0
+        for _ in 0..<2000 where try room.forwardOne() { forwarded += 1 }
+        let counts = await counter.stop()
+        let counted = counts.reduce(0, +)
+        #expect(baseline <= 8, "the start/stop hops alone allocated \(baseline) times")
+        let allocations = counted - min(counted, baseline)
+        #expect(forwarded >= 1990, "both viewers got \(forwarded) of 2000")
+        #expect(allocations == 0, "\(counts) allocations on the two loops for 2000 packets forwarded across workers")
+        #expect(try await room.drops()[.workerRingFull] == 0)
+        print("allocations per packet forwarded across workers: \(Double(allocations) / 2000)")
+        await room.shutdown()
     }
 }

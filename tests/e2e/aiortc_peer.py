@@ -182,12 +182,16 @@ class UDPRelay:
             s.close()
 
 
-def redirect_candidates(answer, port):
-    """Points the answer's candidates (and m-line ports) at the relay."""
+def redirect_candidates(answer, relay):
+    """Points the answer's candidates at the relay (a UDPRelay, or a port), and a UDPRelay at
+    the port the answer names (a viewer may be served by any worker's port)."""
+    port = relay if isinstance(relay, int) else relay.port
     out = []
     for line in answer.split("\r\n"):
         if line.startswith("a=candidate:"):
             parts = line.split(" ")
+            if not isinstance(relay, int):
+                relay.bridge = (relay.bridge[0], int(parts[5]))
             parts[5] = str(port)
             line = " ".join(parts)
         out.append(line)

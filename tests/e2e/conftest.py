@@ -18,6 +18,9 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BRIDGED = os.environ.get("BRIDGED_BIN", os.path.join(ROOT, ".build", "debug", "bridged"))
+# Media workers of the bridges the tests start (unless a test sets --workers itself); with 2 or
+# more, streaming rooms' viewers spread over workers.
+WORKERS = os.environ.get("BRIDGED_E2E_WORKERS", "1")
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -34,8 +37,9 @@ class Bridged:
         self.media_port = free_port(socket.SOCK_DGRAM)
         self.log_path = f"/tmp/bridged-e2e-{self.http_port}.log"
         self.log = open(self.log_path, "w")
+        workers = [] if "--workers" in extra or "--udp" in extra else ["--workers", WORKERS]
         args = [BRIDGED, "--http-port", str(self.http_port), "--media-port", str(self.media_port),
-                "--workers", "1", "--log-level", "debug", *extra]
+                *workers, "--log-level", "debug", *extra]
         if "--udp" in extra:
             self.media_port = None
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,

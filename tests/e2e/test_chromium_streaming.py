@@ -1,9 +1,9 @@
 """Streaming rooms with headless Chromium: one streamer page (fake camera), viewer pages that
 only receive. Every viewer decodes the streamer's video at its resolution and receives audio;
 when the streamer changes, viewers keep decoding with no new offer or answer."""
-import time
-
 import os
+import re
+import time
 
 import pytest
 
@@ -64,6 +64,39 @@ def test_streamer_and_three_viewers(bridged, chromium):
     status, body = bridged.post("/v1/rooms/live/participants", {"role": "streamer", "offer": offer})
     assert status == 409, body
     assert body["error"]["code"] == "streamer_present" and streamer_id in body["error"]["message"]
+
+
+def test_viewers_spread_over_two_workers(chromium):
+    """Two workers: each viewer goes to the least-loaded one (the other worker, then the room's
+    on a tie, and so on), is answered with that worker's port and decodes as on one worker; its
+    worker gets the streamer's packets from the room's worker through a ring. A new streamer
+    reaches the viewers on both workers."""
+    from conftest import Bridged
+    b = Bridged("--workers", "2")
+    try:
+        assert b.post("/v1/rooms", {"id": "wide", "kind": "streaming"})[0] == 201
+        first = open_page(chromium, b.base + "/?room=wide&role=streamer&autostart=1")
+        viewers = [open_page(chromium, b.base + "/?room=wide&role=viewer&autostart=1") for _ in range(4)]
+        for v in viewers:
+            wait_for(lambda: frames(chromium, v) >= 30, 20, what="viewer decoding")
+        for v in viewers:
+            wait_for(lambda: len(stats_of(chromium, v).get("senderReports", {})) == 2, 10, what="SRs at a viewer")
+        stats = b.get("/v1/stats")[1]
+        assert len(stats["ports"]) == 2 and stats["participants"]["viewer"] == 4
+        joined = re.findall(r"role=viewer room=wide worker=(\d)", b.logs())
+        assert sorted(joined) == ["0", "0", "1", "1"], joined
+        assert stats["dropped"].get("worker_ring_full", 0) == 0
+        # A new streamer: every viewer, on either worker, decodes it with no new offer.
+        chromium.switch_to.window(first)
+        chromium.execute_async_script("const done = arguments[0]; window.bridgedStop().then(done, done);")
+        before = [frames(chromium, v) for v in viewers]
+        open_page(chromium, b.base + "/?room=wide&role=streamer&autostart=1")
+        for v, n in zip(viewers, before):
+            wait_for(lambda: frames(chromium, v) >= n + 60, 20, what="viewer decoding the second streamer")
+        room = b.get("/v1/rooms/wide")[1]
+        assert len(room["participants"]) == 5 and all(p["state"] == "connected" for p in room["participants"])
+    finally:
+        b.stop()
 
 
 def test_streamer_change_keeps_viewers_decoding(bridged, chromium):

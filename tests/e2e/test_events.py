@@ -134,7 +134,7 @@ def test_slow_link_when_a_viewer_loses_packets(bridged, chromium):
         try:
             status, created = bridged.post("/v1/rooms/lossy/participants", {"role": "viewer", "offer": await viewer.offer("viewer")})
             assert status == 201
-            await viewer.answer(redirect_candidates(created["answer"], relay.port))
+            await viewer.answer(redirect_candidates(created["answer"], relay))
             deadline = asyncio.get_running_loop().time() + 20
             while asyncio.get_running_loop().time() < deadline:
                 if any(e["type"] == "slow_link" and e["participant"] == created["id"] for e in log.events):
