@@ -38,9 +38,10 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     }
 
     /// Binds the worker's UDP socket and starts reading it.
-    public func start(host: String, port: Int, tickInterval: TimeAmount = .milliseconds(100)) async throws {
+    public func start(host: String, port: Int, tickInterval: TimeAmount = .milliseconds(100),
+                      segmentationOffload: Bool = true) async throws {
         try await eventLoop.submit { [self] in
-            let socket = try UDPSocket(host: host, port: port)
+            let socket = try UDPSocket(host: host, port: port, segmentationOffload: segmentationOffload)
             self.socket = socket
             localPort = socket.localPort
             eventLoop.registerReadable(fd: socket.fd) { [unowned self] in readable() }
@@ -179,6 +180,10 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
 
     /// Datagrams the kernel refused to send.
     public var sendFailures: UInt64 { socket?.sendFailures ?? 0 }
+    /// Datagrams sent inside GSO messages, and those messages.
+    public var segmentation: (datagrams: UInt64, messages: UInt64) {
+        (socket?.segmentedDatagrams ?? 0, socket?.segmentedMessages ?? 0)
+    }
 
     private func tick() {
         let now = ContinuousClock.now
