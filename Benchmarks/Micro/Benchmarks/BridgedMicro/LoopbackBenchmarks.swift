@@ -1,25 +1,25 @@
-// A reference point for the fan-out figures, not bridged code: what the kernel charges per
-// datagram when the worker's socket sends its batch. A nonblocking UDP socket like UDPSocket's
-// (4 MiB send buffer) queues 1216-byte datagrams (1200 + the GCM tag) to the loopback sink and
-// sends them with one sendmmsg per 256, as UDPSocket does; the time is per datagram.
+// A reference point for the fan-out figures, not bridged code: what the kernel charges for the
+// worker's flush. A nonblocking UDP socket like UDPSocket's (4 MiB send buffer) sends N
+// 1216-byte datagrams (1200 + the GCM tag) to the loopback sink with one sendmmsg, N = 1, 10,
+// 100: the syscall that ends each Forward-1-packet-to-N-viewers iteration.
 
 import Benchmark
 import CMicroLinux
 import Glibc
 
 final class SendmmsgBench {
-    static let batch = 256
     static let size = 1216
+    let count: Int
     let fd: Int32
     let sink: Int32
     let slots: UnsafeMutableRawPointer
     let headers: UnsafeMutablePointer<micro_mmsghdr>
     let iov: UnsafeMutablePointer<iovec>
     let address: UnsafeMutablePointer<sockaddr_in>
-    var pending = 0
     var failures = 0
 
-    init() {
+    init(datagrams count: Int) {
+        self.count = count
         let (sink, port) = loopbackSink()
         self.sink = sink
         fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -31,11 +31,11 @@ final class SendmmsgBench {
         address.pointee.sin_family = sa_family_t(AF_INET)
         address.pointee.sin_port = port.bigEndian
         address.pointee.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        slots = .allocate(byteCount: Self.batch * Self.size, alignment: 64)
-        slots.initializeMemory(as: UInt8.self, repeating: 0xAB, count: Self.batch * Self.size)
-        iov = .allocate(capacity: Self.batch)
-        headers = .allocate(capacity: Self.batch)
-        for i in 0..<Self.batch {
+        slots = .allocate(byteCount: count * Self.size, alignment: 64)
+        slots.initializeMemory(as: UInt8.self, repeating: 0xAB, count: count * Self.size)
+        iov = .allocate(capacity: count)
+        headers = .allocate(capacity: count)
+        for i in 0..<count {
             iov[i] = iovec(iov_base: slots + i * Self.size, iov_len: Self.size)
             headers[i] = micro_mmsghdr(
                 msg_hdr: msghdr(msg_name: UnsafeMutableRawPointer(address), msg_namelen: socklen_t(MemoryLayout<sockaddr_in>.size),
@@ -44,26 +44,41 @@ final class SendmmsgBench {
         }
     }
 
-    /// Queues one datagram; sends the batch when it is full.
+    deinit {
+        close(fd)
+        close(sink)
+        slots.deallocate()
+        headers.deallocate()
+        iov.deallocate()
+        address.deallocate()
+    }
+
+    /// Sends the N datagrams, as UDPSocket.flush does (a failed datagram is skipped and counted).
     @inline(__always)
-    func queue() {
-        pending += 1
-        guard pending == Self.batch else { return }
+    func send() {
         var sent = 0
-        while sent < pending {
-            let n = Int(micro_sendmmsg(fd, headers + sent, UInt32(pending - sent)))
+        while sent < count {
+            let n = Int(micro_sendmmsg(fd, headers + sent, UInt32(count - sent)))
             if n > 0 { sent += n } else { failures += 1; sent += 1 }
         }
-        pending = 0
     }
 }
 
 func registerLoopbackBenchmarks() {
-    let bench = SendmmsgBench()
-    Benchmark("Reference loopback UDP sendmmsg 1216B per datagram", configuration: configuration()) { benchmark in
-        for _ in benchmark.scaledIterations {
-            bench.queue()
+    for n in [1, 10, 100] {
+        var bench: SendmmsgBench?
+        Benchmark("Reference-loopback-sendmmsg-\(n)x1216B",
+                  configuration: configuration(scalingFactor: n == 1 ? .kilo : .one, maxDuration: .seconds(2),
+                                               warmupIterations: n == 1 ? 3 : 100)) { benchmark in
+            let state = bench!
+            for _ in benchmark.scaledIterations {
+                state.send()
+            }
+        } setup: {
+            bench = SendmmsgBench(datagrams: n)
+        } teardown: {
+            precondition(bench?.failures == 0, "sendmmsg failed \(bench?.failures ?? -1) times")
+            bench = nil
         }
-        precondition(bench.failures == 0, "sendmmsg failed \(bench.failures) times")
     }
 }

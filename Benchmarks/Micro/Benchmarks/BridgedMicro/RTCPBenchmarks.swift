@@ -69,13 +69,13 @@ func registerRTCPBenchmarks() {
         fatalError("test compound does not parse: \(error)")
     }
 
-    Benchmark("RTCP compound SR+RR+SDES iterate", configuration: configuration()) { benchmark in
+    Benchmark("RTCP-SR+RR+SDES-iterate", configuration: configuration()) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(walkCompound(packet))
         }
     }
 
-    Benchmark("RTCP compound SR+RR+SDES parse owned", configuration: configuration()) { benchmark in
+    Benchmark("RTCP-SR+RR+SDES-parse-owned", configuration: configuration()) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try! RTCPCompound.parse(packet))
         }

@@ -17,7 +17,7 @@ func registerRTPBenchmarks() {
     // Validation of header, CSRCs, extension block and padding, then the fields the forwarding
     // path reads. Each iteration writes a new sequence number first, as a new datagram would
     // bring, so the parse cannot be hoisted out of the loop.
-    Benchmark("RTPPacketView parse 1200B", configuration: configuration()) { benchmark in
+    Benchmark("RTPPacketView-parse-1200B", configuration: configuration()) { benchmark in
         for i in benchmark.scaledIterations {
             packet.storeBytes(of: UInt16(truncatingIfNeeded: i).bigEndian, toByteOffset: 2, as: UInt16.self)
             let view = try! RTPPacketView(parsing: packet)
@@ -30,7 +30,7 @@ func registerRTPBenchmarks() {
     }
 
     // The same plus the MID lookup a publisher does on a stream's first packet (RFC 8285 walk).
-    Benchmark("RTPPacketView parse 1200B + MID lookup", configuration: configuration()) { benchmark in
+    Benchmark("RTPPacketView-parse-1200B+MID-lookup", configuration: configuration()) { benchmark in
         for i in benchmark.scaledIterations {
             packet.storeBytes(of: UInt16(truncatingIfNeeded: i).bigEndian, toByteOffset: 2, as: UInt16.self)
             let view = try! RTPPacketView(parsing: packet)

@@ -95,7 +95,7 @@ func registerSRTPBenchmarks() {
 
         let oursBench = ProtectBench(packet: packet)
         oursBench.sequence = 1
-        Benchmark("SRTP protect 1200B \(name) bridged", configuration: configuration()) { benchmark in
+        Benchmark("SRTP-protect-1200B-\(name)-bridged", configuration: configuration()) { benchmark in
             let buffer = oursBench.buffer
             for _ in benchmark.scaledIterations {
                 let length = oursBench.nextPacket()
@@ -105,7 +105,7 @@ func registerSRTPBenchmarks() {
 
         let theirsBench = ProtectBench(packet: packet)
         theirsBench.sequence = 1
-        Benchmark("SRTP protect 1200B \(name) libsrtp2", configuration: configuration()) { benchmark in
+        Benchmark("SRTP-protect-1200B-\(name)-libsrtp2", configuration: configuration()) { benchmark in
             let buffer = theirsBench.buffer
             for _ in benchmark.scaledIterations {
                 let length = theirsBench.nextPacket()

@@ -54,7 +54,7 @@ func registerSTUNBenchmarks() {
     precondition(parsed?.xorMappedAddress == bench.from && parsed?.messageIntegrity != nil && parsed?.fingerprint != nil)
     precondition(response.withUnsafeBytes { STUN.verifyIntegrity($0, key: Array("0123456789abcdefghijklmn".utf8)) })
 
-    Benchmark("STUN binding request to success response", configuration: configuration()) { benchmark in
+    Benchmark("STUN-binding-request-to-response", configuration: configuration()) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(bench.respond(to: bench.request))
         }
