@@ -173,7 +173,8 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     }
 
     /// Sends what is queued (one sendmmsg). Called after every read batch, timer and control call.
-    func flush() {
+    /// Public for Benchmarks/Micro, whose fan-out benchmark ends each packet as a read batch does.
+    public func flush() {
         guard let socket, socket.pending > 0 else { return }
         socket.flush()
     }
