@@ -5,6 +5,12 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
 
 _Static_assert(sizeof(struct csys_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
 
@@ -34,4 +40,17 @@ int csys_recvmmsg(int fd, struct csys_mmsghdr *msgs, unsigned int n) {
 
 int csys_sendmmsg(int fd, struct csys_mmsghdr *msgs, unsigned int n) {
     return sendmmsg(fd, (struct mmsghdr *)msgs, n, MSG_DONTWAIT);
+}
+
+unsigned int csys_udp_segment_space(void) { return CMSG_SPACE(sizeof(unsigned short)); }
+
+unsigned int csys_udp_segment_cmsg(void *buf, unsigned short segment_size) {
+    struct msghdr m = { .msg_control = buf, .msg_controllen = CMSG_SPACE(sizeof segment_size) };
+    memset(buf, 0, CMSG_SPACE(sizeof segment_size));
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = IPPROTO_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof segment_size);
+    memcpy(CMSG_DATA(c), &segment_size, sizeof segment_size);
+    return CMSG_SPACE(sizeof segment_size);
 }

@@ -32,6 +32,9 @@ public struct MediaConfiguration: Sendable {
     public var roomIdleTimeout: Duration = .seconds(300)
     /// At most one key-frame request to a streamer per interval.
     public var keyFrameInterval: Duration = .milliseconds(500)
+    /// UDP GSO: a flush sends the packets queued for one peer in one message (Linux 4.18+;
+    /// turned off by itself on a route that refuses it).
+    public var segmentationOffload: Bool = true
 
     public init() {}
 }
@@ -88,7 +91,8 @@ public actor MediaServer {
             let (host, port) = configuration.endpoints.isEmpty
                 ? (configuration.listenAddress, configuration.port == 0 ? 0 : configuration.port + w.index)
                 : configuration.endpoints[w.index]
-            try await w.start(host: host, port: port, tickInterval: tick)
+            try await w.start(host: host, port: port, tickInterval: tick,
+                              segmentationOffload: configuration.segmentationOffload)
             candidateAddresses.append(Self.candidateAddresses(for: configuration, listenAddress: host))
         }
         housekeeping = Task { [weak self] in
@@ -391,9 +395,12 @@ public actor MediaServer {
                                 participants: [:], dropped: [:], forwarding: ForwardingHistogram())
         var drops = DropCounters()
         for w in workers {
-            let (t, r, s, br, bs, d, f) = (try? await w.eventLoop.submit {
-                (w.transports.count, w.datagramsReceived, w.datagramsSent, w.bytesReceived, w.bytesSent, w.drops, w.forwarding)
-            }.get()) ?? (0, 0, 0, 0, 0, DropCounters(), ForwardingHistogram())
+            let (t, r, s, br, bs, d, f, gso) = (try? await w.eventLoop.submit {
+                (w.transports.count, w.datagramsReceived, w.datagramsSent, w.bytesReceived, w.bytesSent, w.drops, w.forwarding,
+                 w.segmentation)
+            }.get()) ?? (0, 0, 0, 0, 0, DropCounters(), ForwardingHistogram(), (datagrams: UInt64(0), messages: UInt64(0)))
+            stats.segmentedDatagrams += gso.datagrams
+            stats.segmentedMessages += gso.messages
             stats.forwarding = stats.forwarding + f
             stats.transports += t
             stats.datagramsReceived += r

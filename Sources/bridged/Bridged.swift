@@ -28,6 +28,7 @@ struct Bridged: AsyncParsableCommand {
     @Flag(help: "Also offer a 127.0.0.1 candidate when listening on all addresses.") var loopbackCandidates = false
     @Option(help: "Seconds without a valid ICE check before a peer is disconnected (RFC 7675).") var consentTimeout: Double?
     @Option(help: "Seconds a room may stay without participants before it is deleted.") var roomIdleTimeout: Double?
+    @Flag(inversion: .prefixedNo, help: "UDP GSO: send the packets queued for one peer in one message (default on).") var gso: Bool?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String?
     @Option(help: "Require Authorization: Bearer KEY on the API (also BRIDGED_API_KEY).") var apiKey: String?
     @Option(help: "Origin allowed to call the API from browsers, or * (repeatable).") var corsOrigin: [String] = []
@@ -47,6 +48,7 @@ struct Bridged: AsyncParsableCommand {
         if loopbackCandidates { c.loopbackCandidates = true }
         if let consentTimeout { c.consentTimeoutSeconds = consentTimeout }
         if let roomIdleTimeout { c.roomIdleTimeoutSeconds = roomIdleTimeout }
+        if let gso { c.gso = gso }
         if let logLevel { c.logLevel = logLevel }
         if let key = apiKey, !key.isEmpty { c.apiKey = key }
         if !corsOrigin.isEmpty { c.corsOrigins = corsOrigin }

@@ -19,6 +19,8 @@ struct Configuration: Codable, Sendable {
     var loopbackCandidates: Bool = false
     var consentTimeoutSeconds: Double = 30
     var roomIdleTimeoutSeconds: Double = 300
+    /// UDP GSO on the media sockets.
+    var gso: Bool = true
     var logLevel: String = "info"
     /// When set, every /v1/ call needs `Authorization: Bearer <api_key>`.
     var apiKey: String? = nil
@@ -42,6 +44,7 @@ struct Configuration: Codable, Sendable {
         loopbackCandidates = try c.decodeIfPresent(Bool.self, forKey: .loopbackCandidates) ?? d.loopbackCandidates
         consentTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .consentTimeoutSeconds) ?? d.consentTimeoutSeconds
         roomIdleTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .roomIdleTimeoutSeconds) ?? d.roomIdleTimeoutSeconds
+        gso = try c.decodeIfPresent(Bool.self, forKey: .gso) ?? d.gso
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
         apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey)
         corsOrigins = try c.decodeIfPresent([String].self, forKey: .corsOrigins)
@@ -67,6 +70,7 @@ struct Configuration: Codable, Sendable {
         if let v = try number("LOOPBACK_CANDIDATES", Bool.self) { loopbackCandidates = v }
         if let v = try number("CONSENT_TIMEOUT_SECONDS", Double.self) { consentTimeoutSeconds = v }
         if let v = try number("ROOM_IDLE_TIMEOUT_SECONDS", Double.self) { roomIdleTimeoutSeconds = v }
+        if let v = try number("GSO", Bool.self) { gso = v }
         if let v = value("LOG_LEVEL") { logLevel = v }
         if let v = value("API_KEY"), !v.isEmpty { apiKey = v }
         if let v = value("CORS_ORIGINS") { corsOrigins = v.split(separator: ",").map(String.init) }
@@ -94,6 +98,7 @@ struct Configuration: Codable, Sendable {
         m.loopbackCandidates = loopbackCandidates
         m.consentTimeout = .milliseconds(Int64(consentTimeoutSeconds * 1000))
         m.roomIdleTimeout = .milliseconds(Int64(roomIdleTimeoutSeconds * 1000))
+        m.segmentationOffload = gso
         return m
     }
 }

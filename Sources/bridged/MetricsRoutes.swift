@@ -25,6 +25,9 @@ actor MetricsExporter {
         counter("bridged_packets_sent_total", [], stats.datagramsSent, "Datagrams sent on the media ports")
         counter("bridged_bytes_received_total", [], stats.bytesReceived, "Bytes received on the media ports")
         counter("bridged_bytes_sent_total", [], stats.bytesSent, "Bytes sent on the media ports")
+        counter("bridged_segmented_packets_total", [], stats.segmentedDatagrams,
+                "Datagrams sent inside UDP GSO messages of two or more")
+        counter("bridged_segmented_messages_total", [], stats.segmentedMessages, "UDP GSO messages sent")
         for reason in DropReason.allCases {
             counter("bridged_dropped_total", [("reason", reason.name)], stats.dropped[reason.name] ?? 0,
                     "Datagrams dropped, by reason")

@@ -68,4 +68,25 @@ struct ZeroAllocationTests {
         print("allocations per packet forwarded across workers: \(Double(allocations) / 2000)")
         await room.shutdown()
     }
+
+    /// The GSO flush (grouping per destination, building the messages) allocates nothing.
+    @Test func segmentedFlushAllocatesNothing() throws {
+        let sender = try UDPSocket(host: "127.0.0.1", port: 0, segmentationOffload: true)
+        let receivers = [try UDPSocket(host: "127.0.0.1", port: 0), try UDPSocket(host: "127.0.0.1", port: 0)]
+        func burst() {
+            for i in 0..<400 {
+                let slot = sender.nextSendSlot()
+                slot.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: i), count: 1100)
+                sender.commitSend(length: i % 50 == 49 ? 300 : 1100, to: .v4(0x7F00_0001, port: UInt16(receivers[i & 1].localPort)))
+            }
+            sender.flush()
+            for r in receivers { while r.receiveBatch() > 0 {} }
+        }
+        burst()  // warm-up
+        malloc_counter_start()
+        for _ in 0..<20 { burst() }
+        let allocations = malloc_counter_stop()
+        #expect(sender.segmentedDatagrams > 0)
+        #expect(allocations == 0, "\(allocations) allocations for 20 flushes of 400 datagrams")
+    }
 }

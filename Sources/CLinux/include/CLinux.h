@@ -18,4 +18,8 @@ int csys_epoll_wait(int epfd, int *fds, int max, int timeout_ms);
 int csys_eventfd(void);
 int csys_recvmmsg(int fd, struct csys_mmsghdr *msgs, unsigned int n);
 int csys_sendmmsg(int fd, struct csys_mmsghdr *msgs, unsigned int n);
+/// Bytes of control buffer one UDP_SEGMENT (GSO) message needs.
+unsigned int csys_udp_segment_space(void);
+/// Writes a UDP_SEGMENT control message with the segment size into buf; returns its length.
+unsigned int csys_udp_segment_cmsg(void *buf, unsigned short segment_size);
 #endif

@@ -81,4 +81,7 @@ public struct ServerStats: Sendable, Codable, Equatable {
     public var participants: [String: Int]
     public var dropped: [String: UInt64]
     public var forwarding: ForwardingHistogram
+    /// Datagrams sent inside UDP GSO messages of two or more (see UDPSocket), and those messages.
+    public var segmentedDatagrams: UInt64 = 0
+    public var segmentedMessages: UInt64 = 0
 }

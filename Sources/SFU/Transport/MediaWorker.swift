@@ -60,9 +60,10 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     public var load: Int { transportCount.load(ordering: .relaxed) }
 
     /// Binds the worker's UDP socket and starts reading it.
-    public func start(host: String, port: Int, tickInterval: TimeAmount = .milliseconds(100)) async throws {
+    public func start(host: String, port: Int, tickInterval: TimeAmount = .milliseconds(100),
+                      segmentationOffload: Bool = true) async throws {
         try await eventLoop.submit { [self] in
-            let socket = try UDPSocket(host: host, port: port)
+            let socket = try UDPSocket(host: host, port: port, segmentationOffload: segmentationOffload)
             self.socket = socket
             localPort = socket.localPort
             eventLoop.registerReadable(fd: socket.fd) { [unowned self] in readable() }
@@ -202,7 +203,8 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
 
     /// Sends what is queued: wakes the loops this one queued ring messages for (one eventfd
     /// write each), then one sendmmsg. Called after every read batch, timer and control call.
-    func flush() {
+    /// Public for Benchmarks/Micro, whose fan-out benchmark ends each packet as a read batch does.
+    public func flush() {
         if !wakes.isEmpty { wakePeers() }
         guard let socket, socket.pending > 0 else { return }
         socket.flush()
@@ -278,6 +280,10 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
 
     /// Datagrams the kernel refused to send.
     public var sendFailures: UInt64 { socket?.sendFailures ?? 0 }
+    /// Datagrams sent inside GSO messages, and those messages.
+    public var segmentation: (datagrams: UInt64, messages: UInt64) {
+        (socket?.segmentedDatagrams ?? 0, socket?.segmentedMessages ?? 0)
+    }
 
     private func tick() {
         let now = ContinuousClock.now

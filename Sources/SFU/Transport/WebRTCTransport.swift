@@ -168,9 +168,10 @@ public final class WebRTCTransport {
         setState(.closed)
     }
 
-    /// Tests only: skips ICE and DTLS, as if both had completed with these keys.
-    func establishForTesting(profile: SRTPProfile, localKey: [UInt8], localSalt: [UInt8],
-                             remoteKey: [UInt8], remoteSalt: [UInt8], remote: TransportAddress) throws {
+    /// Tests and benchmarks only: skips ICE and DTLS, as if both had completed with these keys.
+    /// Public for Benchmarks/Micro, which cannot use `@testable import` in a release build.
+    public func establishForTesting(profile: SRTPProfile, localKey: [UInt8], localSalt: [UInt8],
+                                    remoteKey: [UInt8], remoteSalt: [UInt8], remote: TransportAddress) throws {
         srtpIn = try SRTPContext(profile: profile, masterKey: remoteKey, masterSalt: remoteSalt)
         srtpOut = try SRTPContext(profile: profile, masterKey: localKey, masterSalt: localSalt)
         srtpProfile = profile

@@ -111,13 +111,13 @@ int lg_encode_vp8(int width, int height, int fps, int kbps, int frames, int kf_i
     cfg.rc_end_usage = VPX_CBR;
     cfg.g_error_resilient = 1;
     cfg.g_lag_in_frames = 0;
-    cfg.g_threads = 2;
+    cfg.g_threads = 1;   /* deterministic output: the same stream on every run */
     cfg.rc_min_quantizer = 4; cfg.rc_max_quantizer = 63;
     cfg.rc_buf_sz = 1000; cfg.rc_buf_initial_sz = 500; cfg.rc_buf_optimal_sz = 600;
     cfg.kf_mode = VPX_KF_AUTO; cfg.kf_min_dist = (unsigned)kf_interval; cfg.kf_max_dist = (unsigned)kf_interval;
     vpx_codec_ctx_t codec;
     if (vpx_codec_enc_init(&codec, vpx_codec_vp8_cx(), &cfg, 0) != VPX_CODEC_OK) return -1;
-    vpx_codec_control(&codec, VP8E_SET_CPUUSED, 8);
+    vpx_codec_control(&codec, VP8E_SET_CPUUSED, 16);
     vpx_codec_control(&codec, VP8E_SET_STATIC_THRESHOLD, 0);
     vpx_image_t img;
     if (!vpx_img_alloc(&img, VPX_IMG_FMT_I420, (unsigned)width, (unsigned)height, 16)) return -1;
@@ -141,7 +141,7 @@ int lg_encode_vp8(int width, int height, int fps, int kbps, int frames, int kf_i
                 for (int x = 0; x < width / 2; x++) row[x] = (uint8_t)(128 + ((x * p + y + f * 2) & 63) - 32);
             }
         vpx_enc_frame_flags_t flags = (f % kf_interval == 0) ? VPX_EFLAG_FORCE_KF : 0;
-        if (vpx_codec_encode(&codec, &img, f, 1, flags, VPX_DL_REALTIME) != VPX_CODEC_OK) break;
+        if (vpx_codec_encode(&codec, &img, f, 1, flags, VPX_DL_GOOD_QUALITY) != VPX_CODEC_OK) break;
         const vpx_codec_cx_pkt_t *pkt; vpx_codec_iter_t it = NULL;
         while ((pkt = vpx_codec_get_cx_data(&codec, &it)) != NULL) {
             if (pkt->kind != VPX_CODEC_CX_FRAME_PKT || count >= frames) continue;

@@ -1,4 +1,5 @@
 import CLoadGen
+import Foundation
 import Glibc
 
 /// One packet of the looped stream: its payload (VP8 with its payload descriptor, or Opus), when
@@ -29,24 +30,15 @@ struct MediaSource {
 
     init(width: Int, height: Int, fps: Int, videoKbps: Int, audioKbps: Int, seconds: Int,
          keyFrameInterval: Int, pacingNs: Int64) throws {
-        let frameCount = fps * seconds
-        var framesPtr: UnsafeMutablePointer<lg_frame>? = nil
-        let encoded = lg_encode_vp8(Int32(width), Int32(height), Int32(fps), Int32(videoKbps), Int32(frameCount),
-                                    Int32(keyFrameInterval), &framesPtr)
-        guard encoded > 0, let frames = framesPtr else { throw LoadGenError.media("libvpx could not encode") }
-        let audioCount = seconds * 50
-        var audioPtr: UnsafeMutablePointer<lg_frame>? = nil
-        let audioEncoded = lg_encode_opus(Int32(audioKbps), Int32(audioCount), &audioPtr)
-        guard audioEncoded > 0, let audio = audioPtr else { throw LoadGenError.media("libopus could not encode") }
-
+        let (videoFrames, audioPackets) = try Self.encoded(width: width, height: height, fps: fps, videoKbps: videoKbps,
+                                                           audioKbps: audioKbps, seconds: seconds, keyFrameInterval: keyFrameInterval)
         var list: [SourcePacket] = []
         var videoBytes = 0, audioBytes = 0, keys = 0
         let frameInterval = 1_000_000_000 / Int64(fps)
-        for f in 0..<Int(encoded) {
-            let frame = frames[f]
-            let bytes = UnsafeRawBufferPointer(start: frame.data, count: Int(frame.len))
+        for (f, frame) in videoFrames.enumerated() {
+          frame.data.withUnsafeBytes { bytes in
             videoBytes += bytes.count
-            if frame.keyframe != 0 { keys += 1 }
+            if frame.key { keys += 1 }
             // RFC 7741: split into near-equal packets of at most maxPayload bytes with a 1-byte
             // descriptor (S bit on the first, partition 0).
             let chunkCount = (bytes.count + Self.maxPayload - 2) / (Self.maxPayload - 1)
@@ -60,24 +52,19 @@ struct MediaSource {
                     dst.baseAddress!.advanced(by: 1).copyMemory(from: bytes.baseAddress!.advanced(by: offset), byteCount: end - offset)
                 }
                 list.append(SourcePacket(payload: payload, isVideo: true, marker: end == bytes.count,
-                                         keyFrameStart: offset == 0 && frame.keyframe != 0,
+                                         keyFrameStart: offset == 0 && frame.key,
                                          sendOffset: Int64(f) * frameInterval + Int64(index) * pacingNs,
                                          timestampOffset: UInt32(f * 90_000 / fps)))
                 offset = end
                 index += 1
             }
-            free(frame.data)
+          }
         }
-        free(frames)
-        for a in 0..<Int(audioEncoded) {
-            let p = audio[a]
-            audioBytes += Int(p.len)
-            list.append(SourcePacket(payload: Array(UnsafeRawBufferPointer(start: p.data, count: Int(p.len))),
-                                     isVideo: false, marker: false, keyFrameStart: false,
+        for (a, p) in audioPackets.enumerated() {
+            audioBytes += p.count
+            list.append(SourcePacket(payload: p, isVideo: false, marker: false, keyFrameStart: false,
                                      sendOffset: Int64(a) * 20_000_000, timestampOffset: UInt32(a * 960)))
-            free(p.data)
         }
-        free(audio)
         list.sort { $0.sendOffset < $1.sendOffset }
         packets = list
         loopDuration = Int64(seconds) * 1_000_000_000
@@ -86,6 +73,70 @@ struct MediaSource {
         videoBitrate = Double(videoBytes * 8) / Double(seconds)
         audioBitrate = Double(audioBytes * 8) / Double(seconds)
         keyFrames = keys
+    }
+}
+
+struct EncodedFrame { var data: [UInt8]; var key: Bool }
+
+extension MediaSource {
+    /// The encoded loop: from the cache file when an earlier run made the same one (encoding
+    /// 720p takes seconds), else from libvpx and libopus, then cached.
+    static func encoded(width: Int, height: Int, fps: Int, videoKbps: Int, audioKbps: Int, seconds: Int,
+                        keyFrameInterval: Int) throws -> ([EncodedFrame], [[UInt8]]) {
+        let dir = ProcessInfo.processInfo.environment["LOADGEN_CACHE"] ?? NSTemporaryDirectory()
+        let path = "\(dir)/loadgen-vp8-\(width)x\(height)-\(fps)-\(videoKbps)k-kf\(keyFrameInterval)-opus\(audioKbps)k-\(seconds)s.bin"
+        if let data = FileManager.default.contents(atPath: path), let decoded = decode([UInt8](data)) { return decoded }
+        var framesPtr: UnsafeMutablePointer<lg_frame>? = nil
+        let encoded = lg_encode_vp8(Int32(width), Int32(height), Int32(fps), Int32(videoKbps), Int32(fps * seconds),
+                                    Int32(keyFrameInterval), &framesPtr)
+        guard encoded > 0, let frames = framesPtr else { throw LoadGenError.media("libvpx could not encode") }
+        var audioPtr: UnsafeMutablePointer<lg_frame>? = nil
+        let audioEncoded = lg_encode_opus(Int32(audioKbps), Int32(seconds * 50), &audioPtr)
+        guard audioEncoded > 0, let audio = audioPtr else { throw LoadGenError.media("libopus could not encode") }
+        var video: [EncodedFrame] = []
+        for i in 0..<Int(encoded) {
+            video.append(EncodedFrame(data: Array(UnsafeRawBufferPointer(start: frames[i].data, count: Int(frames[i].len))),
+                                      key: frames[i].keyframe != 0))
+            free(frames[i].data)
+        }
+        free(frames)
+        var opus: [[UInt8]] = []
+        for i in 0..<Int(audioEncoded) {
+            opus.append(Array(UnsafeRawBufferPointer(start: audio[i].data, count: Int(audio[i].len))))
+            free(audio[i].data)
+        }
+        free(audio)
+        var out: [UInt8] = Array("LGS1".utf8)
+        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { out.append(contentsOf: $0) } }
+        u32(video.count); u32(opus.count)
+        for f in video { out.append(f.key ? 1 : 0); u32(f.data.count); out.append(contentsOf: f.data) }
+        for p in opus { u32(p.count); out.append(contentsOf: p) }
+        FileManager.default.createFile(atPath: path + ".tmp", contents: Data(out))
+        _ = rename(path + ".tmp", path)
+        return (video, opus)
+    }
+
+    private static func decode(_ b: [UInt8]) -> ([EncodedFrame], [[UInt8]])? {
+        guard b.count >= 12, Array(b[0..<4]) == Array("LGS1".utf8) else { return nil }
+        var at = 4
+        func u32() -> Int? {
+            guard at + 4 <= b.count else { return nil }
+            defer { at += 4 }
+            return Int(b[at]) | Int(b[at + 1]) << 8 | Int(b[at + 2]) << 16 | Int(b[at + 3]) << 24
+        }
+        guard let nv = u32(), let na = u32() else { return nil }
+        var video: [EncodedFrame] = [], opus: [[UInt8]] = []
+        for _ in 0..<nv {
+            guard at < b.count else { return nil }
+            let key = b[at] != 0; at += 1
+            guard let n = u32(), at + n <= b.count else { return nil }
+            video.append(EncodedFrame(data: Array(b[at..<at + n]), key: key)); at += n
+        }
+        for _ in 0..<na {
+            guard let n = u32(), at + n <= b.count else { return nil }
+            opus.append(Array(b[at..<at + n])); at += n
+        }
+        return at == b.count ? (video, opus) : nil
     }
 }
 
