@@ -88,7 +88,9 @@ def check_metrics(bridged, log):
     for kind in ("room_created", "participant_joined", "webrtc_up", "room_destroyed"):
         assert metric("bridged_events_total", type=kind) == sum(1 for e in log.events if e["type"] == kind)
     stats = bridged.get("/v1/stats")[1]
-    assert metric("bridged_packets_received_total") == stats["datagrams_received"] > 100
+    # Some traffic went through (the count depends on how soon the viewer decoded its 10 frames:
+    # about 100 datagrams, fewer when the viewer is served by another worker than the streamer).
+    assert metric("bridged_packets_received_total") == stats["datagrams_received"] > 50
     assert metric("bridged_bytes_sent_total") == stats["bytes_sent"] > 10000
     assert metric("bridged_rooms") == 0
     # The forwarding-time histogram counts every datagram read.
