@@ -11,14 +11,21 @@ def fmt(v, spec="{:.2f}"):
     return "-" if v is None else spec.format(v)
 
 
+def delivered(r):
+    if "delivered_pct" in r:
+        return r["delivered_pct"]
+    sent = r["streamer_packets_per_s"] * r["window_s"]
+    return r["forwarded_packets"] * 100 / (sent * r["viewers"]) if sent else None
+
+
 def line(r):
     d, j = r.get("delay_ms", {}), r.get("join_ms", {})
     return ("{label:24} N={viewers:<5} cpu {cpu:>6} us/pkt  {pps:>8} pkt/s  {mbps:>7} Mbit/s  loss {loss:>6}%  "
-            "ooo {ooo:>5}%  delay p50/p99/max {d50}/{d99}/{dmax} ms  rss {rss} KiB/viewer  join p50/p99 {j50}/{j99} ms  "
+            "late {late:>6}%  ooo {ooo:>5}%  delay p50/p99/max {d50}/{d99}/{dmax} ms  rss {rss} KiB/viewer  join p50/p99 {j50}/{j99} ms  "
             "server {scpu}% gen {gcpu}%").format(
         label=r.get("label") or r["target"], viewers=r["viewers"], cpu=fmt(r.get("cpu_us_per_packet")),
         pps=fmt(r["forwarded_packets_per_s"], "{:.0f}"), mbps=fmt(r["forwarded_bits_per_s"] / 1e6, "{:.1f}"),
-        loss=fmt(r["loss_pct"], "{:.3f}"), ooo=fmt(r["out_of_order_pct"], "{:.3f}"),
+        loss=fmt(r["loss_pct"], "{:.3f}"), late=fmt(max(0, 100 - delivered(r)), "{:.2f}"), ooo=fmt(r["out_of_order_pct"], "{:.3f}"),
         d50=fmt(d.get("p50")), d99=fmt(d.get("p99")), dmax=fmt(d.get("max")),
         rss=fmt(r.get("rss_per_viewer_kb"), "{:.0f}"), j50=fmt(j.get("p50"), "{:.0f}"), j99=fmt(j.get("p99"), "{:.0f}"),
         scpu=fmt(r.get("server_cpu_pct"), "{:.0f}"), gcpu=fmt(r.get("generator_cpu_pct"), "{:.0f}"))
@@ -48,7 +55,9 @@ def main():
     json.dump({"machine": machine, "runs": runs}, open(os.path.join(out, "results.json"), "w"), indent=1, sort_keys=True)
 
     print(f"\nMachine: {os.cpu_count()} CPUs, {model}, Linux {platform.release()}. Server pinned to one CPU, load generator to the other.")
-    print("Stream: VP8 1280x720 30 fps ~2.4 Mbit/s + Opus ~48 kbit/s, about 320 packets/s in, to every viewer.\n")
+    pace = sorted({r["source"].get("pace_us") for r in runs})
+    print(f"Stream: VP8 1280x720 30 fps ~2.4 Mbit/s + Opus ~48 kbit/s, about 325 packets/s in, to every viewer; "
+          f"packets of a frame {pace} µs apart.\n")
     print("### CPU per forwarded packet (µs; lower is better) and the ratio bridged/Janus\n")
     janus = [s for s in series if s != "bridged"]  # every other series, bridged without GSO included
     head = "| viewers | bridged | " + " | ".join(f"{s} | bridged/{s}" for s in janus) + " |"
@@ -64,8 +73,8 @@ def main():
             cells += [fmt(jc), fmt(bc / jc if bc and jc else None, "{:.3f}")]
         print("| " + " | ".join(cells) + " |")
     print("\n### Every run\n")
-    print("| series | viewers | µs/pkt | server CPU % | pkt/s out | Mbit/s out | loss % | out of order % | delay p50 / p99 / max ms | RSS KiB/viewer | join p50 / p99 ms | first video p50 ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| series | viewers | µs/pkt | server CPU % | pkt/s out | Mbit/s out | loss % | not delivered in time % | out of order % | delay p50 / p99 / max ms | RSS KiB/viewer | join p50 / p99 ms | first video p50 ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for s in series:
         for n in ns:
             r = by.get((s, n))
@@ -74,6 +83,7 @@ def main():
             d, j, v = r.get("delay_ms", {}), r.get("join_ms", {}), r.get("first_video_ms", {})
             print(f"| {s} | {n} | {fmt(r.get('cpu_us_per_packet'))} | {fmt(r.get('server_cpu_pct'), '{:.0f}')} | "
                   f"{r['forwarded_packets_per_s']:.0f} | {r['forwarded_bits_per_s'] / 1e6:.1f} | {r['loss_pct']:.3f} | "
+                  f"{fmt(max(0, 100 - delivered(r)))} | "
                   f"{r['out_of_order_pct']:.3f} | {fmt(d.get('p50'))} / {fmt(d.get('p99'))} / {fmt(d.get('max'))} | "
                   f"{fmt(r.get('rss_per_viewer_kb'), '{:.0f}')} | {fmt(j.get('p50'), '{:.0f}')} / {fmt(j.get('p99'), '{:.0f}')} | "
                   f"{fmt(v.get('p50'), '{:.0f}')} |")

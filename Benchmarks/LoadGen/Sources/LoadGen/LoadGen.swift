@@ -244,6 +244,10 @@ struct Run: Sendable {
             "forwarded_packets_per_s": Double(received) / window,
             "forwarded_bits_per_s": Double(bytes * 8) / window,
             "loss_pct": expected > 0 ? Double(lost) * 100 / Double(expected) : 100,
+            // Packets the viewers got out of those the streamer sent in the window, times the
+            // viewers: a server that falls behind (its socket queue growing) shows here before
+            // it shows as loss.
+            "delivered_pct": stats.sent > 0 ? Double(received) * 100 / (Double(stats.sent) * Double(o.viewers)) : 0,
             "out_of_order_pct": received > 0 ? Double(ooo) * 100 / Double(received) : 0,
             "auth_failures": stats.auth,
             "delay_samples": stats.samples,
