@@ -5,14 +5,15 @@
 // 127.0.0.1, a streaming room, a streamer (VP8; MID and abs-send-time extensions) and
 // N viewers joined with SDP offers. ICE and DTLS are skipped with
 // `WebRTCTransport.establishForTesting` (AEAD_AES_128_GCM keys, as browsers negotiate); every
-// transport's remote address is one UDP socket on 127.0.0.1 that nobody reads (the kernel
-// drops what overflows its buffer). Nothing is sent anywhere else.
+// transport's remote address is a UDP socket of its own on 127.0.0.1 that nobody reads (the
+// kernel drops what overflows its buffer): one per viewer, as in a real room, so UDP GSO has
+// nothing to coalesce across viewers. Nothing is sent anywhere else.
 //
 // Measured, per streamer packet: RTPPacketView parse, the publisher's stream lookup, reception
 // statistics and retransmission-ring store, then for each viewer the SSRC / sequence /
 // timestamp / payload-type rewrite, header-extension ID remap (the streamer's MID is blanked for
 // viewers), copy into the socket's next send slot, SRTP protect there, queue, restore; then the
-// worker's flush: one sendmmsg of the N datagrams to the loopback sink. That is a read batch
+// worker's flush: one sendmmsg of the N datagrams to the loopback sinks. That is a read batch
 // holding one streamer packet, the common case for one room (a video streamer sends a few
 // hundred packets a second). Not measured: the ingress recvmmsg and SRTP unprotect (see the SRTP
 // benchmarks for the cipher's cost). The kernel's share is large; the Reference-loopback-*
@@ -43,27 +44,27 @@ final class FanOutBench: @unchecked Sendable {  // used on the worker's loop onl
     let publisher: any TransportDelegate
     let viewers: [WebRTCTransport]
     let packet: UnsafeMutableRawBufferPointer
-    let sink: Int32
+    let sinks: [Int32]
     var sequence: UInt16 = 1000
     var timestamp: UInt32 = 90_000
     /// Packets handed to the publisher so far.
     var forwarded = 0
 
     private init(server: MediaServer, worker: MediaWorker, streamer: WebRTCTransport, publisher: any TransportDelegate,
-                 viewers: [WebRTCTransport], sink: Int32) {
+                 viewers: [WebRTCTransport], sinks: [Int32]) {
         self.server = server
         self.worker = worker
         self.streamer = streamer
         self.publisher = publisher
         self.viewers = viewers
-        self.sink = sink
+        self.sinks = sinks
         packet = pinnedCopy(videoPacket(ssrc: 0x5EED_0001, transportCC: false))
     }
 
     static func make(viewers count: Int) async throws -> FanOutBench {
-        // The sink: a UDP socket on loopback that every transport sends to.
-        let (sink, sinkPort) = loopbackSink()
-        let sinkAddress = TransportAddress.v4(0x7F00_0001, port: sinkPort)
+        // The sinks: a UDP socket on loopback per transport.
+        let sinkList = (0...count).map { _ in loopbackSink() }
+        let sinkAddresses = sinkList.map { TransportAddress.v4(0x7F00_0001, port: $0.port) }
 
         var configuration = MediaConfiguration()
         configuration.listenAddress = "127.0.0.1"
@@ -89,14 +90,14 @@ final class FanOutBench: @unchecked Sendable {  // used on the worker's loop onl
         let (localKey, localSalt) = masterKeyAndSalt(.aeadAes128Gcm, seed: 5)
         let (remoteKey, remoteSalt) = masterKeyAndSalt(.aeadAes128Gcm, seed: 6)
         let bench = try await worker.eventLoop.submit { () -> UncheckedSendable<FanOutBench> in
-            for id in [streamerID] + ids {
+            for (i, id) in ([streamerID] + ids).enumerated() {
                 try worker.transports[id]!.establishForTesting(
                     profile: .aeadAes128Gcm, localKey: localKey, localSalt: localSalt,
-                    remoteKey: remoteKey, remoteSalt: remoteSalt, remote: sinkAddress)
+                    remoteKey: remoteKey, remoteSalt: remoteSalt, remote: sinkAddresses[i])
             }
             let streamer = worker.transports[streamerID]!
             let bench = FanOutBench(server: server, worker: worker, streamer: streamer, publisher: streamer.delegate!,
-                                    viewers: ids.map { worker.transports[$0]! }, sink: sink)
+                                    viewers: ids.map { worker.transports[$0]! }, sinks: sinkList.map(\.fd))
             // The first packet is the slow path: the publisher learns the stream (by MID),
             // every viewer's video track is anchored on it (a key frame).
             bench.forwardOne()
@@ -161,7 +162,7 @@ final class FanOutBench: @unchecked Sendable {  // used on the worker's loop onl
 
     func shutdown() async {
         await server.shutdown()
-        close(sink)
+        for fd in sinks { close(fd) }
     }
 
     /// A browser-like offer with one video section (BUNDLE, rtcp-mux, VP8 with NACK and PLI).
