@@ -61,6 +61,6 @@ let package = Package(
             "SFU", "RTP", "ICE", "COpenSSL", "CMallocCounter",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-        ], swiftSettings: strict),
+        ], exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )
