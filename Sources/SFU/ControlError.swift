@@ -8,6 +8,9 @@ public enum ControlError: Error, Equatable, Sendable {
     case transport(String)
     case invalidRole(String)
     case streamerPresent(room: String, streamer: String)
+    case recordingExists(room: String, recording: String)
+    case recordingNotFound(room: String, recording: String)
+    case recordingFailed(String)
 
     public var message: String {
         switch self {
@@ -19,6 +22,9 @@ public enum ControlError: Error, Equatable, Sendable {
         case .transport(let why): why
         case .invalidRole(let why): why
         case .streamerPresent(let room, let streamer): "room \(room) already has a streamer (\(streamer)); it must leave first"
+        case .recordingExists(let room, let rec): "room \(room) is already being recorded (recording \(rec))"
+        case .recordingNotFound(let room, let rec): "no recording \(rec) in room \(room)"
+        case .recordingFailed(let why): why
         }
     }
 }

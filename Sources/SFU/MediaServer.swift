@@ -1,3 +1,4 @@
+import Foundation
 import ICE
 import Logging
 import NIOCore
@@ -35,6 +36,8 @@ public struct MediaConfiguration: Sendable {
     /// UDP GSO: a flush sends the packets queued for one peer in one message (Linux 4.18+;
     /// turned off by itself on a route that refuses it).
     public var segmentationOffload: Bool = true
+    /// Where recordings go (created when the first recording starts).
+    public var recordingDirectory: String = "/tmp/bridged-recordings"
 
     public init() {}
 }
@@ -64,6 +67,8 @@ public actor MediaServer {
     private var rings: [Int: Task<WorkerRing, Never>] = [:]
     private var groups: [String: [Int: Task<ViewerGroup, Never>]] = [:]
     private var groupTickers: [String: [RepeatedTask]] = [:]
+    /// Recordings per room, oldest first; at most the last one is running.
+    private var recordings: [String: [RecordingEntry]] = [:]
     /// Joins under way per worker: counted as load until their transport exists.
     private var joining: [Int] = []
 
@@ -172,6 +177,10 @@ public actor MediaServer {
         var remote: [ViewerGroup] = []
         for (_, task) in (groups.removeValue(forKey: id) ?? [:]).sorted(by: { $0.key < $1.key }) { remote.append(await task.value) }
         emptySince[id] = nil
+        if let running = recordings[id]?.last, running.stopped == nil {
+            _ = try? await stopRecording(roomID: id, recordingID: running.recorder.id, room: room)
+        }
+        recordings[id] = nil
         await onLoop(room) { $0.close() }
         for g in remote { await onLoop(of: g) { $0.close() } }
         events.emit("room_destroyed", room: id, reason: reason)
@@ -305,6 +314,81 @@ public actor MediaServer {
             return
         }
         throw .participantNotFound(room: roomID, participant: id)
+    }
+
+    // MARK: recordings
+
+    struct RecordingEntry {
+        let recorder: Recorder
+        let started: Date
+        var stopped: Date?
+    }
+
+    /// Starts recording a streaming room into `configuration.recordingDirectory`.
+    public func startRecording(roomID: String) async throws(ControlError) -> RecordingInfo {
+        guard isValidID(roomID) else { throw .invalidID(roomID) }
+        guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
+        guard let streaming = room as? StreamingRoom else {
+            throw .recordingFailed("only streaming rooms can be recorded")
+        }
+        if let running = recordings[roomID]?.last, running.stopped == nil {
+            throw .recordingExists(room: roomID, recording: running.recorder.id)
+        }
+        let directory = configuration.recordingDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .recordingFailed("cannot create the recording directory \(directory): \(error.localizedDescription)")
+        }
+        let rid = Self.randomID()
+        let events = events, logger = logger
+        let recorder = try Recorder(id: rid, room: roomID, directory: directory, onError: { why in
+            logger.error("recording failed", metadata: ["room": "\(roomID)", "recording": "\(rid)", "error": "\(why)"])
+        })
+        recorder.start()
+        let entry = RecordingEntry(recorder: recorder, started: Date())
+        recordings[roomID, default: []].append(entry)
+        await onLoop(of: streaming) { $0.startRecording(recorder, now: .now) }
+        let paths = ["audio", "video"].compactMap { try? Recorder.path(directory: directory, room: roomID, recording: rid, track: $0) }
+        events.emit("recording_started", room: roomID, recording: rid, files: paths)
+        logger.info("recording started", metadata: ["room": "\(roomID)", "recording": "\(rid)", "directory": "\(directory)"])
+        return Self.info(entry)
+    }
+
+    public func listRecordings(roomID: String) throws(ControlError) -> [RecordingInfo] {
+        guard rooms[roomID] != nil else { throw .roomNotFound(roomID) }
+        return (recordings[roomID] ?? []).map(Self.info)
+    }
+
+    /// Stops a recording: no more packets reach it, then its files are flushed and closed.
+    public func stopRecording(roomID: String, recordingID: String) async throws(ControlError) -> RecordingInfo {
+        guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
+        return try await stopRecording(roomID: roomID, recordingID: recordingID, room: room)
+    }
+
+    private func stopRecording(roomID: String, recordingID: String, room: any Room) async throws(ControlError) -> RecordingInfo {
+        guard let index = recordings[roomID]?.firstIndex(where: { $0.recorder.id == recordingID }) else {
+            throw .recordingNotFound(room: roomID, recording: recordingID)
+        }
+        let entry = recordings[roomID]![index]
+        guard entry.stopped == nil else { return Self.info(entry) }
+        recordings[roomID]![index].stopped = Date()
+        if let streaming = room as? StreamingRoom { await onLoop(of: streaming) { $0.stopRecording() } }
+        await entry.recorder.stop()
+        let stopped = recordings[roomID]?[index] ?? entry
+        events.emit("recording_stopped", room: roomID, recording: recordingID, files: entry.recorder.files)
+        logger.info("recording stopped", metadata: ["room": "\(roomID)", "recording": "\(recordingID)",
+                                                    "bytes": "\(entry.recorder.bytes)", "dropped": "\(entry.recorder.dropped)"])
+        return Self.info(stopped)
+    }
+
+    private static func info(_ e: RecordingEntry) -> RecordingInfo {
+        let end = e.stopped ?? Date()
+        return RecordingInfo(id: e.recorder.id, room: e.recorder.room, state: e.stopped == nil ? "recording" : "stopped",
+                             startedAt: e.started.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
+                             durationS: (end.timeIntervalSince(e.started) * 1000).rounded() / 1000,
+                             bytes: e.recorder.bytes, packets: e.recorder.packets, dropped: e.recorder.dropped,
+                             files: e.recorder.files, error: e.recorder.error)
     }
 
     // MARK: viewers on other workers

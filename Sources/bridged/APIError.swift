@@ -24,6 +24,9 @@ struct APIError: HTTPResponseError {
         case .transport: self.init(.internalServerError, "transport_error", error.message)
         case .invalidRole: self.init(.badRequest, "invalid_role", error.message)
         case .streamerPresent: self.init(.conflict, "streamer_present", error.message)
+        case .recordingExists: self.init(.conflict, "recording_exists", error.message)
+        case .recordingNotFound: self.init(.notFound, "recording_not_found", error.message)
+        case .recordingFailed: self.init(.internalServerError, "recording_failed", error.message)
         }
     }
 

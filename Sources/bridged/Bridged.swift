@@ -31,6 +31,7 @@ struct Bridged: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "UDP GSO: send the packets queued for one peer in one message (default on).") var gso: Bool?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String?
     @Option(help: "Require Authorization: Bearer KEY on the API (also BRIDGED_API_KEY).") var apiKey: String?
+    @Option(help: "Directory recordings are written to (default /tmp/bridged-recordings).") var recordingDir: String?
     @Option(help: "Origin allowed to call the API from browsers, or * (repeatable).") var corsOrigin: [String] = []
 
     func run() async throws {
@@ -52,6 +53,7 @@ struct Bridged: AsyncParsableCommand {
         if let logLevel { c.logLevel = logLevel }
         if let key = apiKey, !key.isEmpty { c.apiKey = key }
         if !corsOrigin.isEmpty { c.corsOrigins = corsOrigin }
+        if let recordingDir { c.recordingDir = recordingDir }
 
         var logger = Logger(label: "bridged")
         logger.logLevel = Logger.Level(rawValue: c.logLevel) ?? .info

@@ -27,6 +27,8 @@ struct Configuration: Codable, Sendable {
     /// Origins allowed to call the API from a browser ("*" for any). Default: any origin when
     /// the API listens on loopback, none otherwise.
     var corsOrigins: [String]? = nil
+    /// Where recordings are written.
+    var recordingDir: String = "/tmp/bridged-recordings"
 
     init() {}
 
@@ -48,6 +50,7 @@ struct Configuration: Codable, Sendable {
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
         apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey)
         corsOrigins = try c.decodeIfPresent([String].self, forKey: .corsOrigins)
+        recordingDir = try c.decodeIfPresent(String.self, forKey: .recordingDir) ?? d.recordingDir
     }
 
     /// `BRIDGED_<SETTING>` environment variables (e.g. BRIDGED_HTTP_PORT=9000,
@@ -73,6 +76,7 @@ struct Configuration: Codable, Sendable {
         if let v = try number("GSO", Bool.self) { gso = v }
         if let v = value("LOG_LEVEL") { logLevel = v }
         if let v = value("API_KEY"), !v.isEmpty { apiKey = v }
+        if let v = value("RECORDING_DIR"), !v.isEmpty { recordingDir = v }
         if let v = value("CORS_ORIGINS") { corsOrigins = v.split(separator: ",").map(String.init) }
     }
 
@@ -99,6 +103,7 @@ struct Configuration: Codable, Sendable {
         m.consentTimeout = .milliseconds(Int64(consentTimeoutSeconds * 1000))
         m.roomIdleTimeout = .milliseconds(Int64(roomIdleTimeoutSeconds * 1000))
         m.segmentationOffload = gso
+        m.recordingDirectory = recordingDir
         return m
     }
 }

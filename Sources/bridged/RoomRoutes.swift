@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import SFU
 
@@ -20,6 +21,16 @@ struct RoomRoutes {
     }
 
     struct RoomList: Encodable { var rooms: [RoomInfo] }
+    struct RecordingList: Encodable { var recordings: [RecordingInfo] }
+
+    /// A room id from the path, checked before it can reach a file name: 400 naming the problem.
+    static func checkedRoomID(_ id: String) throws -> String {
+        guard isValidID(id) else {
+            throw APIError(.badRequest, "invalid_id",
+                           "invalid room id \"\(id.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined())\": use 1-64 characters from A-Z a-z 0-9 _ -")
+        }
+        return id
+    }
 
     func register(on router: Router<BasicRequestContext>) {
         let rooms = router.group("v1/rooms")
@@ -68,6 +79,32 @@ struct RoomRoutes {
                 let created = try await server.addParticipant(
                     roomID: roomID, .init(offer: body.offer, role: participantRole, display: body.display, dtlsRole: role))
                 return try JSON.response(created, status: .created)
+            } catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.post(":room/recordings") { request, context in
+            let roomID = try Self.checkedRoomID(try context.parameters.require("room"))
+            // The body is optional ({} or nothing); it must be a JSON object when present.
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 16)
+            if body.readableBytes > 0 {
+                guard (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) is [String: Any] else {
+                    throw APIError(.badRequest, "invalid_body", "the body must be a JSON object (or empty)")
+                }
+            }
+            do {
+                return try JSON.response(try await server.startRecording(roomID: roomID), status: .created)
+            } catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.get(":room/recordings") { _, context in
+            let roomID = try Self.checkedRoomID(try context.parameters.require("room"))
+            do { return try JSON.response(RecordingList(recordings: try await server.listRecordings(roomID: roomID))) }
+            catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.delete(":room/recordings/:recording") { _, context in
+            let roomID = try Self.checkedRoomID(try context.parameters.require("room"))
+            do {
+                return try JSON.response(try await server.stopRecording(roomID: roomID,
+                                                                        recordingID: try context.parameters.require("recording")))
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.post(":room/participants/:participant/ice-restart") { request, context in

@@ -17,6 +17,9 @@ public struct BridgeEvent: Sendable, Codable, Equatable {
     public var reason: String?
     /// streamer_changed: the new streamer, nil when the room has none.
     public var streamer: String?
+    /// recording_started, recording_stopped: the recording's id and its files.
+    public var recording: String?
+    public var files: [String]?
 }
 
 /// Fan-out of bridge events to subscribers (the `/v1/events` WebSocket, later webhooks).
@@ -36,13 +39,15 @@ public final class EventBus: Sendable {
     public init() {}
 
     public func emit(_ type: String, room: String? = nil, participant: String? = nil, role: String? = nil,
-                     display: String? = nil, kind: String? = nil, reason: String? = nil, streamer: String? = nil) {
+                     display: String? = nil, kind: String? = nil, reason: String? = nil, streamer: String? = nil,
+                     recording: String? = nil, files: [String]? = nil) {
         let time = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         state.withLockedValue { s in
             s.seq &+= 1
             s.counts[type, default: 0] &+= 1
             let event = BridgeEvent(seq: s.seq, time: time, type: type, room: room, participant: participant, role: role,
-                                    display: display, kind: kind, reason: reason, streamer: streamer)
+                                    display: display, kind: kind, reason: reason, streamer: streamer,
+                                    recording: recording, files: files)
             // Yielding under the lock keeps every subscriber's order identical to `seq`.
             for c in s.subscribers.values { c.yield(event) }
         }

@@ -22,6 +22,8 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     /// The other workers that serve viewers of this room.
     private var links: [Link] = []
     private(set) var streamerChanges: UInt64 = 0
+    /// The room's running recording: every streamer packet is also copied into its ring.
+    private(set) var recorder: Recorder?
     /// Loss above this fraction (of 256) is a slow link: 13/256 ≈ 5%.
     static let slowLinkFraction: UInt8 = 13
 
@@ -153,12 +155,30 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         worker.flush()
     }
 
+    // MARK: recording
+
+    /// From now on every streamer packet also goes to `recorder`; the streamer is asked for a
+    /// key frame so that the video file starts decodable.
+    func startRecording(_ recorder: Recorder, now: ContinuousClock.Instant) {
+        self.recorder = recorder
+        requestKeyFrame(ssrc: 0, now: now)
+    }
+
+    /// No more packets go to the recorder (which the caller then stops).
+    func stopRecording() {
+        recorder = nil
+    }
+
     // MARK: data plane
 
     /// Fan-out of one streamer packet: copied into the ring of every other worker with viewers
     /// of this room, then to the viewers here (rewritten in place and restored). No allocation.
     func forward(_ packet: RTPPacketView, from stream: InboundStream, now: ContinuousClock.Instant) {
         let codec = stream.codec(packet.payloadType)
+        if let recorder {
+            recorder.record(UnsafeRawBufferPointer(packet.bytes), video: stream.kind == .video, codec: codec,
+                            clockRate: stream.clockRate)
+        }
         if !links.isEmpty { relay(packet, from: stream, codec: codec) }
         local.forward(packet, kind: stream.kind, clockRate: stream.clockRate, codec: codec, now: now)
     }

@@ -1,0 +1,19 @@
+/// A recording as the API shows it.
+public struct RecordingInfo: Sendable, Codable, Equatable {
+    public var id: String
+    public var room: String
+    /// "recording" or "stopped".
+    public var state: String
+    /// ISO 8601, UTC.
+    public var startedAt: String
+    public var durationS: Double
+    /// Bytes written to disk so far (every file).
+    public var bytes: Int
+    public var packets: Int
+    /// Packets lost because the recorder's ring was full.
+    public var dropped: UInt64
+    /// The files written so far (one per track, created with the track's first packet).
+    public var files: [String]
+    /// Why writing stopped (disk full, …), if it did.
+    public var error: String?
+}

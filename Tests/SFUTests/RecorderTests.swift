@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+@testable import SFU
+
+/// The recorder: packets through its ring to .mjr records, drops when the ring is full, and
+/// file names only from checked ids.
+struct RecorderTests {
+    static func directory() -> String {
+        let d = NSTemporaryDirectory() + "recorder-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    static func opus(ssrc: UInt32, seq: UInt16, ts: UInt32) -> [UInt8] {
+        var p: [UInt8] = [0x80, 111, UInt8(seq >> 8), UInt8(seq & 0xFF)]
+        p += withUnsafeBytes(of: ts.bigEndian, Array.init)
+        p += withUnsafeBytes(of: ssrc.bigEndian, Array.init)
+        return p + [UInt8](repeating: 0xAB, count: 40)
+    }
+
+    /// Two streamers one after the other: one file, one SSRC, sequence from 1 and timestamp from
+    /// 0, continuous across the change.
+    @Test func packetsBecomeContinuousRecords() throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Recorder(id: "rec1", room: "room-1", directory: dir)
+        r.start()
+        for i in 0..<50 {
+            Self.opus(ssrc: 111, seq: 60000 &+ UInt16(i), ts: 4_000_000_000 &+ UInt32(i * 960))
+                .withUnsafeBytes { r.record($0, video: false, codec: .opus, clockRate: 48000) }
+        }
+        usleep(30_000)
+        for i in 0..<20 {
+            Self.opus(ssrc: 222, seq: 7 + UInt16(i), ts: 12345 + UInt32(i * 960))
+                .withUnsafeBytes { r.record($0, video: false, codec: .opus, clockRate: 48000) }
+        }
+        r.stopAndWait()
+        #expect(r.dropped == 0)
+        #expect(r.files == ["\(dir)/room-1-rec1-audio.mjr"])
+        let file = try MJRFile(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: r.files[0]))))
+        #expect(file.info?.contains(#""c": "opus""#) == true)
+        #expect(file.packets.count == 70)
+        let seqs = file.packets.map { UInt16($0.rtp[2]) << 8 | UInt16($0.rtp[3]) }
+        #expect(seqs == (1...70).map { UInt16($0) })
+        let ssrcs = Set(file.packets.map { Array($0.rtp[8..<12]) })
+        #expect(ssrcs.count == 1)
+        let ts = file.packets.map { $0.rtp[4..<8].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
+        #expect(ts[0] == 0 && ts[49] == 49 * 960)
+        #expect(ts[50] > ts[49] && ts[51] - ts[50] == 960)
+        #expect(r.bytes == (try FileManager.default.attributesOfItem(atPath: r.files[0])[.size] as? Int))
+    }
+
+    /// A full ring (the writer not draining) drops and counts; what fitted is written.
+    @Test func fullRingDropsAndCounts() throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Recorder(id: "rec2", room: "r", directory: dir, capacity: 8)
+        for i in 0..<20 {
+            Self.opus(ssrc: 5, seq: UInt16(i), ts: UInt32(i * 960))
+                .withUnsafeBytes { r.record($0, video: false, codec: .opus, clockRate: 48000) }
+        }
+        #expect(r.dropped == 12)
+        r.start()
+        r.stopAndWait()
+        #expect(r.packets == 8)
+        let file = try MJRFile(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: r.files[0]))))
+        #expect(file.packets.count == 8)
+    }
+
+    static let badIDs = ["", "..", "../etc", "/abs", "a/b", "a\0b", "a.b", "a b", "é", String(repeating: "x", count: 65), "a\\b", "~root"]
+
+    @Test(arguments: badIDs)
+    func badIDsAreRefused(id: String) {
+        #expect(throws: ControlError.invalidID(id)) { try Recorder.path(directory: "/tmp/rec", room: id, recording: "r1", track: "video") }
+        #expect(throws: ControlError.invalidID(id)) { try Recorder.path(directory: "/tmp/rec", room: "ok", recording: id, track: "video") }
+        #expect(throws: ControlError.invalidID(id)) { _ = try Recorder(id: "r1", room: id, directory: "/tmp/rec") }
+    }
+
+    @Test func goodIDsStayInTheDirectory() throws {
+        #expect(try Recorder.path(directory: "/tmp/rec/", room: "Live_1-a", recording: "abc123", track: "audio")
+                == "/tmp/rec/Live_1-a-abc123-audio.mjr")
+    }
+}
