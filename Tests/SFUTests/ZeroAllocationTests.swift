@@ -1,3 +1,4 @@
+import Foundation
 import CMallocCounter
 import Glibc
 import ICE
@@ -45,9 +46,21 @@ struct ZeroAllocationTests {
 
     /// The cross-worker path: a streamer packet read on the home worker, rewritten for the
     /// viewer there and copied into the ring to worker 1, whose loop is woken, rewrites and
-    /// sends it to the viewer it serves. Counted on both loops.
-    @Test func steadyStateSpreadFanOutAllocatesNothing() async throws {
+    /// sends it to the viewer it serves. Counted on both loops. With a recording running, each
+    /// packet is also copied into the recorder's ring (its writer thread is not counted).
+    @Test(arguments: [false, true])
+    func steadyStateSpreadFanOutAllocatesNothing(recording: Bool) async throws {
         let room = try await SpreadTestRoom()
+        var recorder: Recorder?
+        let directory = NSTemporaryDirectory() + "zero-alloc-rec-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        if recording {
+            mkdir(directory, 0o755)
+            let r = try Recorder(id: "rec", room: "r", directory: directory)
+            r.start()
+            let home = room.room
+            try await room.loops[0].submit { home.startRecording(r, now: .now) }.get()
+            recorder = r
+        }
         var warm = 0
         for _ in 0..<300 where try room.forwardOne() { warm += 1 }
         #expect(warm >= 290)  // warm-up: tables, slots, SRTP state, ring slots
@@ -65,7 +78,16 @@ struct ZeroAllocationTests {
         #expect(forwarded >= 1990, "both viewers got \(forwarded) of 2000")
         #expect(allocations == 0, "\(counts) allocations on the two loops for 2000 packets forwarded across workers")
         #expect(try await room.drops()[.workerRingFull] == 0)
-        print("allocations per packet forwarded across workers: \(Double(allocations) / 2000)")
+        print("allocations per packet forwarded across workers (recording: \(recording)): \(Double(allocations) / 2000)")
+        if let recorder {
+            let home = room.room
+            try await room.loops[0].submit { home.stopRecording() }.get()
+            await recorder.stop()
+            #expect(recorder.dropped == 0)
+            #expect(recorder.packets >= 2000, "recorded \(recorder.packets)")
+            for f in recorder.files { unlink(f) }
+            rmdir(directory)
+        }
         await room.shutdown()
     }
 

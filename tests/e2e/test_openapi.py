@@ -36,5 +36,15 @@ def test_responses_match_the_schemas(bridged):
     jsonschema.validate(room, resolve_refs(SPEC["components"]["schemas"]["Room"]))
     status, stats = bridged.get("/v1/stats")
     jsonschema.validate(stats, resolve_refs(SPEC["components"]["schemas"]["Stats"]))
+    status, rec = bridged.post("/v1/rooms/doc/recordings", {})
+    assert status == 201, rec
+    jsonschema.validate(rec, resolve_refs(SPEC["components"]["schemas"]["Recording"]))
+    status, recs = bridged.get("/v1/rooms/doc/recordings")
+    assert status == 200 and [r["id"] for r in recs["recordings"]] == [rec["id"]]
+    for r in recs["recordings"]:
+        jsonschema.validate(r, resolve_refs(SPEC["components"]["schemas"]["Recording"]))
+    status, rec = bridged.delete(f"/v1/rooms/doc/recordings/{rec['id']}")
+    assert status == 200 and rec["state"] == "stopped"
+    jsonschema.validate(rec, resolve_refs(SPEC["components"]["schemas"]["Recording"]))
     status, err = bridged.get("/v1/rooms/none")
     jsonschema.validate(err, resolve_refs(SPEC["components"]["responses"]["Error"]["content"]["application/json"]["schema"]))
