@@ -11,6 +11,7 @@ public enum ControlError: Error, Equatable, Sendable {
     case recordingExists(room: String, recording: String)
     case recordingNotFound(room: String, recording: String)
     case recordingFailed(String)
+    case notRecordable(String)
 
     public var message: String {
         switch self {
@@ -25,6 +26,7 @@ public enum ControlError: Error, Equatable, Sendable {
         case .recordingExists(let room, let rec): "room \(room) is already being recorded (recording \(rec))"
         case .recordingNotFound(let room, let rec): "no recording \(rec) in room \(room)"
         case .recordingFailed(let why): why
+        case .notRecordable(let room): "room \(room) is not a streaming room: only streaming rooms can be recorded"
         }
     }
 }

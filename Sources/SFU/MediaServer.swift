@@ -329,7 +329,7 @@ public actor MediaServer {
         guard isValidID(roomID) else { throw .invalidID(roomID) }
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
         guard let streaming = room as? StreamingRoom else {
-            throw .recordingFailed("only streaming rooms can be recorded")
+            throw .notRecordable(roomID)
         }
         if let running = recordings[roomID]?.last, running.stopped == nil {
             throw .recordingExists(room: roomID, recording: running.recorder.id)

@@ -27,6 +27,7 @@ struct APIError: HTTPResponseError {
         case .recordingExists: self.init(.conflict, "recording_exists", error.message)
         case .recordingNotFound: self.init(.notFound, "recording_not_found", error.message)
         case .recordingFailed: self.init(.internalServerError, "recording_failed", error.message)
+        case .notRecordable: self.init(.badRequest, "room_not_recordable", error.message)
         }
     }
 

@@ -89,6 +89,9 @@ def test_recording_a_streaming_room(chromium):
         assert status == 404 and body["error"]["code"] == "recording_not_found"
         status, body = b.post("/v1/rooms/bad.id/recordings", {})
         assert status == 400 and body["error"]["code"] == "invalid_id", body
-        assert "recording_started" in b.logs() or True
+        assert b.post("/v1/rooms", {"id": "echo1", "kind": "echo"})[0] == 201
+        status, body = b.post("/v1/rooms/echo1/recordings", {})
+        assert status == 400 and body["error"]["code"] == "room_not_recordable", body
+        assert "recording stopped" in b.logs() and rid in b.logs()
     finally:
         b.stop()
