@@ -95,3 +95,38 @@ def test_recording_a_streaming_room(chromium):
         assert "recording stopped" in b.logs() and rid in b.logs()
     finally:
         b.stop()
+
+
+def test_recording_follows_the_room_across_a_streamer_change(chromium):
+    """The first streamer leaves, a second one starts: the same two files continue, and the
+    video converts to one .webm with the frames of both streamers."""
+    directory = tempfile.mkdtemp(prefix="bridged-rec-")
+    b = Bridged(env={"BRIDGED_RECORDING_DIR": directory})
+    try:
+        assert b.post("/v1/rooms", {"id": "swap", "kind": "streaming"})[0] == 201
+        first = open_page(chromium, b.base + "/?room=swap&role=streamer&autostart=1")
+        wait_for(lambda: frames_sent(chromium, first) >= 30, 20, what="first streamer sending")
+        status, rec = b.post("/v1/rooms/swap/recordings")
+        assert status == 201, rec
+        before = frames_sent(chromium, first)
+        time.sleep(3)
+        sent = frames_sent(chromium, first) - before
+        chromium.switch_to.window(first)
+        chromium.execute_async_script("const done = arguments[0]; window.bridgedStop().then(done, done);")
+        second = open_page(chromium, b.base + "/?room=swap&role=streamer&autostart=1")
+        wait_for(lambda: frames_sent(chromium, second) >= 1, 20, what="second streamer sending")
+        before = frames_sent(chromium, second)
+        time.sleep(3)
+        sent += frames_sent(chromium, second) - before
+        status, stopped = b.delete(f"/v1/rooms/swap/recordings/{rec['id']}")
+        assert status == 200 and len(stopped["files"]) == 2, stopped
+        assert len(os.listdir(directory)) == 2
+        video = next(f for f in stopped["files"] if f.endswith("-video.mjr"))
+        webm = os.path.join(directory, "v.webm")
+        r = run("janus-pp-rec", video, webm)
+        assert r.returncode == 0, r.stdout + r.stderr
+        got = count_frames(webm)
+        print(f"\nstreamer change: {sent} frames sent by the two streamers while recording, the .webm has {got}")
+        assert abs(got - sent) <= 0.15 * sent, (got, sent)
+    finally:
+        b.stop()
