@@ -25,19 +25,9 @@ final class EchoTestPeer: @unchecked Sendable {
         self.worker = worker
         try await worker.start(host: "127.0.0.1", port: 0, tickInterval: .hours(1))
 
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let (fd, port) = loopbackPeerSocket(receiveBuffer: 16 << 20)
         self.fd = fd
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        var tv = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var rcvbuf: Int32 = 16 << 20
-        if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, 4) != 0 { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, 4) }
-        let peerAddress = TransportAddress.v4(0x7F00_0001, port: UInt16(bigEndian: addr.sin_port))
+        let peerAddress = TransportAddress.v4(0x7F00_0001, port: port)
 
         let keyA = [UInt8](repeating: 0x11, count: 16), saltA = [UInt8](repeating: 0x22, count: profile.saltLength)
         let keyB = [UInt8](repeating: 0x33, count: 16), saltB = [UInt8](repeating: 0x44, count: profile.saltLength)
@@ -118,4 +108,21 @@ final class EchoTestPeer: @unchecked Sendable {
         await worker.stop()
         loop.syncShutdown()
     }
+}
+
+/// A blocking UDP socket for a test peer, bound to 127.0.0.1 on an ephemeral port, with a 2 s
+/// receive timeout and a large receive buffer; returns it and its port.
+func loopbackPeerSocket(receiveBuffer: Int32) -> (fd: Int32, port: UInt16) {
+    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    var tv = timeval(tv_sec: 2, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    var rcvbuf = receiveBuffer
+    if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, 4) != 0 { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, 4) }
+    return (fd, UInt16(bigEndian: addr.sin_port))
 }

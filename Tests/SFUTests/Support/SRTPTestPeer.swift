@@ -20,19 +20,9 @@ final class SRTPTestPeer: @unchecked Sendable {
 
     /// - Parameters: seed: makes the keys distinct per peer; bridgePort: the worker's port.
     init(seed: UInt8, bridgePort: Int) throws {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let (fd, port) = loopbackPeerSocket(receiveBuffer: 8 << 20)
         self.fd = fd
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        var tv = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var rcvbuf: Int32 = 8 << 20
-        if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, 4) != 0 { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, 4) }
-        address = TransportAddress.v4(0x7F00_0001, port: UInt16(bigEndian: addr.sin_port))
+        address = TransportAddress.v4(0x7F00_0001, port: port)
         bridge.sin_family = sa_family_t(AF_INET)
         bridge.sin_addr.s_addr = inet_addr("127.0.0.1")
         bridge.sin_port = UInt16(bridgePort).bigEndian
