@@ -31,6 +31,10 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
         // Linux system calls the Glibc module does not expose (epoll, eventfd, recvmmsg, sendmmsg).
         .target(name: "CLinux", path: "Sources/CLinux"),
+        // Debian's libavformat (libavformat-dev) behind a small C API: the playable-file muxer.
+        .target(name: "CMux", path: "Sources/CMux", linkerSettings: [
+            .linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("avutil"),
+        ]),
 
         // Wire formats: RTP, RTCP, SDP, SRTP/SRTCP. A leaf.
         .target(name: "RTP", dependencies: ["COpenSSL"], swiftSettings: strict),
@@ -38,7 +42,7 @@ let package = Package(
         .target(name: "ICE", dependencies: ["COpenSSL"], swiftSettings: strict),
         // Transports (ICE + DTLS + SRTP on a shared UDP port), rooms, routing.
         .target(name: "SFU", dependencies: [
-            "RTP", "ICE", "COpenSSL", "CLinux",
+            "RTP", "ICE", "COpenSSL", "CLinux", "CMux",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
