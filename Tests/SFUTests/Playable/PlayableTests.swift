@@ -29,20 +29,22 @@ enum PlayableTests {
         var stderr: String
     }
 
+    /// Runs /usr/bin/<tool>; stderr goes through a file so that neither pipe can fill up and
+    /// block the tool.
     static func run(_ tool: String, _ args: [String]) throws -> ToolResult {
+        let errPath = NSTemporaryDirectory() + "playable-stderr-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/" + tool)
         p.arguments = args
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
         p.standardOutput = out
-        p.standardError = err
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         try p.run()
-        // Read both to the end before waiting (a full pipe would block the tool).
-        let errData = DispatchQueue.global().sync { () -> Data in Data() }
-        _ = errData
         let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        let e = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
         return ToolResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
                           stderr: String(decoding: e, as: UTF8.self))
     }
