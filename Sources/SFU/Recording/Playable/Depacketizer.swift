@@ -45,6 +45,7 @@ enum Depacketizers {
         case "vp8": VP8Depacketizer()
         case "vp9": VP9Depacketizer()
         case "h264": H264Depacketizer()
+        case "av1", "av1x": AV1Depacketizer()
         default: nil
         }
     }

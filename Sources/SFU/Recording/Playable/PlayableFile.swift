@@ -2,9 +2,9 @@ import Glibc
 
 /// What `PlayableFile.build` wrote.
 public struct PlayableResult: Sendable, Equatable, Codable {
-    /// The file written: `<outputBase>.webm` (VP8, VP9, audio only) or `.mkv` (H.264).
+    /// The file written: `<outputBase>.webm` (VP8, VP9, audio only) or `.mkv` (H.264, AV1).
     public var path: String
-    /// "vp8", "vp9", "h264", or nil without video.
+    /// "vp8", "vp9", "h264", "av1", or nil without video.
     public var videoCodec: String?
     public var width: Int?
     public var height: Int?
@@ -24,10 +24,10 @@ public struct PlayableResult: Sendable, Equatable, Codable {
 }
 
 /// Builds one playable file per participant from the `.mjr` files of a recording: the video
-/// (VP8/VP9 in WebM, H.264 in Matroska) and the Opus audio muxed by libavformat, both on one
+/// (VP8/VP9 in WebM, H.264 and AV1 in Matroska) and the Opus audio muxed by libavformat, both on one
 /// timeline. Synchronous and CPU-bound: run it on a background thread, never an event loop.
 public enum PlayableFile {
-    /// Writes `outputBase + ".webm"` (or `".mkv"` for H.264) from the audio and/or video `.mjr`.
+    /// Writes `outputBase + ".webm"` (or `".mkv"` for H.264 and AV1) from the audio and/or video `.mjr`.
     ///
     /// Timing: with a `TrackSync` for every track given, each frame's RTP timestamp is placed on
     /// the sender's wall clock; otherwise on the arrival times recorded in the files. The file
@@ -59,7 +59,7 @@ public enum PlayableFile {
 
         let firstVideo = nextVideo?.frame
         let codec = nextVideo == nil ? nil : videoTrack?.header.codec
-        let isMatroska = codec == "h264"
+        let isMatroska = codec == "h264" || codec == "av1" || codec == "av1x"
         let path = outputBase + (isMatroska ? ".mkv" : ".webm")
         let muxer = try Muxer(path: path, format: isMatroska ? "matroska" : "webm")
         var completed = false
@@ -67,7 +67,12 @@ public enum PlayableFile {
 
         var videoStream: Int32 = -1, audioStream: Int32 = -1
         if let v = firstVideo, let codec {
-            let c: Muxer.VideoCodec = codec == "vp8" ? .vp8 : codec == "vp9" ? .vp9 : .h264
+            let c: Muxer.VideoCodec = switch codec {
+            case "vp8": .vp8
+            case "vp9": .vp9
+            case "h264": .h264
+            default: .av1
+            }
             videoStream = try muxer.addVideo(c, width: v.width ?? 0, height: v.height ?? 0, extradata: v.configuration)
         }
         if nextAudio != nil { audioStream = try muxer.addOpus() }
