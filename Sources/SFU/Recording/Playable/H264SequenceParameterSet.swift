@@ -53,17 +53,17 @@ struct H264SequenceParameterSet: Equatable {
         let fieldFactor = frameMbsOnly ? 1 : 2
         let cropX = chroma == 0 ? 1 : subWidth
         let cropY = (chroma == 0 ? 1 : subHeight) * fieldFactor
-        width = (Int(widthMbs) + 1) * 16 - cropX * Int(crop.left + crop.right)
-        height = fieldFactor * (Int(heightUnits) + 1) * 16 - cropY * Int(crop.top + crop.bottom)
+        width = (Int(widthMbs) + 1) * 16 - cropX * (Int(crop.left) + Int(crop.right))
+        height = fieldFactor * (Int(heightUnits) + 1) * 16 - cropY * (Int(crop.top) + Int(crop.bottom))
         guard width > 0, height > 0 else { return nil }
     }
 
     /// scaling_list(), §7.3.2.1.1.1: delta_scale se(v) until next_scale is 0.
     private static func skipScalingList(_ r: inout BitReader, size: Int) -> Bool {
-        var last: Int32 = 8, next: Int32 = 8
+        var last = 8, next = 8
         for _ in 0..<size where next != 0 {
             guard let delta = r.se() else { return false }
-            next = (last + delta + 256) % 256
+            next = ((last + Int(delta)) % 256 + 256) % 256
             last = next == 0 ? last : next
         }
         return true

@@ -12,6 +12,7 @@ public struct MJRHeader: Sendable, Equatable {
     /// Wall-clock µs when the first packet arrived: the base of every record's milliseconds.
     public var firstPacket: Int64
 
+    /// A header with these fields.
     public init(kind: MediaKind?, codec: String, created: Int64, firstPacket: Int64) {
         self.kind = kind
         self.codec = codec
@@ -38,7 +39,9 @@ public struct MJRHeader: Sendable, Equatable {
 
 /// One record of an `.mjr` file: the RTP packet and its arrival, in ms after the first packet.
 public struct MJRRecord: Sendable, Equatable {
+    /// Arrival, ms after the file's first packet (the header's `firstPacket`).
     public var milliseconds: UInt32
+    /// The decrypted RTP packet as received (the recorder's SSRC, sequence and timestamp).
     public var rtp: [UInt8]
 }
 
@@ -47,6 +50,7 @@ public struct MJRRecord: Sendable, Equatable {
 /// mid-write) reads as the whole records before the cut: a short or garbled tail ends the file
 /// and is counted in `trailingBytes`, never thrown.
 public final class MJRReader {
+    /// The file read.
     public let path: String
     /// nil when the file ends before its info header (killed before the first packet).
     public private(set) var header: MJRHeader?

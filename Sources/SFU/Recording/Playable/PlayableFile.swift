@@ -6,8 +6,10 @@ public struct PlayableResult: Sendable, Equatable, Codable {
     public var path: String
     /// "vp8", "vp9", "h264", "av1", or nil without video.
     public var videoCodec: String?
+    /// The coded size of the first video key frame.
     public var width: Int?
     public var height: Int?
+    /// Frames written per stream.
     public var videoFrames: Int
     public var audioFrames: Int
     /// From the first frame's start to the last frame's end.
@@ -87,7 +89,7 @@ public enum PlayableFile {
             let stream = takeVideo ? videoStream : audioStream
             let f = takeVideo ? nextVideo! : nextAudio!
             // ms from the start, rounded; strictly increasing per stream.
-            let pts = max((f.wallMicros - start + 500) / 1000, (last[stream] ?? -1) + 1)
+            let pts = max((f.wallMicros &- start &+ 500) / 1000, (last[stream] ?? -1) + 1)
             let duration = Int64(f.frame.durationMilliseconds)
             try muxer.write(stream: stream, f.frame.data, ptsMilliseconds: pts, durationMilliseconds: duration,
                             keyFrame: f.frame.isKeyFrame)

@@ -68,7 +68,7 @@ final class RecordedTrack {
         if clock == nil, let sync {
             clock = RTPWallClock(sync: sync, clockRate: clockRate, firstRTP: rtp)
         }
-        let wall = clock?.wallMicros(rtp) ?? header.firstPacket + rtp * 1_000_000 / Int64(clockRate)
+        let wall = clock?.wallMicros(rtp) ?? header.firstPacket &+ rtp * 1_000_000 / Int64(clockRate)
         return TimedFrame(frame: f.frame, rtp: rtp, wallMicros: wall)
     }
 

@@ -3,13 +3,27 @@
 /// timestamp `rtp` in the track's `.mjr` timeline (the recorder's rewritten timestamps). With
 /// one for each track, audio and video are aligned the way the sender captured them.
 public struct TrackSync: Codable, Sendable, Equatable {
+    /// An RTP timestamp of the `.mjr` file (after the recorder's rewrite).
     public var rtp: UInt32
+    /// The sender's wall clock at `rtp`, µs since the Unix epoch.
     public var wallMicros: Int64
 
     public init(rtp: UInt32, wallMicros: Int64) {
         self.rtp = rtp
         self.wallMicros = wallMicros
     }
+
+    /// From a sender report's 64-bit NTP timestamp (RFC 3550 §4: seconds since 1900 in the high
+    /// word, the fraction in the low one) and its RTP timestamp already mapped into the file's
+    /// timeline (the recorder's timestamp offset added).
+    public init(rtp: UInt32, ntpTimestamp: UInt64) {
+        let seconds = Int64(ntpTimestamp >> 32) - Self.ntpToUnixSeconds
+        let micros = Int64(((ntpTimestamp & 0xFFFF_FFFF) * 1_000_000) >> 32)
+        self.init(rtp: rtp, wallMicros: seconds * 1_000_000 + micros)
+    }
+
+    /// 1900-01-01 to 1970-01-01 (RFC 868).
+    static let ntpToUnixSeconds: Int64 = 2_208_988_800
 }
 
 /// Maps a track's unwrapped RTP timestamps to wall-clock µs: wall = base + (rtp − baseRTP) / rate.
@@ -19,11 +33,11 @@ struct RTPWallClock: Equatable {
     var baseWallMicros: Int64
 
     func wallMicros(_ rtp: Int64) -> Int64 {
-        let ticks = rtp - baseRTP
+        let ticks = rtp &- baseRTP
         // Floor division, so that the mapping is monotonic across baseRTP.
         let micros = ticks >= 0 ? ticks * 1_000_000 / Int64(clockRate)
                                 : -((-ticks * 1_000_000 + Int64(clockRate) - 1) / Int64(clockRate))
-        return baseWallMicros + micros
+        return baseWallMicros &+ micros
     }
 
     /// From a sender report. The sync's 32-bit timestamp is placed nearest to `firstRTP` (the
@@ -65,8 +79,9 @@ enum ArrivalClock {
             guard let p = RecordedPacket(record) else { continue }
             count += 1
             let rtp = unwrapper.unwrap(p.timestamp)
-            let arrival = header.firstPacket + Int64(p.milliseconds) * 1000
-            let offset = arrival - rtp * 1_000_000 / Int64(clockRate)
+            // Wrapping: a corrupt header's "u" must not trap.
+            let arrival = header.firstPacket &+ Int64(p.milliseconds) * 1000
+            let offset = arrival &- rtp * 1_000_000 / Int64(clockRate)
             best = min(best ?? offset, offset)
         }
         return best.map { RTPWallClock(clockRate: clockRate, baseRTP: 0, baseWallMicros: $0) }
