@@ -7,6 +7,8 @@
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/mem.h>
+#include <libavutil/log.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,7 +34,12 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...) {
     return code;
 }
 
+/// libav* log to stderr; in a daemon only their errors should (ours come back in err anyway).
+static pthread_once_t log_level_once = PTHREAD_ONCE_INIT;
+static void set_log_level(void) { av_log_set_level(AV_LOG_ERROR); }
+
 cmux_muxer *cmux_open(const char *path, const char *format, char *err, size_t errlen) {
+    pthread_once(&log_level_once, set_log_level);
     cmux_muxer *m = av_mallocz(sizeof *m);
     if (!m) { fail(err, errlen, AVERROR(ENOMEM), "cannot allocate the muxer"); return NULL; }
     int r = avformat_alloc_output_context2(&m->oc, NULL, format, path);
