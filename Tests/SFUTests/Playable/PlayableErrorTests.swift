@@ -33,6 +33,7 @@ extension PlayableTests {
             }
             #expect(!FileManager.default.fileExists(atPath: dir + "/out.webm"))
             #expect(PlayableError.unreadable("/x", EACCES).description == "cannot read /x: Permission denied")
+            #expect(PlayableError(description: "invalid ids") == .invalidRequest("invalid ids"))
         }
     }
 }

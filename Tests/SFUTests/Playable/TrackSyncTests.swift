@@ -126,13 +126,3 @@ extension PlayableTests {
         }
     }
 }
-
-extension PlayableTests.TrackSyncTests {
-    /// NTP (1900 epoch, 32.32 fixed point) to Unix µs.
-    @Test func fromSenderReportNTP() {
-        // 2026-01-01T00:00:00Z = 1767225600 s since 1970 = 3976214400 s since 1900; + 0.25 s.
-        #expect(TrackSync(rtp: 7, ntpTimestamp: 3_976_214_400 << 32 | 0x4000_0000)
-                == TrackSync(rtp: 7, wallMicros: 1_767_225_600_250_000))
-        #expect(TrackSync(rtp: 0, ntpTimestamp: 2_208_988_800 << 32) == TrackSync(rtp: 0, wallMicros: 0))
-    }
-}

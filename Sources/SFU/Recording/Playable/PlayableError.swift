@@ -16,6 +16,11 @@ public enum PlayableError: Error, Equatable, Sendable, CustomStringConvertible {
     case noDecodableFrame
     /// libavformat failed; the text ends with av_strerror's.
     case muxer(String)
+    /// The caller's request cannot be carried out (no usable output path, …).
+    case invalidRequest(String)
+
+    /// An error of the caller's own (`RecordingFinisher`'s checks before building).
+    public init(description: String) { self = .invalidRequest(description) }
 
     public var description: String {
         switch self {
@@ -26,6 +31,7 @@ public enum PlayableError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongKind(let path, let expected): "\(path) is not an \(expected.rawValue) recording"
         case .noDecodableFrame: "no decodable frame in the recording"
         case .muxer(let text): "muxer: \(text)"
+        case .invalidRequest(let text): text
         }
     }
 }

@@ -12,18 +12,6 @@ public struct TrackSync: Codable, Sendable, Equatable {
         self.rtp = rtp
         self.wallMicros = wallMicros
     }
-
-    /// From a sender report's 64-bit NTP timestamp (RFC 3550 §4: seconds since 1900 in the high
-    /// word, the fraction in the low one) and its RTP timestamp already mapped into the file's
-    /// timeline (the recorder's timestamp offset added).
-    public init(rtp: UInt32, ntpTimestamp: UInt64) {
-        let seconds = Int64(ntpTimestamp >> 32) - Self.ntpToUnixSeconds
-        let micros = Int64(((ntpTimestamp & 0xFFFF_FFFF) * 1_000_000) >> 32)
-        self.init(rtp: rtp, wallMicros: seconds * 1_000_000 + micros)
-    }
-
-    /// 1900-01-01 to 1970-01-01 (RFC 868).
-    static let ntpToUnixSeconds: Int64 = 2_208_988_800
 }
 
 /// Maps a track's unwrapped RTP timestamps to wall-clock µs: wall = base + (rtp − baseRTP) / rate.
