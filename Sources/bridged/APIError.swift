@@ -72,8 +72,13 @@ enum JSON {
             throw APIError(.contentTooLarge, "body_too_large", "request body over \(limit) bytes")
         }
         guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "missing_body", "a JSON body is required") }
+        return try decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    /// Decodes a body already read; malformed is a 400 naming the problem.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         do {
-            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+            return try decoder.decode(T.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
             throw APIError(.badRequest, "invalid_body", "missing field \"\(key.stringValue.snakeCased)\"")
         } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {

@@ -32,6 +32,9 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String?
     @Option(help: "Require Authorization: Bearer KEY on the API (also BRIDGED_API_KEY).") var apiKey: String?
     @Option(help: "Directory recordings are written to (default /tmp/bridged-recordings).") var recordingDir: String?
+    @Option(help: "Command run with a recording's files once its playable file is ready (absolute path, then arguments; the files are appended).")
+    var recordingHook: String?
+    @Option(help: "Seconds without media after which a recording stops (default: never).") var recordingNoMediaTimeout: Double?
     @Option(help: "Origin allowed to call the API from browsers, or * (repeatable).") var corsOrigin: [String] = []
 
     func run() async throws {
@@ -54,6 +57,8 @@ struct Bridged: AsyncParsableCommand {
         if let key = apiKey, !key.isEmpty { c.apiKey = key }
         if !corsOrigin.isEmpty { c.corsOrigins = corsOrigin }
         if let recordingDir { c.recordingDir = recordingDir }
+        if let recordingHook { c.recordingHook = recordingHook.split(separator: " ").map(String.init) }
+        if let recordingNoMediaTimeout { c.recordingNoMediaTimeoutSeconds = recordingNoMediaTimeout }
 
         var logger = Logger(label: "bridged")
         logger.logLevel = Logger.Level(rawValue: c.logLevel) ?? .info

@@ -29,6 +29,12 @@ struct Configuration: Codable, Sendable {
     var corsOrigins: [String]? = nil
     /// Where recordings are written.
     var recordingDir: String = "/tmp/bridged-recordings"
+    /// Command run with a recording's files once its playable file is ready: program, then
+    /// arguments (the files are appended).
+    var recordingHook: [String] = []
+    var recordingHookTimeoutSeconds: Double = 600
+    /// Recordings stop after this many seconds without a packet (nil: never).
+    var recordingNoMediaTimeoutSeconds: Double? = nil
 
     init() {}
 
@@ -51,6 +57,9 @@ struct Configuration: Codable, Sendable {
         apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey)
         corsOrigins = try c.decodeIfPresent([String].self, forKey: .corsOrigins)
         recordingDir = try c.decodeIfPresent(String.self, forKey: .recordingDir) ?? d.recordingDir
+        recordingHook = try c.decodeIfPresent([String].self, forKey: .recordingHook) ?? d.recordingHook
+        recordingHookTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .recordingHookTimeoutSeconds) ?? d.recordingHookTimeoutSeconds
+        recordingNoMediaTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .recordingNoMediaTimeoutSeconds)
     }
 
     /// `BRIDGED_<SETTING>` environment variables (e.g. BRIDGED_HTTP_PORT=9000,
@@ -77,6 +86,9 @@ struct Configuration: Codable, Sendable {
         if let v = value("LOG_LEVEL") { logLevel = v }
         if let v = value("API_KEY"), !v.isEmpty { apiKey = v }
         if let v = value("RECORDING_DIR"), !v.isEmpty { recordingDir = v }
+        if let v = value("RECORDING_HOOK") { recordingHook = v.split(separator: " ").map(String.init) }
+        if let v = try number("RECORDING_HOOK_TIMEOUT_SECONDS", Double.self) { recordingHookTimeoutSeconds = v }
+        if let v = try number("RECORDING_NO_MEDIA_TIMEOUT_SECONDS", Double.self) { recordingNoMediaTimeoutSeconds = v }
         if let v = value("CORS_ORIGINS") { corsOrigins = v.split(separator: ",").map(String.init) }
     }
 
@@ -104,6 +116,12 @@ struct Configuration: Codable, Sendable {
         m.roomIdleTimeout = .milliseconds(Int64(roomIdleTimeoutSeconds * 1000))
         m.segmentationOffload = gso
         m.recordingDirectory = recordingDir
+        if let program = recordingHook.first, !program.hasPrefix("/") {
+            throw ConfigurationError("recording_hook must start with an absolute path, not \(program)")
+        }
+        m.recordingHook = recordingHook
+        m.recordingHookTimeout = .milliseconds(Int64(recordingHookTimeoutSeconds * 1000))
+        m.recordingNoMediaTimeout = recordingNoMediaTimeoutSeconds.map { .milliseconds(Int64($0 * 1000)) }
         return m
     }
 }

@@ -10,6 +10,8 @@ struct RoomRoutes {
         var id: String?
         var kind: String
         var description: String?
+        /// Record every streamer from the moment it publishes.
+        var record: Bool?
     }
 
     struct CreateParticipant: Decodable {
@@ -18,16 +20,27 @@ struct RoomRoutes {
         var role: String?
         /// "client" or "server": which DTLS role the bridge takes when the offer says actpass.
         var dtlsRole: String?
+        /// Record this streamer from the moment it publishes.
+        var record: Bool?
+    }
+
+    struct StartRecording: Decodable {
+        /// Only these participants (default: whoever publishes).
+        var participants: [String]?
+        /// Stop after this many seconds without a packet.
+        var noMediaTimeoutS: Double?
     }
 
     struct RoomList: Encodable { var rooms: [RoomInfo] }
     struct RecordingList: Encodable { var recordings: [RecordingInfo] }
 
     /// A room id from the path, checked before it can reach a file name: 400 naming the problem.
-    static func checkedRoomID(_ id: String) throws -> String {
+    static func checkedRoomID(_ id: String) throws -> String { try checkedID(id, what: "room") }
+
+    static func checkedID(_ id: String, what: String) throws -> String {
         guard isValidID(id) else {
             throw APIError(.badRequest, "invalid_id",
-                           "invalid room id \"\(id.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined())\": use 1-64 characters from A-Z a-z 0-9 _ -")
+                           "invalid \(what) id \"\(id.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined())\": use 1-64 characters from A-Z a-z 0-9 _ -")
         }
         return id
     }
@@ -41,7 +54,8 @@ struct RoomRoutes {
                                "unknown room kind \"\(body.kind)\"; supported: \(RoomKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             do {
-                return try JSON.response(try await server.createRoom(id: body.id, kind: kind, description: body.description), status: .created)
+                return try JSON.response(try await server.createRoom(id: body.id, kind: kind, description: body.description,
+                                                                     record: body.record ?? false), status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.get { _, _ in try JSON.response(RoomList(rooms: await server.listRooms())) }
@@ -77,7 +91,8 @@ struct RoomRoutes {
             }
             do {
                 let created = try await server.addParticipant(
-                    roomID: roomID, .init(offer: body.offer, role: participantRole, display: body.display, dtlsRole: role))
+                    roomID: roomID, .init(offer: body.offer, role: participantRole, display: body.display, dtlsRole: role,
+                                          record: body.record ?? false))
                 return try JSON.response(created, status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }
@@ -85,14 +100,28 @@ struct RoomRoutes {
             let roomID = try Self.checkedRoomID(try context.parameters.require("room"))
             // The body is optional ({} or nothing); it must be a JSON object when present.
             var request = request
-            let body = try await request.collectBody(upTo: 1 << 16)
-            if body.readableBytes > 0 {
-                guard (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) is [String: Any] else {
+            let buffer = try await request.collectBody(upTo: 1 << 16)
+            var body = StartRecording()
+            if buffer.readableBytes > 0 {
+                let data = Data(buffer.readableBytesView)
+                guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
                     throw APIError(.badRequest, "invalid_body", "the body must be a JSON object (or empty)")
                 }
+                body = try JSON.decode(StartRecording.self, from: data)
+            }
+            if let t = body.noMediaTimeoutS, !(t > 0 && t <= 86400) {
+                throw APIError(.badRequest, "invalid_no_media_timeout", "no_media_timeout_s must be a number of seconds in (0, 86400]")
+            }
+            if let list = body.participants {
+                guard !list.isEmpty else {
+                    throw APIError(.badRequest, "invalid_participants", "participants must list at least one participant id (or be left out)")
+                }
+                for p in list { _ = try Self.checkedID(p, what: "participant") }
             }
             do {
-                return try JSON.response(try await server.startRecording(roomID: roomID), status: .created)
+                return try JSON.response(try await server.startRecording(
+                    roomID: roomID, participants: body.participants,
+                    noMediaTimeout: body.noMediaTimeoutS.map { .milliseconds(Int64($0 * 1000)) }), status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.get(":room/recordings") { _, context in

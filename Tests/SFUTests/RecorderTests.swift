@@ -24,7 +24,7 @@ struct RecorderTests {
         let dir = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try Recorder(id: "rec1", room: "room-1", directory: dir)
-        r.start()
+        try r.start()
         for i in 0..<50 {
             Self.opus(ssrc: 111, seq: 60000 &+ UInt16(i), ts: 4_000_000_000 &+ UInt32(i * 960))
                 .withUnsafeBytes { r.record($0, video: false, codec: .opus, clockRate: 48000) }
@@ -60,7 +60,7 @@ struct RecorderTests {
                 .withUnsafeBytes { r.record($0, video: false, codec: .opus, clockRate: 48000) }
         }
         #expect(r.dropped == 12)
-        r.start()
+        try r.start()
         r.stopAndWait()
         #expect(r.packets == 8)
         let file = try MJRFile(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: r.files[0]))))

@@ -24,6 +24,8 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     private(set) var streamerChanges: UInt64 = 0
     /// The room's running recording: every streamer packet is also copied into its ring.
     private(set) var recorder: Recorder?
+    /// Whether the current streamer's packets go to `recorder` (it records everyone, or this one).
+    private var recordsStreamer = false
     /// Loss above this fraction (of 256) is a slow link: 13/256 ≈ 5%.
     static let slowLinkFraction: UInt8 = 13
 
@@ -62,6 +64,7 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
             transport.delegate = publisher
             streamer = publisher
             streamerChanges &+= 1
+            recordsStreamer = records(publisher)
             tellViewers(snapshot)
             events.emit("participant_joined", room: id, participant: publisher.id, role: "streamer", display: request.display)
             events.emit("streamer_changed", room: id, participant: publisher.id, streamer: publisher.id)
@@ -142,6 +145,7 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     func streamerLeft(_ publisher: Publisher) {
         guard streamer === publisher else { return }
         streamer = nil
+        recordsStreamer = false
         tellViewers(nil)
         events.emit("streamer_changed", room: id, participant: publisher.id, streamer: nil)
     }
@@ -161,12 +165,27 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     /// key frame so that the video file starts decodable.
     func startRecording(_ recorder: Recorder, now: ContinuousClock.Instant) {
         self.recorder = recorder
+        recordsStreamer = streamer.map(records) ?? false
         requestKeyFrame(ssrc: 0, now: now)
+        // The sync of each track: the streamer's last sender reports (new ones follow).
+        if recordsStreamer, let streamer {
+            for stream in streamer.streams.values {
+                guard let sr = stream.lastSenderReport else { continue }
+                recorder.senderReport(video: stream.kind == .video, ssrc: stream.ssrc, ntp: sr.ntp, rtp: sr.rtp)
+            }
+            worker.wakeAtFlush(recorder.wakeFD)
+        }
     }
 
     /// No more packets go to the recorder (which the caller then stops).
     func stopRecording() {
         recorder = nil
+        recordsStreamer = false
+    }
+
+    private func records(_ publisher: Publisher) -> Bool {
+        guard let recorder else { return false }
+        return recorder.participants?.contains(publisher.id) ?? true
     }
 
     // MARK: data plane
@@ -175,9 +194,10 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     /// of this room, then to the viewers here (rewritten in place and restored). No allocation.
     func forward(_ packet: RTPPacketView, from stream: InboundStream, now: ContinuousClock.Instant) {
         let codec = stream.codec(packet.payloadType)
-        if let recorder {
+        if recordsStreamer, let recorder {
             recorder.record(UnsafeRawBufferPointer(packet.bytes), video: stream.kind == .video, codec: codec,
                             clockRate: stream.clockRate)
+            worker.wakeAtFlush(recorder.wakeFD)
         }
         if !links.isEmpty { relay(packet, from: stream, codec: codec) }
         local.forward(packet, kind: stream.kind, clockRate: stream.clockRate, codec: codec, now: now)
@@ -202,6 +222,10 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     func senderReport(_ stream: InboundStream, ntp: UInt64, rtp: UInt32) {
         let time = SenderReportTime(ntp: ntp, rtp: rtp)
         local.senderReport(ssrc: stream.ssrc, time)
+        if recordsStreamer, let recorder {
+            recorder.senderReport(video: stream.kind == .video, ssrc: stream.ssrc, ntp: ntp, rtp: rtp)
+            worker.wakeAtFlush(recorder.wakeFD)
+        }
         for link in links {
             guard let m = worker.reserveMessage(on: link.ring) else { continue }
             m.type = .senderReport
