@@ -120,7 +120,7 @@ extension TrackSync {
     /// From an RTCP sender report's NTP time (RFC 3550: seconds since 1900, 32.32 fixed point).
     public init(rtp: UInt32, ntp: UInt64) {
         let seconds = Int64(ntp >> 32) - 2_208_988_800
-        let micros = Int64((ntp & 0xFFFF_FFFF) * 1_000_000 >> 32)
+        let micros = Int64(((ntp & 0xFFFF_FFFF) * 1_000_000) >> 32)
         self.init(rtp: rtp, wallMicros: seconds * 1_000_000 + micros)
     }
 }
