@@ -315,6 +315,54 @@ def test_record_option_hook_and_no_media_timeout(chromium):
         b.stop()
 
 
+def test_h264_goes_to_matroska():
+    """aiortc streams H.264 (libx264 through PyAV; FU-A and STAP-A packets) into a recorded room:
+    the playable file is Matroska with about as many H.264 frames as aiortc sent."""
+    import asyncio
+    from aiortc_peer import EchoPeer
+    directory = tempfile.mkdtemp(prefix="bridged-rec-")
+    b = Bridged(env={"BRIDGED_RECORDING_DIR": directory})
+    log = EventLog(b.events_url())
+
+    async def run():
+        assert b.post("/v1/rooms", {"id": "h264", "kind": "streaming"})[0] == 201
+        streamer = EchoPeer()
+        try:
+            status, created = b.post("/v1/rooms/h264/participants",
+                                     {"role": "streamer", "offer": await streamer.offer("streamer", video_codec="H264"),
+                                      "record": True})
+            assert status == 201, created
+            assert "H264" in created["answer"] and "VP8" not in created["answer"]
+            await streamer.answer(created["answer"])
+            started = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: wait_for(lambda: event(log, "recording_started", room="h264"), 10, what="recording_started"))
+            assert started["participant"] == created["id"]
+            while streamer.video.n < 30:
+                await asyncio.sleep(0.1)
+            first = streamer.video.n
+            await asyncio.sleep(5)
+            sent = streamer.video.n - first
+            status, stopped = b.delete(f"/v1/rooms/h264/recordings/{started['recording']}")
+            assert status == 200, stopped
+            return sent, streamer.video.n, started["recording"]
+        finally:
+            await streamer.close()
+    try:
+        sent, total, rid = asyncio.run(run())
+        ready = wait_for(lambda: event(log, "recording_ready", recording=rid), 30, what="recording_ready")
+        assert ready["playable"].endswith(".mkv"), ready
+        info = probe(ready["playable"])
+        streams = {s["codec_type"]: s for s in info["streams"]}
+        assert streams["video"]["codec_name"] == "h264" and streams["audio"]["codec_name"] == "opus", info
+        got = int(streams["video"]["nb_read_frames"])
+        print(f"\nH.264: aiortc sent {total} frames ({sent} in the last 5 s); the Matroska file has {got}")
+        assert sent * 0.9 <= got <= total, (got, sent, total)
+        decodes(ready["playable"])
+    finally:
+        log.close()
+        b.stop()
+
+
 def test_ids_never_leave_the_recording_directory(bridged):
     """Path traversal, absolute paths and NUL through every input that reaches a file name: 400."""
     assert bridged.post("/v1/rooms", {"id": "safe", "kind": "streaming"})[0] == 201
