@@ -123,8 +123,8 @@ public actor MediaServer {
             }
         }
         // Recordings a dead process left unfinished become playable now, in the background.
-        let finisher = finisher, directory = configuration.recordingDirectory
-        recovery = Task { _ = await finisher.recover(directory: directory) }
+        let finisher = finisher, unfinished = RecordingManifest.unfinished(in: configuration.recordingDirectory)
+        recovery = Task { _ = await finisher.recover(unfinished) }
         logger.info("media workers listening", metadata: [
             "ports": "\(workers.map(\.localPort))",
             "candidates": "\(candidateAddresses)",

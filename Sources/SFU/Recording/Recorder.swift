@@ -63,13 +63,8 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
     final class Track {
         let writer: MJRWriter
         let clockRate: Int
-        var inSSRC: UInt32 = 0
-        var started = false
-        var seqOffset: UInt16 = 0
-        var tsOffset: UInt32 = 0
-        var lastSeq: UInt16 = 0
-        var lastTs: UInt32 = 0
-        var lastMonotonic: Int64 = 0
+        /// One continuous stream (sequence from 1, timestamp from 0) across streamers.
+        var splice = StreamSplice(firstSequence: 1, firstTimestamp: 0)
         init(writer: MJRWriter, clockRate: Int) {
             self.writer = writer
             self.clockRate = clockRate
@@ -243,12 +238,12 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
     private func senderReport(_ m: RingMessage) {
         let index = m.kind == 1 ? 1 : 0
         guard !failed, state.withLock({ $0.manifest.sync[Self.kindName(index)] == nil }) else { return }
-        guard let t = tracks[index], t.started else {
+        guard let t = tracks[index], let source = t.splice.source else {
             pendingReports[index] = (m.a, m.d, m.b)
             return
         }
-        guard t.inSSRC == m.a else { return }
-        setSync(index, TrackSync(rtp: m.b &+ t.tsOffset, ntp: m.d))
+        guard source == m.a else { return }
+        setSync(index, TrackSync(rtp: t.splice.map(sequence: 0, timestamp: m.b).timestamp, ntp: m.d))
     }
 
     private func setSync(_ index: Int, _ sync: TrackSync) {
@@ -314,7 +309,8 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
             }
         }
         let t = tracks[index]!
-        if index == 1, !t.started || UInt32(bigEndian: (p + 8).loadUnaligned(as: UInt32.self)) != t.inSSRC {
+        let inSSRC = UInt32(bigEndian: (p + 8).loadUnaligned(as: UInt32.self))
+        if index == 1, inSSRC != t.splice.source {
             // Video starts on a key frame (at the start, and after a streamer change).
             let codec = CodecKind(rawValue: m.codec) ?? .other
             guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: p, count: length)),
@@ -324,37 +320,20 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
             }
         }
         // Rewrite in place (the slot is ours until release): constant SSRC, continuous
-        // sequence numbers and timestamps.
-        let inSSRC = UInt32(bigEndian: (p + 8).loadUnaligned(as: UInt32.self))
+        // sequence numbers and timestamps across streamers.
         let inSeq = UInt16(bigEndian: (p + 2).loadUnaligned(as: UInt16.self))
         let inTs = UInt32(bigEndian: (p + 4).loadUnaligned(as: UInt32.self))
-        if !t.started {
-            t.started = true
-            t.inSSRC = inSSRC
-            t.seqOffset = 1 &- inSeq
-            t.tsOffset = 0 &- inTs
-            if let r = pendingReports[index], r.ssrc == inSSRC {
-                setSync(index, TrackSync(rtp: r.rtp &+ t.tsOffset, ntp: r.ntp))
+        let now = Duration.nanoseconds(mono)
+        if inSSRC != t.splice.source {
+            let first = t.splice.source == nil
+            t.splice.anchor(source: inSSRC, sequence: inSeq, timestamp: inTs, clockRate: t.clockRate, now: now)
+            if first, let r = pendingReports[index], r.ssrc == inSSRC {
+                setSync(index, TrackSync(rtp: t.splice.map(sequence: 0, timestamp: r.rtp).timestamp, ntp: r.ntp))
             }
             pendingReports[index] = nil
-        } else if inSSRC != t.inSSRC {
-            // A new streamer (or stream): continue right after the last packet written, the
-            // timestamp advanced by the time that has passed.
-            t.inSSRC = inSSRC
-            let elapsed = max(1, (mono - t.lastMonotonic) / 1_000_000)  // ms
-            let step = UInt32(truncatingIfNeeded: elapsed * Int64(max(1, t.clockRate)) / 1000)
-            t.seqOffset = (t.lastSeq &+ 1) &- inSeq
-            t.tsOffset = (t.lastTs &+ max(1, step)) &- inTs
         }
-        let outSeq = inSeq &+ t.seqOffset
-        let outTs = inTs &+ t.tsOffset
-        // Track the newest packet (by sequence) for continuation.
-        let delta = Int16(bitPattern: outSeq &- t.lastSeq)
-        if t.writer.packets == 0 || delta > 0 {
-            t.lastSeq = outSeq
-            t.lastTs = outTs
-            t.lastMonotonic = mono
-        }
+        let (outSeq, outTs) = t.splice.map(sequence: inSeq, timestamp: inTs)
+        t.splice.sent(sequence: outSeq, timestamp: outTs, now: now)
         (p + 2).storeBytes(of: outSeq.bigEndian, as: UInt16.self)
         (p + 4).storeBytes(of: outTs.bigEndian, as: UInt32.self)
         (p + 8).storeBytes(of: Self.recordedSSRC[index].bigEndian, as: UInt32.self)

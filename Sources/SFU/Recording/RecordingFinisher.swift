@@ -66,9 +66,9 @@ public struct RecordingFinisher: Sendable {
         return m
     }
 
-    /// Finishes every recording in `directory` a dead process left unfinished.
-    public func recover(directory: String) async -> Int {
-        let unfinished = RecordingManifest.unfinished(in: directory)
+    /// Finishes the recordings a dead process left unfinished (`RecordingManifest.unfinished`,
+    /// listed before this process starts any recording of its own).
+    public func recover(_ unfinished: [(path: String, manifest: RecordingManifest)]) async -> Int {
         for (path, manifest) in unfinished {
             logger.notice("recovering a recording left unfinished", metadata: ["room": "\(manifest.room)", "recording": "\(manifest.id)"])
             await finish(manifestAt: path, manifest, recovered: true)
