@@ -35,6 +35,9 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "Command run with a recording's files once its playable file is ready (absolute path, then arguments; the files are appended).")
     var recordingHook: String?
     @Option(help: "Seconds without media after which a recording stops (default: never).") var recordingNoMediaTimeout: Double?
+    @Option(help: "STUN URL handed to clients (GET /v1/ice-servers); repeatable.") var stunServer: [String] = []
+    @Option(help: "TURN URL handed to clients with TURN REST API credentials; repeatable.") var turnServer: [String] = []
+    @Option(help: "Secret shared with the TURN server (coturn static-auth-secret; also BRIDGED_TURN_SECRET).") var turnSecret: String?
     @Option(help: "Origin allowed to call the API from browsers, or * (repeatable).") var corsOrigin: [String] = []
 
     func run() async throws {
@@ -57,9 +60,13 @@ struct Bridged: AsyncParsableCommand {
         if let key = apiKey, !key.isEmpty { c.apiKey = key }
         if !corsOrigin.isEmpty { c.corsOrigins = corsOrigin }
         if let recordingDir { c.recordingDir = recordingDir }
+        if !stunServer.isEmpty { c.stunServers = stunServer }
+        if !turnServer.isEmpty { c.turnServers = turnServer }
+        if let turnSecret, !turnSecret.isEmpty { c.turnSecret = turnSecret }
         if let recordingHook { c.recordingHook = recordingHook.split(separator: " ").map(String.init) }
         if let recordingNoMediaTimeout { c.recordingNoMediaTimeoutSeconds = recordingNoMediaTimeout }
 
+        try c.validate()
         var logger = Logger(label: "bridged")
         logger.logLevel = Logger.Level(rawValue: c.logLevel) ?? .info
 
@@ -82,6 +89,8 @@ struct Bridged: AsyncParsableCommand {
                      body: .init(byteBuffer: ByteBuffer(string: await metrics.render())))
         }
         RoomRoutes(server: server).register(on: router)
+        ICEServerRoutes(stun: c.stunServers, turn: c.turnServers, secret: c.turnSecret, ttl: Int64(c.turnTtlSeconds))
+            .register(on: router)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         if let key = c.apiKey { webSocketRouter.add(middleware: APIKeyMiddleware(key: key)) }
         EventRoutes(events: server.events).register(on: webSocketRouter)

@@ -36,6 +36,14 @@ struct Configuration: Codable, Sendable {
     /// Recordings stop after this many seconds without a packet (nil: never).
     var recordingNoMediaTimeoutSeconds: Double? = nil
 
+    /// ICE servers handed to clients (`GET /v1/ice-servers`): STUN URLs, TURN URLs, and the
+    /// secret shared with the TURN server (coturn's `static-auth-secret`) from which each
+    /// client's credentials are made (TURN REST API), valid for `turn_ttl_seconds`.
+    var stunServers: [String] = []
+    var turnServers: [String] = []
+    var turnSecret: String? = nil
+    var turnTtlSeconds: Double = 86400
+
     init() {}
 
     init(from decoder: any Decoder) throws {
@@ -60,6 +68,10 @@ struct Configuration: Codable, Sendable {
         recordingHook = try c.decodeIfPresent([String].self, forKey: .recordingHook) ?? d.recordingHook
         recordingHookTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .recordingHookTimeoutSeconds) ?? d.recordingHookTimeoutSeconds
         recordingNoMediaTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .recordingNoMediaTimeoutSeconds)
+        stunServers = try c.decodeIfPresent([String].self, forKey: .stunServers) ?? d.stunServers
+        turnServers = try c.decodeIfPresent([String].self, forKey: .turnServers) ?? d.turnServers
+        turnSecret = try c.decodeIfPresent(String.self, forKey: .turnSecret)
+        turnTtlSeconds = try c.decodeIfPresent(Double.self, forKey: .turnTtlSeconds) ?? d.turnTtlSeconds
     }
 
     /// `BRIDGED_<SETTING>` environment variables (e.g. BRIDGED_HTTP_PORT=9000,
@@ -89,6 +101,10 @@ struct Configuration: Codable, Sendable {
         if let v = value("RECORDING_HOOK") { recordingHook = v.split(separator: " ").map(String.init) }
         if let v = try number("RECORDING_HOOK_TIMEOUT_SECONDS", Double.self) { recordingHookTimeoutSeconds = v }
         if let v = try number("RECORDING_NO_MEDIA_TIMEOUT_SECONDS", Double.self) { recordingNoMediaTimeoutSeconds = v }
+        if let v = value("STUN_SERVERS") { stunServers = v.split(separator: ",").map(String.init) }
+        if let v = value("TURN_SERVERS") { turnServers = v.split(separator: ",").map(String.init) }
+        if let v = value("TURN_SECRET"), !v.isEmpty { turnSecret = v }
+        if let v = try number("TURN_TTL_SECONDS", Double.self) { turnTtlSeconds = v }
         if let v = value("CORS_ORIGINS") { corsOrigins = v.split(separator: ",").map(String.init) }
     }
 
@@ -97,6 +113,20 @@ struct Configuration: Codable, Sendable {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(Configuration.self, from: data)
+    }
+
+    /// Checks what `media()` does not use.
+    func validate() throws {
+        for url in stunServers where !url.hasPrefix("stun:") && !url.hasPrefix("stuns:") {
+            throw ConfigurationError("stun_servers: \(url) is not a stun: or stuns: URL")
+        }
+        for url in turnServers where !url.hasPrefix("turn:") && !url.hasPrefix("turns:") {
+            throw ConfigurationError("turn_servers: \(url) is not a turn: or turns: URL")
+        }
+        if !turnServers.isEmpty, turnSecret == nil {
+            throw ConfigurationError("turn_servers needs turn_secret (the TURN server's static-auth-secret)")
+        }
+        guard turnTtlSeconds >= 60 else { throw ConfigurationError("turn_ttl_seconds must be at least 60") }
     }
 
     var effectiveCORSOrigins: [String] {

@@ -63,7 +63,11 @@ async function start(mode = "echo", roomID = null) {
   $("start").disabled = true; $("stream").disabled = true;
   window.bridged.state = "starting";
   try {
-    pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
+    // The bridge's ICE servers (TURN with fresh credentials); ?relay=1: only through TURN.
+    const ice = await api("GET", "/v1/ice-servers");
+    const relay = new URLSearchParams(location.search).get("relay");
+    pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", iceServers: ice.ice_servers,
+                                 iceTransportPolicy: relay ? "relay" : "all" });
     if (mode !== "viewer") {
       const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
       $("local").srcObject = media;
