@@ -31,6 +31,8 @@ public struct MediaConfiguration: Sendable {
     public var tickInterval: Duration = .milliseconds(100)
     /// A room with no participants for this long is deleted.
     public var roomIdleTimeout: Duration = .seconds(300)
+    /// Speaker detection thresholds (RFC 6464 audio levels): `speaking` and `dominant_speaker` events.
+    public var speech = SpeechDetection()
     /// At most one key-frame request to a streamer per interval.
     public var keyFrameInterval: Duration = .milliseconds(500)
     /// UDP GSO: a flush sends the packets queued for one peer in one message (Linux 4.18+;
@@ -175,7 +177,8 @@ public actor MediaServer {
         let room: any Room = switch kind {
         case .echo: EchoRoom(id: id, description: description, worker: worker, events: events)
         case .streaming: StreamingRoom(id: id, description: description, worker: worker, events: events,
-                                       keyFrameInterval: configuration.keyFrameInterval, token: takeToken())
+                                       keyFrameInterval: configuration.keyFrameInterval, token: takeToken(),
+                                       speech: configuration.speech)
         }
         events.emit("room_created", room: id, kind: kind.rawValue)
         rooms[id] = room

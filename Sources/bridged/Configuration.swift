@@ -44,6 +44,13 @@ struct Configuration: Codable, Sendable {
     var turnSecret: String? = nil
     var turnTtlSeconds: Double = 86400
 
+    /// Speaker detection from RFC 6464 audio levels: speech starts at a packet at least as loud
+    /// as `speaker_start_dbov`, continues while packets reach `speaker_continue_dbov`, and ends
+    /// after `speaker_hangover_ms` below it.
+    var speakerStartDbov: Int = -40
+    var speakerContinueDbov: Int = -50
+    var speakerHangoverMs: Int = 1500
+
     init() {}
 
     init(from decoder: any Decoder) throws {
@@ -68,6 +75,9 @@ struct Configuration: Codable, Sendable {
         recordingHook = try c.decodeIfPresent([String].self, forKey: .recordingHook) ?? d.recordingHook
         recordingHookTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .recordingHookTimeoutSeconds) ?? d.recordingHookTimeoutSeconds
         recordingNoMediaTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .recordingNoMediaTimeoutSeconds)
+        speakerStartDbov = try c.decodeIfPresent(Int.self, forKey: .speakerStartDbov) ?? d.speakerStartDbov
+        speakerContinueDbov = try c.decodeIfPresent(Int.self, forKey: .speakerContinueDbov) ?? d.speakerContinueDbov
+        speakerHangoverMs = try c.decodeIfPresent(Int.self, forKey: .speakerHangoverMs) ?? d.speakerHangoverMs
         stunServers = try c.decodeIfPresent([String].self, forKey: .stunServers) ?? d.stunServers
         turnServers = try c.decodeIfPresent([String].self, forKey: .turnServers) ?? d.turnServers
         turnSecret = try c.decodeIfPresent(String.self, forKey: .turnSecret)
@@ -101,6 +111,9 @@ struct Configuration: Codable, Sendable {
         if let v = value("RECORDING_HOOK") { recordingHook = v.split(separator: " ").map(String.init) }
         if let v = try number("RECORDING_HOOK_TIMEOUT_SECONDS", Double.self) { recordingHookTimeoutSeconds = v }
         if let v = try number("RECORDING_NO_MEDIA_TIMEOUT_SECONDS", Double.self) { recordingNoMediaTimeoutSeconds = v }
+        if let v = try number("SPEAKER_START_DBOV", Int.self) { speakerStartDbov = v }
+        if let v = try number("SPEAKER_CONTINUE_DBOV", Int.self) { speakerContinueDbov = v }
+        if let v = try number("SPEAKER_HANGOVER_MS", Int.self) { speakerHangoverMs = v }
         if let v = value("STUN_SERVERS") { stunServers = v.split(separator: ",").map(String.init) }
         if let v = value("TURN_SERVERS") { turnServers = v.split(separator: ",").map(String.init) }
         if let v = value("TURN_SECRET"), !v.isEmpty { turnSecret = v }
@@ -126,6 +139,13 @@ struct Configuration: Codable, Sendable {
         if !turnServers.isEmpty, turnSecret == nil {
             throw ConfigurationError("turn_servers needs turn_secret (the TURN server's static-auth-secret)")
         }
+        guard (-127...0).contains(speakerStartDbov), (-127...0).contains(speakerContinueDbov) else {
+            throw ConfigurationError("speaker_start_dbov and speaker_continue_dbov must be between -127 and 0")
+        }
+        guard speakerContinueDbov <= speakerStartDbov else {
+            throw ConfigurationError("speaker_continue_dbov must not be louder than speaker_start_dbov (it is the lower threshold)")
+        }
+        guard speakerHangoverMs > 0 else { throw ConfigurationError("speaker_hangover_ms must be positive") }
         guard turnTtlSeconds >= 60 else { throw ConfigurationError("turn_ttl_seconds must be at least 60") }
     }
 
@@ -149,6 +169,8 @@ struct Configuration: Codable, Sendable {
         if let program = recordingHook.first, !program.hasPrefix("/") {
             throw ConfigurationError("recording_hook must start with an absolute path, not \(program)")
         }
+        m.speech = SpeechDetection(startLevel: UInt8(clamping: -speakerStartDbov), continueLevel: UInt8(clamping: -speakerContinueDbov),
+                                   hangover: .milliseconds(speakerHangoverMs))
         m.recordingHook = recordingHook
         m.recordingHookTimeout = .milliseconds(Int64(recordingHookTimeoutSeconds * 1000))
         m.recordingNoMediaTimeout = recordingNoMediaTimeoutSeconds.map { .milliseconds(Int64($0 * 1000)) }

@@ -26,6 +26,8 @@ public struct BridgeEvent: Sendable, Codable, Equatable {
     public var recovered: Bool?
     /// recording_hook_finished: the hook's exit status.
     public var status: Int?
+    /// speaking: started (true) or stopped (false).
+    public var speaking: Bool?
 }
 
 /// Fan-out of bridge events to subscribers (the `/v1/events` WebSocket, later webhooks).
@@ -52,7 +54,7 @@ public final class EventBus: Sendable {
     public func emit(_ type: String, room: String? = nil, participant: String? = nil, role: String? = nil,
                      display: String? = nil, kind: String? = nil, reason: String? = nil, streamer: String? = nil,
                      recording: String? = nil, files: [String]? = nil, recovered: Bool? = nil, playable: String? = nil,
-                     status: Int? = nil) {
+                     status: Int? = nil, speaking: Bool? = nil) {
         let time = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         state.withLockedValue { s in
             s.seq &+= 1
@@ -60,7 +62,7 @@ public final class EventBus: Sendable {
             let event = BridgeEvent(seq: s.seq, time: time, type: type, room: room, participant: participant, role: role,
                                     display: display, kind: kind, reason: reason, streamer: streamer,
                                     recording: recording, files: files, playable: playable, recovered: recovered,
-                                    status: status)
+                                    status: status, speaking: speaking)
             if s.history.count < Self.historySize {
                 s.history.append(event)
             } else {

@@ -14,6 +14,9 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     let worker: MediaWorker
     let events: EventBus
     let keyFrameInterval: Duration
+    let speech: SpeechDetection
+    /// The participant who spoke last (`dominant_speaker`).
+    private(set) var dominantSpeaker: String?
     /// The room's token on the workers' rings.
     let token: UInt32
     private(set) var streamer: Publisher?
@@ -37,7 +40,8 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     }
 
     init(id: String, description: String?, worker: MediaWorker, events: EventBus, keyFrameInterval: Duration = .milliseconds(500),
-         token: UInt32 = 0) {
+         token: UInt32 = 0, speech: SpeechDetection = SpeechDetection()) {
+        self.speech = speech
         self.events = events
         self.id = id
         self.description = description
@@ -60,7 +64,8 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
             }
             let (answer, transport) = try negotiate(request, bridgeSends: { _ in false }, singleCodec: true)
             let publisher = Publisher(room: self, id: request.participantID, display: request.display,
-                                      transport: transport, media: answer.media, keyFrameInterval: keyFrameInterval)
+                                      transport: transport, media: answer.media, keyFrameInterval: keyFrameInterval,
+                                      speech: speech)
             transport.delegate = publisher
             streamer = publisher
             streamerChanges &+= 1
@@ -146,6 +151,9 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         guard streamer === publisher else { return }
         streamer = nil
         recordsStreamer = false
+        if publisher.speech.speaking {
+            events.emit("speaking", room: id, participant: publisher.id, role: "streamer", speaking: false)
+        }
         tellViewers(nil)
         events.emit("streamer_changed", room: id, participant: publisher.id, streamer: nil)
     }
@@ -154,9 +162,21 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     /// (each other group has its own tick).
     func tick(now: ContinuousClock.Instant) {
         guard let streamer, streamer.transport.state == .connected else { return }
+        streamer.tickSpeech(now: now)
         streamer.sendReceiverReports(now: now)
         local.tick(now: now)
         worker.flush()
+    }
+
+    // MARK: speakers
+
+    /// A publisher started or stopped speaking (its audio levels, `SpeechActivity`).
+    func speechChanged(_ publisher: Publisher, _ change: SpeechActivity.Change) {
+        events.emit("speaking", room: id, participant: publisher.id, role: "streamer", speaking: change == .started)
+        if change == .started, dominantSpeaker != publisher.id {
+            dominantSpeaker = publisher.id
+            events.emit("dominant_speaker", room: id, participant: publisher.id)
+        }
     }
 
     // MARK: recording
