@@ -31,6 +31,10 @@ public struct MediaConfiguration: Sendable {
     public var tickInterval: Duration = .milliseconds(100)
     /// A room with no participants for this long is deleted.
     public var roomIdleTimeout: Duration = .seconds(300)
+    /// No conference room has more members than this (a room's `max_members` may be lower).
+    public var maxMembersPerRoom: Int = 100
+    /// Music on hold for conference rooms that ask for it (an Ogg Opus file, loaded at start).
+    public var holdMusic: OggOpus?
     /// Speaker detection thresholds (RFC 6464 audio levels): `speaking` and `dominant_speaker` events.
     public var speech = SpeechDetection()
     /// At most one key-frame request to a streamer per interval.
@@ -162,10 +166,33 @@ public actor MediaServer {
 
     // MARK: rooms
 
-    public func createRoom(id: String?, kind: RoomKind, description: String?, record: Bool = false) async throws(ControlError) -> RoomInfo {
+    /// Options of a new room.
+    public struct RoomOptions: Sendable {
+        public var record = false
+        /// Conference rooms: at most this many members (never above `maxMembersPerRoom`).
+        public var maxMembers: Int?
+        /// Conference rooms: music on hold for a member alone.
+        public var musicOnHold = false
+        public init(record: Bool = false, maxMembers: Int? = nil, musicOnHold: Bool = false) {
+            self.record = record
+            self.maxMembers = maxMembers
+            self.musicOnHold = musicOnHold
+        }
+    }
+
+    public func createRoom(id: String?, kind: RoomKind, description: String?, record: Bool = false,
+                           options: RoomOptions = RoomOptions()) async throws(ControlError) -> RoomInfo {
         let id = id ?? Self.randomID()
+        let record = record || options.record
         guard isValidID(id) else { throw .invalidID(id) }
         guard rooms[id] == nil else { throw .roomExists(id) }
+        if kind != .conference, options.maxMembers != nil || options.musicOnHold { throw .notConference(id) }
+        if let n = options.maxMembers, !(1...configuration.maxMembersPerRoom).contains(n) {
+            throw .invalidOption("max_members must be between 1 and \(configuration.maxMembersPerRoom) (the bridge's max_members_per_room)")
+        }
+        if options.musicOnHold, configuration.holdMusic == nil {
+            throw .invalidOption("music_on_hold needs an Ogg Opus file in the configuration (music_on_hold_file)")
+        }
         if record {
             guard kind == .streaming else { throw .notRecordable(id) }
             recordedRooms.insert(id)
@@ -179,6 +206,10 @@ public actor MediaServer {
         case .streaming: StreamingRoom(id: id, description: description, worker: worker, events: events,
                                        keyFrameInterval: configuration.keyFrameInterval, token: takeToken(),
                                        speech: configuration.speech)
+        case .conference: ConferenceRoom(id: id, description: description, worker: worker, events: events,
+                                         keyFrameInterval: configuration.keyFrameInterval, speech: configuration.speech,
+                                         maxMembers: options.maxMembers ?? configuration.maxMembersPerRoom,
+                                         hold: options.musicOnHold ? configuration.holdMusic : nil)
         }
         events.emit("room_created", room: id, kind: kind.rawValue)
         rooms[id] = room
@@ -262,8 +293,11 @@ public actor MediaServer {
         public var dtlsRole: DTLSConnection.Role?
         /// A streamer recorded from the moment it publishes.
         public var record: Bool
+        /// Conference members: what each published section is, by mid.
+        public var sources: [String: TrackSource]
         public init(offer: String, role: ParticipantRole? = nil, display: String? = nil, dtlsRole: DTLSConnection.Role? = nil,
-                    record: Bool = false) {
+                    record: Bool = false, sources: [String: TrackSource] = [:]) {
+            self.sources = sources
             self.offer = offer
             self.role = role
             self.display = display
@@ -301,7 +335,7 @@ public actor MediaServer {
                                              candidates: candidateAddresses[worker.index].map { ($0, port) },
                                              preferredRole: request.dtlsRole ?? .server)
         let join = JoinRequest(participantID: pid, role: request.role, display: request.display, offer: offer,
-                               local: local, consentTimeout: configuration.consentTimeout)
+                               local: local, consentTimeout: configuration.consentTimeout, sources: request.sources)
         joining[worker.index] += 1
         let result: Result<String, ControlError> = await onLoop(part: part) { part in
             do throws(ControlError) { return .success(try part.join(join)) } catch { return .failure(error) }
@@ -363,6 +397,53 @@ public actor MediaServer {
             return
         }
         throw .participantNotFound(room: roomID, participant: id)
+    }
+
+    // MARK: conference rooms
+
+    private func conference(_ roomID: String) throws(ControlError) -> ConferenceRoom {
+        guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
+        guard let c = room as? ConferenceRoom else { throw .notConference(roomID) }
+        return c
+    }
+
+    /// A member's signaling channel connected: `send` carries the bridge's messages to it (an
+    /// offer still waiting for its answer goes at once).
+    public func attachSignal(roomID: String, participantID: String, send: @escaping @Sendable (String) -> Void) async throws(ControlError) {
+        let room = try conference(roomID)
+        guard await onLoop(of: room, { $0.attachSignal(member: participantID, send) }) else {
+            throw .participantNotFound(room: roomID, participant: participantID)
+        }
+    }
+
+    public func detachSignal(roomID: String, participantID: String) async {
+        guard let room = try? conference(roomID) else { return }
+        await onLoop(of: room) { $0.detachSignal(member: participantID) }
+    }
+
+    /// A message from a member's signaling channel (its answer, or an offer of its own).
+    public func signal(roomID: String, participantID: String, text: String) async throws(ControlError) {
+        let room = try conference(roomID)
+        let message = try SignalMessage.parse(text)
+        await onLoop(of: room) { $0.signal(from: participantID, message) }
+    }
+
+    /// Pauses or resumes tracks a member receives, and/or sets its last-N video limit.
+    public func setSubscriptions(roomID: String, participantID: String, tracks: [String], paused: Bool?,
+                                 maxVideo: Int??) async throws(ControlError) -> [TrackInfo] {
+        let room = try conference(roomID)
+        let result: Result<[TrackInfo], ControlError> = await onLoop(of: room) { r in
+            do throws(ControlError) {
+                var out: [TrackInfo] = []
+                if let paused { out = try r.setPaused(member: participantID, tracks: tracks, paused: paused) }
+                if let maxVideo { out = try r.setMaxVideo(member: participantID, count: maxVideo) }
+                if paused == nil && maxVideo == nil { out = try r.setPaused(member: participantID, tracks: [], paused: false) }
+                return .success(out)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 
     // MARK: recordings

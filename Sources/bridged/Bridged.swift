@@ -35,6 +35,8 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "Command run with a recording's files once its playable file is ready (absolute path, then arguments; the files are appended).")
     var recordingHook: String?
     @Option(help: "Seconds without media after which a recording stops (default: never).") var recordingNoMediaTimeout: Double?
+    @Option(help: "Conference rooms: no room has more members (default 100).") var maxMembersPerRoom: Int?
+    @Option(help: "Ogg Opus file played to a conference member alone in a room created with music_on_hold.") var musicOnHoldFile: String?
     @Option(help: "STUN URL handed to clients (GET /v1/ice-servers); repeatable.") var stunServer: [String] = []
     @Option(help: "TURN URL handed to clients with TURN REST API credentials; repeatable.") var turnServer: [String] = []
     @Option(help: "Secret shared with the TURN server (coturn static-auth-secret; also BRIDGED_TURN_SECRET).") var turnSecret: String?
@@ -60,6 +62,8 @@ struct Bridged: AsyncParsableCommand {
         if let key = apiKey, !key.isEmpty { c.apiKey = key }
         if !corsOrigin.isEmpty { c.corsOrigins = corsOrigin }
         if let recordingDir { c.recordingDir = recordingDir }
+        if let maxMembersPerRoom { c.maxMembersPerRoom = maxMembersPerRoom }
+        if let musicOnHoldFile { c.musicOnHoldFile = musicOnHoldFile }
         if !stunServer.isEmpty { c.stunServers = stunServer }
         if !turnServer.isEmpty { c.turnServers = turnServer }
         if let turnSecret, !turnSecret.isEmpty { c.turnSecret = turnSecret }
@@ -94,6 +98,7 @@ struct Bridged: AsyncParsableCommand {
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         if let key = c.apiKey { webSocketRouter.add(middleware: APIKeyMiddleware(key: key)) }
         EventRoutes(events: server.events).register(on: webSocketRouter)
+        SignalRoutes(server: server).register(on: webSocketRouter)
 
         let readyLogger = logger
         let (address, port) = (c.httpAddress, c.httpPort)

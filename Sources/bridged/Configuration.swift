@@ -47,6 +47,10 @@ struct Configuration: Codable, Sendable {
     /// Speaker detection from RFC 6464 audio levels: speech starts at a packet at least as loud
     /// as `speaker_start_dbov`, continues while packets reach `speaker_continue_dbov`, and ends
     /// after `speaker_hangover_ms` below it.
+    /// Conference rooms: no room has more members; music on hold (an Ogg Opus file) for rooms
+    /// created with `music_on_hold`.
+    var maxMembersPerRoom: Int = 100
+    var musicOnHoldFile: String? = nil
     var speakerStartDbov: Int = -40
     var speakerContinueDbov: Int = -50
     var speakerHangoverMs: Int = 1500
@@ -75,6 +79,8 @@ struct Configuration: Codable, Sendable {
         recordingHook = try c.decodeIfPresent([String].self, forKey: .recordingHook) ?? d.recordingHook
         recordingHookTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .recordingHookTimeoutSeconds) ?? d.recordingHookTimeoutSeconds
         recordingNoMediaTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .recordingNoMediaTimeoutSeconds)
+        maxMembersPerRoom = try c.decodeIfPresent(Int.self, forKey: .maxMembersPerRoom) ?? d.maxMembersPerRoom
+        musicOnHoldFile = try c.decodeIfPresent(String.self, forKey: .musicOnHoldFile)
         speakerStartDbov = try c.decodeIfPresent(Int.self, forKey: .speakerStartDbov) ?? d.speakerStartDbov
         speakerContinueDbov = try c.decodeIfPresent(Int.self, forKey: .speakerContinueDbov) ?? d.speakerContinueDbov
         speakerHangoverMs = try c.decodeIfPresent(Int.self, forKey: .speakerHangoverMs) ?? d.speakerHangoverMs
@@ -111,6 +117,8 @@ struct Configuration: Codable, Sendable {
         if let v = value("RECORDING_HOOK") { recordingHook = v.split(separator: " ").map(String.init) }
         if let v = try number("RECORDING_HOOK_TIMEOUT_SECONDS", Double.self) { recordingHookTimeoutSeconds = v }
         if let v = try number("RECORDING_NO_MEDIA_TIMEOUT_SECONDS", Double.self) { recordingNoMediaTimeoutSeconds = v }
+        if let v = try number("MAX_MEMBERS_PER_ROOM", Int.self) { maxMembersPerRoom = v }
+        if let v = value("MUSIC_ON_HOLD_FILE"), !v.isEmpty { musicOnHoldFile = v }
         if let v = try number("SPEAKER_START_DBOV", Int.self) { speakerStartDbov = v }
         if let v = try number("SPEAKER_CONTINUE_DBOV", Int.self) { speakerContinueDbov = v }
         if let v = try number("SPEAKER_HANGOVER_MS", Int.self) { speakerHangoverMs = v }
@@ -146,6 +154,7 @@ struct Configuration: Codable, Sendable {
             throw ConfigurationError("speaker_continue_dbov must not be louder than speaker_start_dbov (it is the lower threshold)")
         }
         guard speakerHangoverMs > 0 else { throw ConfigurationError("speaker_hangover_ms must be positive") }
+        guard maxMembersPerRoom >= 1 else { throw ConfigurationError("max_members_per_room must be at least 1") }
         guard turnTtlSeconds >= 60 else { throw ConfigurationError("turn_ttl_seconds must be at least 60") }
     }
 
@@ -171,6 +180,15 @@ struct Configuration: Codable, Sendable {
         }
         m.speech = SpeechDetection(startLevel: UInt8(clamping: -speakerStartDbov), continueLevel: UInt8(clamping: -speakerContinueDbov),
                                    hangover: .milliseconds(speakerHangoverMs))
+        m.maxMembersPerRoom = maxMembersPerRoom
+        if let path = musicOnHoldFile {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError("music_on_hold_file: cannot read \(path)")
+            }
+            do { m.holdMusic = try OggOpus(bytes: [UInt8](data)) } catch {
+                throw ConfigurationError("music_on_hold_file \(path): \(error)")
+            }
+        }
         m.recordingHook = recordingHook
         m.recordingHookTimeout = .milliseconds(Int64(recordingHookTimeoutSeconds * 1000))
         m.recordingNoMediaTimeout = recordingNoMediaTimeoutSeconds.map { .milliseconds(Int64($0 * 1000)) }

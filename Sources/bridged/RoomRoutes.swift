@@ -12,6 +12,9 @@ struct RoomRoutes {
         var description: String?
         /// Record every streamer from the moment it publishes.
         var record: Bool?
+        /// Conference rooms: at most this many members; music on hold for a member alone.
+        var maxMembers: Int?
+        var musicOnHold: Bool?
     }
 
     struct CreateParticipant: Decodable {
@@ -22,7 +25,29 @@ struct RoomRoutes {
         var dtlsRole: String?
         /// Record this streamer from the moment it publishes.
         var record: Bool?
+        /// Conference members: what each published section is ("microphone", "camera",
+        /// "screen"), by mid.
+        var sources: [String: String]?
     }
+
+    struct Subscriptions: Decodable {
+        /// Track ids ("<participant>/<mid>") to pause or resume.
+        var tracks: [String]?
+        var paused: Bool?
+        /// At most this many video tracks, by who spoke last; null: all.
+        var maxVideo: Int?
+        var hasMaxVideo = false
+
+        enum CodingKeys: String, CodingKey { case tracks, paused, maxVideo }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            tracks = try c.decodeIfPresent([String].self, forKey: .tracks)
+            paused = try c.decodeIfPresent(Bool.self, forKey: .paused)
+            hasMaxVideo = c.contains(.maxVideo)
+            maxVideo = try c.decodeIfPresent(Int.self, forKey: .maxVideo)
+        }
+    }
+    struct SubscriptionList: Encodable { var tracks: [TrackInfo] }
 
     struct StartRecording: Decodable {
         /// Only these participants (default: whoever publishes).
@@ -54,8 +79,10 @@ struct RoomRoutes {
                                "unknown room kind \"\(body.kind)\"; supported: \(RoomKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             do {
+                let options = MediaServer.RoomOptions(record: body.record ?? false, maxMembers: body.maxMembers,
+                                                      musicOnHold: body.musicOnHold ?? false)
                 return try JSON.response(try await server.createRoom(id: body.id, kind: kind, description: body.description,
-                                                                     record: body.record ?? false), status: .created)
+                                                                     options: options), status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.get { _, _ in try JSON.response(RoomList(rooms: await server.listRooms())) }
@@ -82,9 +109,16 @@ struct RoomRoutes {
             var participantRole: ParticipantRole?
             if let r = body.role {
                 guard let parsed = ParticipantRole(rawValue: r) else {
-                    throw APIError(.badRequest, "invalid_role", "role must be \"streamer\", \"viewer\" or \"echo\", not \"\(r)\"")
+                    throw APIError(.badRequest, "invalid_role", "role must be \"streamer\", \"viewer\", \"member\" or \"echo\", not \"\(r)\"")
                 }
                 participantRole = parsed
+            }
+            var sources: [String: TrackSource] = [:]
+            for (mid, value) in body.sources ?? [:] {
+                guard let s = TrackSource(rawValue: value), s != .hold else {
+                    throw APIError(.badRequest, "invalid_source", "source of mid \(mid) must be \"microphone\", \"camera\" or \"screen\", not \"\(value)\"")
+                }
+                sources[mid] = s
             }
             guard body.offer.hasPrefix("v=") else {
                 throw APIError(.badRequest, "invalid_offer", "offer must be an SDP offer starting with v=0")
@@ -92,7 +126,7 @@ struct RoomRoutes {
             do {
                 let created = try await server.addParticipant(
                     roomID: roomID, .init(offer: body.offer, role: participantRole, display: body.display, dtlsRole: role,
-                                          record: body.record ?? false))
+                                          record: body.record ?? false, sources: sources))
                 return try JSON.response(created, status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }
@@ -145,6 +179,21 @@ struct RoomRoutes {
                                                          participantID: try context.parameters.require("participant"),
                                                          offer: body.offer)
                 return try JSON.response(Answer(answer: answer))
+            } catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.post(":room/participants/:participant/subscriptions") { request, context in
+            let body = try await JSON.decode(Subscriptions.self, from: request)
+            if let n = body.maxVideo, n < 0 {
+                throw APIError(.badRequest, "invalid_max_video", "max_video must be 0 or more (or null: no limit)")
+            }
+            if body.paused != nil, body.tracks?.isEmpty ?? true {
+                throw APIError(.badRequest, "invalid_body", "paused needs \"tracks\": the track ids to pause or resume")
+            }
+            do {
+                let tracks = try await server.setSubscriptions(
+                    roomID: try context.parameters.require("room"), participantID: try context.parameters.require("participant"),
+                    tracks: body.tracks ?? [], paused: body.paused, maxVideo: body.hasMaxVideo ? .some(body.maxVideo) : .none)
+                return try JSON.response(SubscriptionList(tracks: tracks))
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.get(":room/participants/:participant") { _, context in

@@ -28,6 +28,8 @@ public struct BridgeEvent: Sendable, Codable, Equatable {
     public var status: Int?
     /// speaking: started (true) or stopped (false).
     public var speaking: Bool?
+    /// track_published, track_unpublished: the track's id ("<participant>/<mid>").
+    public var track: String?
 }
 
 /// Fan-out of bridge events to subscribers (the `/v1/events` WebSocket, later webhooks).
@@ -54,7 +56,7 @@ public final class EventBus: Sendable {
     public func emit(_ type: String, room: String? = nil, participant: String? = nil, role: String? = nil,
                      display: String? = nil, kind: String? = nil, reason: String? = nil, streamer: String? = nil,
                      recording: String? = nil, files: [String]? = nil, recovered: Bool? = nil, playable: String? = nil,
-                     status: Int? = nil, speaking: Bool? = nil) {
+                     status: Int? = nil, speaking: Bool? = nil, track: String? = nil) {
         let time = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         state.withLockedValue { s in
             s.seq &+= 1
@@ -62,7 +64,7 @@ public final class EventBus: Sendable {
             let event = BridgeEvent(seq: s.seq, time: time, type: type, room: room, participant: participant, role: role,
                                     display: display, kind: kind, reason: reason, streamer: streamer,
                                     recording: recording, files: files, playable: playable, recovered: recovered,
-                                    status: status, speaking: speaking)
+                                    status: status, speaking: speaking, track: track)
             if s.history.count < Self.historySize {
                 s.history.append(event)
             } else {

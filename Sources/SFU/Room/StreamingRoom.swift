@@ -76,7 +76,7 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
             return answer.sdp.serialized()
         case .viewer?:
             return try local.join(request)
-        case .echo?, nil:
+        case .echo?, .member?, nil:
             throw .invalidRole("a streaming room needs \"role\": \"streamer\" or \"viewer\"")
         }
     }
