@@ -104,7 +104,9 @@ struct Bridged: AsyncParsableCommand {
         let (address, port) = (c.httpAddress, c.httpPort)
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+            // SDP offers of conference members with many sections exceed the default 16 KiB frame.
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter,
+                                           configuration: .init(ws: .init(maxFrameSize: 1 << 20))),
             configuration: .init(address: .hostname(c.httpAddress, port: c.httpPort), serverName: "bridged"),
             onServerRunning: { channel in
                 readyLogger.notice("bridged ready", metadata: ["api": "http://\(address):\(channel.localAddress?.port ?? port)/"])

@@ -23,6 +23,9 @@ FLAGS = [
     "--disable-sync", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
     "--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
+    # Tabs the test is not looking at keep running (timers, decoding) as if in front.
+    "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
 ]
 
 

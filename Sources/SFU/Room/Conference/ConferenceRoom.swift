@@ -162,6 +162,7 @@ final class ConferenceRoom: Room, @unchecked Sendable {
             announce(t, published: false)
             for other in memberList { t.removeReceivers(of: other) }
         }
+        if !added.isEmpty || !removed.isEmpty { layoutChanged() }
     }
 
     /// An answer made a subscription live: it flows unless the member paused it or it is over
@@ -242,8 +243,7 @@ final class ConferenceRoom: Room, @unchecked Sendable {
             case .answer(let sdp, let revision):
                 try m.applyAnswer(sdp, revision: revision)
             case .offer(let sdp, let sources):
-                let answer = try m.applyOffer(sdp, sources: sources)
-                m.send(["type": "answer", "sdp": answer])
+                _ = try m.applyOffer(sdp, sources: sources)
             }
         } catch {
             m.notify("error", ["code": error.code, "message": error.message])

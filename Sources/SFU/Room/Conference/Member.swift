@@ -199,9 +199,13 @@ final class Member: TransportDelegate {
         session = next
         activateSubscriptions()
         let (added, removed) = syncPublished()
-        room.publishedChanged(self, added: added, removed: removed)
-        if offerAgain {
-            offerAgain = false
+        // The answer goes first; offers the change makes (to this member too) follow it.
+        send(["type": "answer", "sdp": answer.serialized()])
+        let again = offerAgain
+        offerAgain = false
+        if !added.isEmpty || !removed.isEmpty {
+            room.publishedChanged(self, added: added, removed: removed)
+        } else if again {
             room.layoutChanged()
         }
         return answer.serialized()
