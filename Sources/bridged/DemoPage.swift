@@ -149,7 +149,11 @@ async function startMember(roomID = null) {
     const ice = await api("GET", "/v1/ice-servers");
     const relay = new URLSearchParams(location.search).get("relay");
     pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", iceServers: ice.ice_servers, iceTransportPolicy: relay ? "relay" : "all" });
-    const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+    const q = new URLSearchParams(location.search);
+    const media = await navigator.mediaDevices.getUserMedia({ audio: true,
+      video: { width: Number(q.get("width") || 640), height: Number(q.get("height") || 480) } });
+    // ?mute=1: the microphone sends silence (the bridge must not hear this member speak).
+    if (q.get("mute")) media.getAudioTracks().forEach((t) => { t.enabled = false; });
     $("local").srcObject = media;
     media.getTracks().forEach((t) => pc.addTransceiver(t, { direction: "sendonly", streams: [media] }));
     room = roomID || (await api("POST", "/v1/rooms", { kind: "conference", description: "demo page" })).id;

@@ -138,3 +138,70 @@ def test_member_limit(bridged, chromium):
     assert status == 400 and body["error"]["code"] == "invalid_option"
     status, body = bridged.post("/v1/rooms", {"id": "s2", "kind": "streaming", "max_members": 3})
     assert status == 400 and body["error"]["code"] == "not_a_conference"
+
+
+def test_speaking_events_name_the_member_who_speaks(bridged, chromium):
+    """Two members; the second's microphone is muted (it sends silence): the fake microphone's
+    beeps make only the first one speak."""
+    log = EventLog(bridged.events_url())
+    try:
+        assert bridged.post("/v1/rooms", {"id": "talk", "kind": "conference"})[0] == 201
+        _, loud = join(chromium, bridged, "talk")
+        chromium.switch_to.new_window("tab")
+        chromium.get(bridged.base + "/?room=talk&role=member&autostart=1&canvas=1&mute=1")
+        wait_for(lambda: chromium.execute_script("return window.bridged.state") == "connected", 20, what="muted member")
+        quiet = chromium.execute_script("return window.bridged.participant")
+        wait_for(lambda: [e for e in log.events if e["type"] == "speaking" and e.get("speaking")], 15, what="speaking")
+        time.sleep(3)
+        speakers = {e["participant"] for e in log.events if e["type"] == "speaking" and e.get("speaking")}
+        assert speakers == {loud}, (speakers, loud, quiet)
+        dominant = [e["participant"] for e in log.events if e["type"] == "dominant_speaker"]
+        assert dominant and set(dominant) == {loud}
+    finally:
+        log.close()
+
+
+def test_music_on_hold_until_someone_joins(chromium):
+    import subprocess, tempfile
+    from conftest import Bridged
+    ogg = tempfile.mkdtemp() + "/hold.ogg"
+    r = subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=330:duration=2", "-c:a", "libopus",
+                        "-b:a", "48k", ogg], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    b = Bridged("--music-on-hold-file", ogg)
+    try:
+        assert b.post("/v1/rooms", {"id": "wait", "kind": "conference", "music_on_hold": True})[0] == 201
+        a, pa = join(chromium, b, "wait")
+        # Alone: the bridge's "hold" track arrives and keeps coming (the 2 s file loops).
+        wait_for(lambda: (member_stats(chromium, a).get("hold") or {}).get("packetsReceived", 0) >= 150, 15,
+                 what="music on hold for 3 s")
+        _, pb = join(chromium, b, "wait")
+        wait_for(lambda: "hold" not in member_stats(chromium, a) and decoding(chromium, a, [pb], frames=10), 20,
+                 what="hold retired, the other member decoding")
+        member = next(p for p in b.get("/v1/rooms/wait")[1]["participants"] if p["id"] == pa)
+        assert not [t for t in member["tracks"] if t.get("track") == "hold"]
+    finally:
+        b.stop()
+
+
+def test_a_member_through_coturn_relay(chromium):
+    """Chromium with iceTransportPolicy "relay" joins a conference through Debian's coturn and
+    decodes the other member (who sees it at coturn's relay address)."""
+    import socket
+    from conftest import Bridged, free_port
+    from test_turn import RELAY_PORTS, SECRET, start_coturn
+    port = free_port(socket.SOCK_DGRAM)
+    coturn, _ = start_coturn(port)
+    b = Bridged("--turn-server", f"turn:127.0.0.1:{port}?transport=udp", env={"BRIDGED_TURN_SECRET": SECRET})
+    try:
+        assert b.post("/v1/rooms", {"id": "far", "kind": "conference"})[0] == 201
+        near, pn = join(chromium, b, "far")
+        far = open_page(chromium, b.base + "/?room=far&role=member&autostart=1&canvas=1&relay=1")
+        pf = chromium.execute_script("return window.bridged.participant")
+        wait_for(lambda: decoding(chromium, far, [pn]), 30, what="relayed member decoding the other")
+        wait_for(lambda: decoding(chromium, near, [pf]), 30, what="the other decoding the relayed member")
+        address = b.get(f"/v1/rooms/far/participants/{pf}")[1]["remote_address"]
+        assert RELAY_PORTS[0] <= int(address.rsplit(":", 1)[1]) <= RELAY_PORTS[1], address
+    finally:
+        b.stop()
+        coturn.kill()
