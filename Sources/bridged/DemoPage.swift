@@ -166,6 +166,10 @@ async function startMember(roomID = null) {
         $("members").appendChild(el);
       }
       el.srcObject = new MediaStream([e.track]);
+      // Join-to-first-frame: the first remote video frame shown after this member's offer.
+      if (e.track.kind === "video" && el.requestVideoFrameCallback) el.requestVideoFrameCallback(() => {
+        if (!window.bridged.firstFrameAt) window.bridged.firstFrameAt = performance.now();
+      });
     };
     await pc.setLocalDescription(await pc.createOffer());
     window.bridged.offerAt = performance.now();
