@@ -50,7 +50,7 @@ let package = Package(
         ], swiftSettings: strict),
         // The daemon: configuration, control API, demo page.
         .executableTarget(name: "bridged", dependencies: [
-            "SFU", "RTP",
+            "SFU", "RTP", "ICE",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(pkg-config libssl-dev libsrtp2-dev libavformat-dev)
 if [ "${1:-}" = test ]; then
-    pkgs+=(chromium chromium-driver iproute2 python3-pip golang-go golang-github-pion-webrtc.v3-dev libvpx-dev libopus-dev util-linux janus-tools ffmpeg)
+    pkgs+=(chromium chromium-driver iproute2 python3-pip golang-go golang-github-pion-webrtc.v3-dev libvpx-dev libopus-dev util-linux janus-tools ffmpeg coturn)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

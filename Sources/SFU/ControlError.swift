@@ -12,6 +12,34 @@ public enum ControlError: Error, Equatable, Sendable {
     case recordingNotFound(room: String, recording: String)
     case recordingFailed(String)
     case notRecordable(String)
+    case roomFull(room: String, limit: Int)
+    case trackNotFound(room: String, track: String)
+    case invalidSignal(String)
+    case notConference(String)
+    case invalidOption(String)
+
+    /// The API's error code.
+    public var code: String {
+        switch self {
+        case .roomExists: "room_exists"
+        case .roomNotFound: "room_not_found"
+        case .participantNotFound: "participant_not_found"
+        case .invalidID: "invalid_id"
+        case .negotiation: "invalid_offer"
+        case .transport: "transport_error"
+        case .invalidRole: "invalid_role"
+        case .streamerPresent: "streamer_present"
+        case .recordingExists: "recording_exists"
+        case .recordingNotFound: "recording_not_found"
+        case .recordingFailed: "recording_failed"
+        case .notRecordable: "room_not_recordable"
+        case .roomFull: "room_full"
+        case .trackNotFound: "track_not_found"
+        case .invalidSignal: "invalid_signal"
+        case .notConference: "not_a_conference"
+        case .invalidOption: "invalid_option"
+        }
+    }
 
     public var message: String {
         switch self {
@@ -27,6 +55,11 @@ public enum ControlError: Error, Equatable, Sendable {
         case .recordingNotFound(let room, let rec): "no recording \(rec) in room \(room)"
         case .recordingFailed(let why): why
         case .notRecordable(let room): "room \(room) is not a streaming room: only streaming rooms can be recorded"
+        case .roomFull(let room, let limit): "room \(room) is full: it has its maximum of \(limit) members"
+        case .trackNotFound(let room, let track): "no track \(track) to receive in room \(room)"
+        case .invalidSignal(let why): "invalid signaling message: \(why)"
+        case .notConference(let room): "room \(room) is not a conference room"
+        case .invalidOption(let why): why
         }
     }
 }

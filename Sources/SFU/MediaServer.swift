@@ -31,6 +31,12 @@ public struct MediaConfiguration: Sendable {
     public var tickInterval: Duration = .milliseconds(100)
     /// A room with no participants for this long is deleted.
     public var roomIdleTimeout: Duration = .seconds(300)
+    /// No conference room has more members than this (a room's `max_members` may be lower).
+    public var maxMembersPerRoom: Int = 100
+    /// Music on hold for conference rooms that ask for it (an Ogg Opus file, loaded at start).
+    public var holdMusic: OggOpus?
+    /// Speaker detection thresholds (RFC 6464 audio levels): `speaking` and `dominant_speaker` events.
+    public var speech = SpeechDetection()
     /// At most one key-frame request to a streamer per interval.
     public var keyFrameInterval: Duration = .milliseconds(500)
     /// UDP GSO: a flush sends the packets queued for one peer in one message (Linux 4.18+;
@@ -38,6 +44,13 @@ public struct MediaConfiguration: Sendable {
     public var segmentationOffload: Bool = true
     /// Where recordings go (created when the first recording starts).
     public var recordingDirectory: String = "/tmp/bridged-recordings"
+    /// Run with a recording's files once its playable file is ready (command, then arguments).
+    public var recordingHook: [String] = []
+    /// A hook still running after this long is killed.
+    public var recordingHookTimeout: Duration = .seconds(600)
+    /// A recording whose tracks have been silent this long stops (nil: never). A recording
+    /// request may set its own.
+    public var recordingNoMediaTimeout: Duration?
 
     public init() {}
 }
@@ -58,6 +71,7 @@ public actor MediaServer {
     private var roomTickers: [String: RepeatedTask] = [:]
     private var emptySince: [String: ContinuousClock.Instant] = [:]
     private var housekeeping: Task<Void, Never>?
+    private var recovery: Task<Void, Never>?
     private var nextWorker = 0
     /// Per worker: the addresses its candidates carry.
     private var candidateAddresses: [[String]] = []
@@ -69,6 +83,11 @@ public actor MediaServer {
     private var groupTickers: [String: [RepeatedTask]] = [:]
     /// Recordings per room, oldest first; at most the last one is running.
     private var recordings: [String: [RecordingEntry]] = [:]
+    /// Rooms created with `record: true`: each streamer is recorded from the moment it publishes.
+    private var recordedRooms: Set<String> = []
+    /// Playable files being built (awaited at shutdown).
+    private var finishing: [String: Task<RecordingManifest, Never>] = [:]
+    private let finisher: RecordingFinisher
     /// Joins under way per worker: counted as load until their transport exists.
     private var joining: [Int] = []
 
@@ -85,6 +104,8 @@ public actor MediaServer {
         self.workers = (0..<count).map { i in
             MediaWorker(index: i, eventLoop: loops[i], dtlsContext: context, logger: logger)
         }
+        finisher = RecordingFinisher(events: events, logger: logger, hook: configuration.recordingHook,
+                                     hookTimeout: configuration.recordingHookTimeout)
     }
 
     /// Binds every worker's socket.
@@ -104,8 +125,12 @@ public actor MediaServer {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 await self?.expireIdleRooms(now: .now)
+                await self?.stopSilentRecordings(now: .now)
             }
         }
+        // Recordings a dead process left unfinished become playable now, in the background.
+        let finisher = finisher, unfinished = RecordingManifest.unfinished(in: configuration.recordingDirectory)
+        recovery = Task { _ = await finisher.recover(unfinished) }
         logger.info("media workers listening", metadata: [
             "ports": "\(workers.map(\.localPort))",
             "candidates": "\(candidateAddresses)",
@@ -115,6 +140,9 @@ public actor MediaServer {
     public func shutdown() async {
         housekeeping?.cancel()
         for id in Array(rooms.keys) { try? await deleteRoom(id: id, reason: "shutdown") }
+        // Playable files being built are finished (what is not, the next start recovers).
+        await recovery?.value
+        for task in finishing.values { _ = await task.value }
         for t in roomTickers.values { t.cancel() }
         roomTickers.removeAll()
         for w in workers { await w.stop() }
@@ -138,16 +166,50 @@ public actor MediaServer {
 
     // MARK: rooms
 
-    public func createRoom(id: String?, kind: RoomKind, description: String?) async throws(ControlError) -> RoomInfo {
+    /// Options of a new room.
+    public struct RoomOptions: Sendable {
+        public var record = false
+        /// Conference rooms: at most this many members (never above `maxMembersPerRoom`).
+        public var maxMembers: Int?
+        /// Conference rooms: music on hold for a member alone.
+        public var musicOnHold = false
+        public init(record: Bool = false, maxMembers: Int? = nil, musicOnHold: Bool = false) {
+            self.record = record
+            self.maxMembers = maxMembers
+            self.musicOnHold = musicOnHold
+        }
+    }
+
+    public func createRoom(id: String?, kind: RoomKind, description: String?, record: Bool = false,
+                           options: RoomOptions = RoomOptions()) async throws(ControlError) -> RoomInfo {
         let id = id ?? Self.randomID()
+        let record = record || options.record
         guard isValidID(id) else { throw .invalidID(id) }
         guard rooms[id] == nil else { throw .roomExists(id) }
+        if kind != .conference, options.maxMembers != nil || options.musicOnHold { throw .notConference(id) }
+        if let n = options.maxMembers, !(1...configuration.maxMembersPerRoom).contains(n) {
+            throw .invalidOption("max_members must be between 1 and \(configuration.maxMembersPerRoom) (the bridge's max_members_per_room)")
+        }
+        if options.musicOnHold, configuration.holdMusic == nil {
+            throw .invalidOption("music_on_hold needs an Ogg Opus file in the configuration (music_on_hold_file)")
+        }
+        if record {
+            guard kind == .streaming else { throw .notRecordable(id) }
+            recordedRooms.insert(id)
+        } else {
+            recordedRooms.remove(id)
+        }
         let worker = workers[nextWorker % workers.count]
         nextWorker &+= 1
         let room: any Room = switch kind {
         case .echo: EchoRoom(id: id, description: description, worker: worker, events: events)
         case .streaming: StreamingRoom(id: id, description: description, worker: worker, events: events,
-                                       keyFrameInterval: configuration.keyFrameInterval, token: takeToken())
+                                       keyFrameInterval: configuration.keyFrameInterval, token: takeToken(),
+                                       speech: configuration.speech)
+        case .conference: ConferenceRoom(id: id, description: description, worker: worker, events: events,
+                                         keyFrameInterval: configuration.keyFrameInterval, speech: configuration.speech,
+                                         maxMembers: options.maxMembers ?? configuration.maxMembersPerRoom,
+                                         hold: options.musicOnHold ? configuration.holdMusic : nil)
         }
         events.emit("room_created", room: id, kind: kind.rawValue)
         rooms[id] = room
@@ -178,9 +240,10 @@ public actor MediaServer {
         for (_, task) in (groups.removeValue(forKey: id) ?? [:]).sorted(by: { $0.key < $1.key }) { remote.append(await task.value) }
         emptySince[id] = nil
         if let running = recordings[id]?.last, running.stopped == nil {
-            _ = try? await stopRecording(roomID: id, recordingID: running.recorder.id, room: room)
+            _ = try? await stopRecording(roomID: id, recordingID: running.recorder.id, room: room, reason: reason == "api" ? "room_destroyed" : reason)
         }
         recordings[id] = nil
+        recordedRooms.remove(id)
         await onLoop(room) { $0.close() }
         for g in remote { await onLoop(of: g) { $0.close() } }
         events.emit("room_destroyed", room: id, reason: reason)
@@ -228,11 +291,18 @@ public actor MediaServer {
         public var display: String?
         /// Force a DTLS role when the offer says actpass (default: server, `a=setup:passive`).
         public var dtlsRole: DTLSConnection.Role?
-        public init(offer: String, role: ParticipantRole? = nil, display: String? = nil, dtlsRole: DTLSConnection.Role? = nil) {
+        /// A streamer recorded from the moment it publishes.
+        public var record: Bool
+        /// Conference members: what each published section is, by mid.
+        public var sources: [String: TrackSource]
+        public init(offer: String, role: ParticipantRole? = nil, display: String? = nil, dtlsRole: DTLSConnection.Role? = nil,
+                    record: Bool = false, sources: [String: TrackSource] = [:]) {
+            self.sources = sources
             self.offer = offer
             self.role = role
             self.display = display
             self.dtlsRole = dtlsRole
+            self.record = record
         }
     }
 
@@ -249,6 +319,10 @@ public actor MediaServer {
         do { offer = try SessionDescription(parsing: request.offer) } catch {
             throw .negotiation(.invalidSDP("\(error)"))
         }
+        if request.record {
+            guard room is StreamingRoom else { throw .notRecordable(roomID) }
+            guard request.role == .streamer else { throw .invalidRole("only a streamer can be recorded (\"record\": true)") }
+        }
         let pid = Self.randomID()
         var part: any RoomPart = room
         if request.role == .viewer, let streaming = room as? StreamingRoom {
@@ -261,7 +335,7 @@ public actor MediaServer {
                                              candidates: candidateAddresses[worker.index].map { ($0, port) },
                                              preferredRole: request.dtlsRole ?? .server)
         let join = JoinRequest(participantID: pid, role: request.role, display: request.display, offer: offer,
-                               local: local, consentTimeout: configuration.consentTimeout)
+                               local: local, consentTimeout: configuration.consentTimeout, sources: request.sources)
         joining[worker.index] += 1
         let result: Result<String, ControlError> = await onLoop(part: part) { part in
             do throws(ControlError) { return .success(try part.join(join)) } catch { return .failure(error) }
@@ -271,6 +345,15 @@ public actor MediaServer {
         case .success(let answer):
             logger.info("participant joined", metadata: ["room": "\(roomID)", "participant": "\(pid)",
                                                          "role": "\(request.role?.rawValue ?? "-")", "worker": "\(worker.index)"])
+            let running = recordings[roomID]?.last.map { $0.stopped == nil } ?? false
+            if request.role == .streamer, request.record || recordedRooms.contains(roomID), !running {
+                // Recorded from the moment it publishes: the files start with its first packet.
+                do {
+                    _ = try await startRecording(roomID: roomID, participants: request.record ? [pid] : nil)
+                } catch {
+                    logger.error("cannot start the room's recording", metadata: ["room": "\(roomID)", "error": "\(error.message)"])
+                }
+            }
             return ParticipantCreated(id: pid, answer: answer)
         case .failure(let error):
             throw error
@@ -316,17 +399,74 @@ public actor MediaServer {
         throw .participantNotFound(room: roomID, participant: id)
     }
 
+    // MARK: conference rooms
+
+    private func conference(_ roomID: String) throws(ControlError) -> ConferenceRoom {
+        guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
+        guard let c = room as? ConferenceRoom else { throw .notConference(roomID) }
+        return c
+    }
+
+    /// A member's signaling channel connected: `send` carries the bridge's messages to it (an
+    /// offer still waiting for its answer goes at once).
+    public func attachSignal(roomID: String, participantID: String, send: @escaping @Sendable (String) -> Void) async throws(ControlError) {
+        let room = try conference(roomID)
+        guard await onLoop(of: room, { $0.attachSignal(member: participantID, send) }) else {
+            throw .participantNotFound(room: roomID, participant: participantID)
+        }
+    }
+
+    public func detachSignal(roomID: String, participantID: String) async {
+        guard let room = try? conference(roomID) else { return }
+        await onLoop(of: room) { $0.detachSignal(member: participantID) }
+    }
+
+    /// A message from a member's signaling channel (its answer, or an offer of its own).
+    public func signal(roomID: String, participantID: String, text: String) async throws(ControlError) {
+        let room = try conference(roomID)
+        let message = try SignalMessage.parse(text)
+        await onLoop(of: room) { $0.signal(from: participantID, message) }
+    }
+
+    /// Pauses or resumes tracks a member receives, and/or sets its last-N video limit.
+    public func setSubscriptions(roomID: String, participantID: String, tracks: [String], paused: Bool?,
+                                 maxVideo: Int??) async throws(ControlError) -> [TrackInfo] {
+        let room = try conference(roomID)
+        let result: Result<[TrackInfo], ControlError> = await onLoop(of: room) { r in
+            do throws(ControlError) {
+                var out: [TrackInfo] = []
+                if let paused { out = try r.setPaused(member: participantID, tracks: tracks, paused: paused) }
+                if let maxVideo { out = try r.setMaxVideo(member: participantID, count: maxVideo) }
+                if paused == nil && maxVideo == nil { out = try r.setPaused(member: participantID, tracks: [], paused: false) }
+                return .success(out)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
     // MARK: recordings
 
     struct RecordingEntry {
         let recorder: Recorder
         let started: Date
+        let startedMonotonic: ContinuousClock.Instant
+        let manifestPath: String
+        let noMediaTimeout: Duration?
         var stopped: Date?
+        var reason: String?
+        /// After stop: the manifest as the finisher left it (state, playable file).
+        var finished: RecordingManifest?
     }
 
-    /// Starts recording a streaming room into `configuration.recordingDirectory`.
-    public func startRecording(roomID: String) async throws(ControlError) -> RecordingInfo {
+    /// Starts recording a streaming room into `configuration.recordingDirectory`: every streamer
+    /// (or only `participants`), the video from a key frame (one is requested now). Stops by
+    /// itself after `noMediaTimeout` (default: the configuration's) without a packet.
+    public func startRecording(roomID: String, participants: [String]? = nil,
+                               noMediaTimeout: Duration? = nil) async throws(ControlError) -> RecordingInfo {
         guard isValidID(roomID) else { throw .invalidID(roomID) }
+        for p in participants ?? [] where !isValidID(p) { throw .invalidID(p) }
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
         guard let streaming = room as? StreamingRoom else {
             throw .notRecordable(roomID)
@@ -335,22 +475,35 @@ public actor MediaServer {
             throw .recordingExists(room: roomID, recording: running.recorder.id)
         }
         let directory = configuration.recordingDirectory
+        let rid = Self.randomID()
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw .recordingFailed("cannot create the recording directory \(directory): \(error.localizedDescription)")
+            let why = "cannot create the recording directory \(directory): \(error.localizedDescription)"
+            events.emit("recording_failed", room: roomID, reason: why, recording: rid)
+            throw .recordingFailed(why)
         }
-        let rid = Self.randomID()
         let events = events, logger = logger
-        let recorder = try Recorder(id: rid, room: roomID, directory: directory, onError: { why in
+        let recorder = try Recorder(id: rid, room: roomID, directory: directory, participants: participants, onError: { [weak self] why in
             logger.error("recording failed", metadata: ["room": "\(roomID)", "recording": "\(rid)", "error": "\(why)"])
+            events.emit("recording_failed", room: roomID, reason: why, recording: rid)
+            Task { [weak self] in _ = try? await self?.stopRecording(roomID: roomID, recordingID: rid, reason: "failed") }
+        }, onDropped: { total in
+            events.emit("recording_packets_dropped", room: roomID, reason: "\(total) packets lost: the disk is too slow", recording: rid)
         })
-        recorder.start()
-        let entry = RecordingEntry(recorder: recorder, started: Date())
+        do throws(ControlError) {
+            try recorder.start()
+        } catch {
+            events.emit("recording_failed", room: roomID, reason: error.message, recording: rid)
+            throw error
+        }
+        let manifestPath = try RecordingManifest.path(directory: directory, room: roomID, recording: rid)
+        let entry = RecordingEntry(recorder: recorder, started: Date(), startedMonotonic: .now, manifestPath: manifestPath,
+                                   noMediaTimeout: noMediaTimeout ?? configuration.recordingNoMediaTimeout)
         recordings[roomID, default: []].append(entry)
         await onLoop(of: streaming) { $0.startRecording(recorder, now: .now) }
         let paths = ["audio", "video"].compactMap { try? Recorder.path(directory: directory, room: roomID, recording: rid, track: $0) }
-        events.emit("recording_started", room: roomID, recording: rid, files: paths)
+        events.emit("recording_started", room: roomID, participant: participants?.joined(separator: ","), recording: rid, files: paths)
         logger.info("recording started", metadata: ["room": "\(roomID)", "recording": "\(rid)", "directory": "\(directory)"])
         return Self.info(entry)
     }
@@ -360,35 +513,74 @@ public actor MediaServer {
         return (recordings[roomID] ?? []).map(Self.info)
     }
 
-    /// Stops a recording: no more packets reach it, then its files are flushed and closed.
-    public func stopRecording(roomID: String, recordingID: String) async throws(ControlError) -> RecordingInfo {
+    /// Stops a recording: no more packets reach it, then its files are flushed and closed; the
+    /// playable file is then built in the background (`recording_ready`).
+    public func stopRecording(roomID: String, recordingID: String, reason: String = "api") async throws(ControlError) -> RecordingInfo {
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
-        return try await stopRecording(roomID: roomID, recordingID: recordingID, room: room)
+        return try await stopRecording(roomID: roomID, recordingID: recordingID, room: room, reason: reason)
     }
 
-    private func stopRecording(roomID: String, recordingID: String, room: any Room) async throws(ControlError) -> RecordingInfo {
+    private func stopRecording(roomID: String, recordingID: String, room: any Room, reason: String) async throws(ControlError) -> RecordingInfo {
         guard let index = recordings[roomID]?.firstIndex(where: { $0.recorder.id == recordingID }) else {
             throw .recordingNotFound(room: roomID, recording: recordingID)
         }
         let entry = recordings[roomID]![index]
         guard entry.stopped == nil else { return Self.info(entry) }
         recordings[roomID]![index].stopped = Date()
+        recordings[roomID]![index].reason = reason
         if let streaming = room as? StreamingRoom { await onLoop(of: streaming) { $0.stopRecording() } }
         await entry.recorder.stop()
+        var manifest = entry.recorder.manifest
+        if manifest.state == .recording {
+            manifest.state = .stopped
+            try? manifest.save(to: entry.manifestPath)
+        }
         let stopped = recordings[roomID]?[index] ?? entry
-        events.emit("recording_stopped", room: roomID, recording: recordingID, files: entry.recorder.files)
-        logger.info("recording stopped", metadata: ["room": "\(roomID)", "recording": "\(recordingID)",
+        events.emit("recording_stopped", room: roomID, reason: reason, recording: recordingID, files: entry.recorder.files)
+        logger.info("recording stopped", metadata: ["room": "\(roomID)", "recording": "\(recordingID)", "reason": "\(reason)",
                                                     "bytes": "\(entry.recorder.bytes)", "dropped": "\(entry.recorder.dropped)"])
+        let finisher = finisher, path = entry.manifestPath
+        let task = Task { await finisher.finish(manifestAt: path, manifest) }
+        finishing[recordingID] = task
+        Task {
+            let done = await task.value
+            self.finished(roomID: roomID, recordingID: recordingID, done)
+        }
         return Self.info(stopped)
+    }
+
+    private func finished(roomID: String, recordingID: String, _ manifest: RecordingManifest) {
+        finishing[recordingID] = nil
+        guard let index = recordings[roomID]?.firstIndex(where: { $0.recorder.id == recordingID }) else { return }
+        recordings[roomID]![index].finished = manifest
+    }
+
+    /// Stops the recordings whose tracks have been silent longer than their `noMediaTimeout`.
+    func stopSilentRecordings(now: ContinuousClock.Instant) async {
+        let nowNanos = Recorder.monotonicNanos()
+        for (roomID, list) in recordings {
+            guard let e = list.last, e.stopped == nil, let timeout = e.noMediaTimeout else { continue }
+            let silent: Duration = if let last = e.recorder.lastPacketNanos {
+                .nanoseconds(nowNanos - last)
+            } else {
+                now - e.startedMonotonic
+            }
+            if silent >= timeout {
+                _ = try? await stopRecording(roomID: roomID, recordingID: e.recorder.id, reason: "no_media")
+            }
+        }
     }
 
     private static func info(_ e: RecordingEntry) -> RecordingInfo {
         let end = e.stopped ?? Date()
-        return RecordingInfo(id: e.recorder.id, room: e.recorder.room, state: e.stopped == nil ? "recording" : "stopped",
+        let state = e.finished?.state.rawValue ?? (e.recorder.error != nil ? "failed" : e.stopped == nil ? "recording" : "stopped")
+        return RecordingInfo(id: e.recorder.id, room: e.recorder.room, state: state,
                              startedAt: e.started.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
                              durationS: (end.timeIntervalSince(e.started) * 1000).rounded() / 1000,
                              bytes: e.recorder.bytes, packets: e.recorder.packets, dropped: e.recorder.dropped,
-                             files: e.recorder.files, error: e.recorder.error)
+                             files: e.recorder.files, error: e.recorder.error ?? e.finished?.error,
+                             participants: e.recorder.participants.map { $0.sorted() },
+                             playable: e.finished?.playable, stopReason: e.reason)
     }
 
     // MARK: viewers on other workers

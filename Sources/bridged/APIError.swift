@@ -15,20 +15,14 @@ struct APIError: HTTPResponseError {
     }
 
     init(_ error: ControlError) {
-        switch error {
-        case .roomExists: self.init(.conflict, "room_exists", error.message)
-        case .roomNotFound: self.init(.notFound, "room_not_found", error.message)
-        case .participantNotFound: self.init(.notFound, "participant_not_found", error.message)
-        case .invalidID: self.init(.badRequest, "invalid_id", error.message)
-        case .negotiation: self.init(.badRequest, "invalid_offer", error.message)
-        case .transport: self.init(.internalServerError, "transport_error", error.message)
-        case .invalidRole: self.init(.badRequest, "invalid_role", error.message)
-        case .streamerPresent: self.init(.conflict, "streamer_present", error.message)
-        case .recordingExists: self.init(.conflict, "recording_exists", error.message)
-        case .recordingNotFound: self.init(.notFound, "recording_not_found", error.message)
-        case .recordingFailed: self.init(.internalServerError, "recording_failed", error.message)
-        case .notRecordable: self.init(.badRequest, "room_not_recordable", error.message)
+        let status: HTTPResponse.Status = switch error {
+        case .roomExists, .streamerPresent, .recordingExists: .conflict
+        case .roomNotFound, .participantNotFound, .recordingNotFound, .trackNotFound: .notFound
+        case .invalidID, .negotiation, .invalidRole, .notRecordable, .invalidSignal, .notConference, .invalidOption: .badRequest
+        case .roomFull: .forbidden
+        case .transport, .recordingFailed: .internalServerError
         }
+        self.init(status, error.code, error.message)
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -72,8 +66,13 @@ enum JSON {
             throw APIError(.contentTooLarge, "body_too_large", "request body over \(limit) bytes")
         }
         guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "missing_body", "a JSON body is required") }
+        return try decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    /// Decodes a body already read; malformed is a 400 naming the problem.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         do {
-            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+            return try decoder.decode(T.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
             throw APIError(.badRequest, "invalid_body", "missing field \"\(key.stringValue.snakeCased)\"")
         } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {

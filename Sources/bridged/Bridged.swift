@@ -32,6 +32,14 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String?
     @Option(help: "Require Authorization: Bearer KEY on the API (also BRIDGED_API_KEY).") var apiKey: String?
     @Option(help: "Directory recordings are written to (default /tmp/bridged-recordings).") var recordingDir: String?
+    @Option(help: "Command run with a recording's files once its playable file is ready (absolute path, then arguments; the files are appended).")
+    var recordingHook: String?
+    @Option(help: "Seconds without media after which a recording stops (default: never).") var recordingNoMediaTimeout: Double?
+    @Option(help: "Conference rooms: no room has more members (default 100).") var maxMembersPerRoom: Int?
+    @Option(help: "Ogg Opus file played to a conference member alone in a room created with music_on_hold.") var musicOnHoldFile: String?
+    @Option(help: "STUN URL handed to clients (GET /v1/ice-servers); repeatable.") var stunServer: [String] = []
+    @Option(help: "TURN URL handed to clients with TURN REST API credentials; repeatable.") var turnServer: [String] = []
+    @Option(help: "Secret shared with the TURN server (coturn static-auth-secret; also BRIDGED_TURN_SECRET).") var turnSecret: String?
     @Option(help: "Origin allowed to call the API from browsers, or * (repeatable).") var corsOrigin: [String] = []
 
     func run() async throws {
@@ -54,7 +62,15 @@ struct Bridged: AsyncParsableCommand {
         if let key = apiKey, !key.isEmpty { c.apiKey = key }
         if !corsOrigin.isEmpty { c.corsOrigins = corsOrigin }
         if let recordingDir { c.recordingDir = recordingDir }
+        if let maxMembersPerRoom { c.maxMembersPerRoom = maxMembersPerRoom }
+        if let musicOnHoldFile { c.musicOnHoldFile = musicOnHoldFile }
+        if !stunServer.isEmpty { c.stunServers = stunServer }
+        if !turnServer.isEmpty { c.turnServers = turnServer }
+        if let turnSecret, !turnSecret.isEmpty { c.turnSecret = turnSecret }
+        if let recordingHook { c.recordingHook = recordingHook.split(separator: " ").map(String.init) }
+        if let recordingNoMediaTimeout { c.recordingNoMediaTimeoutSeconds = recordingNoMediaTimeout }
 
+        try c.validate()
         var logger = Logger(label: "bridged")
         logger.logLevel = Logger.Level(rawValue: c.logLevel) ?? .info
 
@@ -77,15 +93,20 @@ struct Bridged: AsyncParsableCommand {
                      body: .init(byteBuffer: ByteBuffer(string: await metrics.render())))
         }
         RoomRoutes(server: server).register(on: router)
+        ICEServerRoutes(stun: c.stunServers, turn: c.turnServers, secret: c.turnSecret, ttl: Int64(c.turnTtlSeconds))
+            .register(on: router)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         if let key = c.apiKey { webSocketRouter.add(middleware: APIKeyMiddleware(key: key)) }
         EventRoutes(events: server.events).register(on: webSocketRouter)
+        SignalRoutes(server: server).register(on: webSocketRouter)
 
         let readyLogger = logger
         let (address, port) = (c.httpAddress, c.httpPort)
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+            // SDP offers of conference members with many sections exceed the default 16 KiB frame.
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter,
+                                           configuration: .init(ws: .init(maxFrameSize: 1 << 20))),
             configuration: .init(address: .hostname(c.httpAddress, port: c.httpPort), serverName: "bridged"),
             onServerRunning: { channel in
                 readyLogger.notice("bridged ready", metadata: ["api": "http://\(address):\(channel.localAddress?.port ?? port)/"])

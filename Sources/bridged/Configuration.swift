@@ -29,6 +29,31 @@ struct Configuration: Codable, Sendable {
     var corsOrigins: [String]? = nil
     /// Where recordings are written.
     var recordingDir: String = "/tmp/bridged-recordings"
+    /// Command run with a recording's files once its playable file is ready: program, then
+    /// arguments (the files are appended).
+    var recordingHook: [String] = []
+    var recordingHookTimeoutSeconds: Double = 600
+    /// Recordings stop after this many seconds without a packet (nil: never).
+    var recordingNoMediaTimeoutSeconds: Double? = nil
+
+    /// ICE servers handed to clients (`GET /v1/ice-servers`): STUN URLs, TURN URLs, and the
+    /// secret shared with the TURN server (coturn's `static-auth-secret`) from which each
+    /// client's credentials are made (TURN REST API), valid for `turn_ttl_seconds`.
+    var stunServers: [String] = []
+    var turnServers: [String] = []
+    var turnSecret: String? = nil
+    var turnTtlSeconds: Double = 86400
+
+    /// Speaker detection from RFC 6464 audio levels: speech starts at a packet at least as loud
+    /// as `speaker_start_dbov`, continues while packets reach `speaker_continue_dbov`, and ends
+    /// after `speaker_hangover_ms` below it.
+    /// Conference rooms: no room has more members; music on hold (an Ogg Opus file) for rooms
+    /// created with `music_on_hold`.
+    var maxMembersPerRoom: Int = 100
+    var musicOnHoldFile: String? = nil
+    var speakerStartDbov: Int = -40
+    var speakerContinueDbov: Int = -50
+    var speakerHangoverMs: Int = 1500
 
     init() {}
 
@@ -51,6 +76,18 @@ struct Configuration: Codable, Sendable {
         apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey)
         corsOrigins = try c.decodeIfPresent([String].self, forKey: .corsOrigins)
         recordingDir = try c.decodeIfPresent(String.self, forKey: .recordingDir) ?? d.recordingDir
+        recordingHook = try c.decodeIfPresent([String].self, forKey: .recordingHook) ?? d.recordingHook
+        recordingHookTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .recordingHookTimeoutSeconds) ?? d.recordingHookTimeoutSeconds
+        recordingNoMediaTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .recordingNoMediaTimeoutSeconds)
+        maxMembersPerRoom = try c.decodeIfPresent(Int.self, forKey: .maxMembersPerRoom) ?? d.maxMembersPerRoom
+        musicOnHoldFile = try c.decodeIfPresent(String.self, forKey: .musicOnHoldFile)
+        speakerStartDbov = try c.decodeIfPresent(Int.self, forKey: .speakerStartDbov) ?? d.speakerStartDbov
+        speakerContinueDbov = try c.decodeIfPresent(Int.self, forKey: .speakerContinueDbov) ?? d.speakerContinueDbov
+        speakerHangoverMs = try c.decodeIfPresent(Int.self, forKey: .speakerHangoverMs) ?? d.speakerHangoverMs
+        stunServers = try c.decodeIfPresent([String].self, forKey: .stunServers) ?? d.stunServers
+        turnServers = try c.decodeIfPresent([String].self, forKey: .turnServers) ?? d.turnServers
+        turnSecret = try c.decodeIfPresent(String.self, forKey: .turnSecret)
+        turnTtlSeconds = try c.decodeIfPresent(Double.self, forKey: .turnTtlSeconds) ?? d.turnTtlSeconds
     }
 
     /// `BRIDGED_<SETTING>` environment variables (e.g. BRIDGED_HTTP_PORT=9000,
@@ -77,6 +114,18 @@ struct Configuration: Codable, Sendable {
         if let v = value("LOG_LEVEL") { logLevel = v }
         if let v = value("API_KEY"), !v.isEmpty { apiKey = v }
         if let v = value("RECORDING_DIR"), !v.isEmpty { recordingDir = v }
+        if let v = value("RECORDING_HOOK") { recordingHook = v.split(separator: " ").map(String.init) }
+        if let v = try number("RECORDING_HOOK_TIMEOUT_SECONDS", Double.self) { recordingHookTimeoutSeconds = v }
+        if let v = try number("RECORDING_NO_MEDIA_TIMEOUT_SECONDS", Double.self) { recordingNoMediaTimeoutSeconds = v }
+        if let v = try number("MAX_MEMBERS_PER_ROOM", Int.self) { maxMembersPerRoom = v }
+        if let v = value("MUSIC_ON_HOLD_FILE"), !v.isEmpty { musicOnHoldFile = v }
+        if let v = try number("SPEAKER_START_DBOV", Int.self) { speakerStartDbov = v }
+        if let v = try number("SPEAKER_CONTINUE_DBOV", Int.self) { speakerContinueDbov = v }
+        if let v = try number("SPEAKER_HANGOVER_MS", Int.self) { speakerHangoverMs = v }
+        if let v = value("STUN_SERVERS") { stunServers = v.split(separator: ",").map(String.init) }
+        if let v = value("TURN_SERVERS") { turnServers = v.split(separator: ",").map(String.init) }
+        if let v = value("TURN_SECRET"), !v.isEmpty { turnSecret = v }
+        if let v = try number("TURN_TTL_SECONDS", Double.self) { turnTtlSeconds = v }
         if let v = value("CORS_ORIGINS") { corsOrigins = v.split(separator: ",").map(String.init) }
     }
 
@@ -85,6 +134,28 @@ struct Configuration: Codable, Sendable {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(Configuration.self, from: data)
+    }
+
+    /// Checks what `media()` does not use.
+    func validate() throws {
+        for url in stunServers where !url.hasPrefix("stun:") && !url.hasPrefix("stuns:") {
+            throw ConfigurationError("stun_servers: \(url) is not a stun: or stuns: URL")
+        }
+        for url in turnServers where !url.hasPrefix("turn:") && !url.hasPrefix("turns:") {
+            throw ConfigurationError("turn_servers: \(url) is not a turn: or turns: URL")
+        }
+        if !turnServers.isEmpty, turnSecret == nil {
+            throw ConfigurationError("turn_servers needs turn_secret (the TURN server's static-auth-secret)")
+        }
+        guard (-127...0).contains(speakerStartDbov), (-127...0).contains(speakerContinueDbov) else {
+            throw ConfigurationError("speaker_start_dbov and speaker_continue_dbov must be between -127 and 0")
+        }
+        guard speakerContinueDbov <= speakerStartDbov else {
+            throw ConfigurationError("speaker_continue_dbov must not be louder than speaker_start_dbov (it is the lower threshold)")
+        }
+        guard speakerHangoverMs > 0 else { throw ConfigurationError("speaker_hangover_ms must be positive") }
+        guard maxMembersPerRoom >= 1 else { throw ConfigurationError("max_members_per_room must be at least 1") }
+        guard turnTtlSeconds >= 60 else { throw ConfigurationError("turn_ttl_seconds must be at least 60") }
     }
 
     var effectiveCORSOrigins: [String] {
@@ -104,6 +175,23 @@ struct Configuration: Codable, Sendable {
         m.roomIdleTimeout = .milliseconds(Int64(roomIdleTimeoutSeconds * 1000))
         m.segmentationOffload = gso
         m.recordingDirectory = recordingDir
+        if let program = recordingHook.first, !program.hasPrefix("/") {
+            throw ConfigurationError("recording_hook must start with an absolute path, not \(program)")
+        }
+        m.speech = SpeechDetection(startLevel: UInt8(clamping: -speakerStartDbov), continueLevel: UInt8(clamping: -speakerContinueDbov),
+                                   hangover: .milliseconds(speakerHangoverMs))
+        m.maxMembersPerRoom = maxMembersPerRoom
+        if let path = musicOnHoldFile {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError("music_on_hold_file: cannot read \(path)")
+            }
+            do { m.holdMusic = try OggOpus(bytes: [UInt8](data)) } catch {
+                throw ConfigurationError("music_on_hold_file \(path): \(error)")
+            }
+        }
+        m.recordingHook = recordingHook
+        m.recordingHookTimeout = .milliseconds(Int64(recordingHookTimeoutSeconds * 1000))
+        m.recordingNoMediaTimeout = recordingNoMediaTimeoutSeconds.map { .milliseconds(Int64($0 * 1000)) }
         return m
     }
 }

@@ -21,9 +21,11 @@ enum DemoPage {
 through it with the bridge's own SSRCs. <b>Stream</b>: your camera goes to a new streaming room;
 open the viewer link in other tabs or browsers.</p>
 <p><button id="start">Start echo</button> <button id="stream">Start streaming</button>
+   <button id="meet">Join a conference</button> <button id="screen" disabled>Share screen</button>
    <button id="stop" disabled>Stop</button> <span id="status"></span></p>
 <p id="share"></p>
 <div><video id="local" autoplay muted playsinline></video><video id="remote" autoplay playsinline></video></div>
+<div id="members"></div>
 <pre id="stats">no call</pre>
 <script>
 const $ = (id) => document.getElementById(id);
@@ -63,7 +65,11 @@ async function start(mode = "echo", roomID = null) {
   $("start").disabled = true; $("stream").disabled = true;
   window.bridged.state = "starting";
   try {
-    pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
+    // The bridge's ICE servers (TURN with fresh credentials); ?relay=1: only through TURN.
+    const ice = await api("GET", "/v1/ice-servers");
+    const relay = new URLSearchParams(location.search).get("relay");
+    pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", iceServers: ice.ice_servers,
+                                 iceTransportPolicy: relay ? "relay" : "all" });
     if (mode !== "viewer") {
       const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
       $("local").srcObject = media;
@@ -120,6 +126,7 @@ async function start(mode = "echo", roomID = null) {
 
 async function stop() {
   clearInterval(timer);
+  if (ws) { ws.close(); ws = null; }
   if (pc) pc.close();
   const params = new URLSearchParams(location.search);
   if (room && participant && params.get("room")) await api("DELETE", `/v1/rooms/${room}/participants/${participant}`).catch(() => {});
@@ -128,6 +135,145 @@ async function stop() {
   $("start").disabled = false; $("stream").disabled = false; $("stop").disabled = true;
   window.bridged.state = "idle";
 }
+
+// Conference: one PeerConnection; the bridge's offers (others' tracks coming and going) arrive on
+// the member's signaling WebSocket and are answered there. The page is the impolite peer: a
+// bridge offer that crosses one of its own is ignored (the bridge withdraws it and offers again).
+let ws = null, screenTransceiver = null, signalChain = Promise.resolve();
+window.bridged.signalErrors = [];
+window.bridged.renegotiations = 0;
+async function startMember(roomID = null) {
+  $("start").disabled = true; $("stream").disabled = true; $("meet").disabled = true;
+  window.bridged.state = "starting";
+  try {
+    const ice = await api("GET", "/v1/ice-servers");
+    const relay = new URLSearchParams(location.search).get("relay");
+    pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", iceServers: ice.ice_servers, iceTransportPolicy: relay ? "relay" : "all" });
+    const q = new URLSearchParams(location.search);
+    const media = await navigator.mediaDevices.getUserMedia({ audio: true,
+      video: { width: Number(q.get("width") || 640), height: Number(q.get("height") || 480) } });
+    // ?mute=1: the microphone sends silence (the bridge must not hear this member speak).
+    if (q.get("mute")) media.getAudioTracks().forEach((t) => { t.enabled = false; });
+    $("local").srcObject = media;
+    media.getTracks().forEach((t) => pc.addTransceiver(t, { direction: "sendonly", streams: [media] }));
+    room = roomID || (await api("POST", "/v1/rooms", { kind: "conference", description: "demo page" })).id;
+    pc.ontrack = (e) => {
+      const id = e.transceiver.mid;  // a section: its current track is in the remote description
+      let el = document.getElementById("t-" + id);
+      if (!el) {
+        el = document.createElement(e.track.kind === "video" ? "video" : "audio");
+        el.id = "t-" + id; el.autoplay = true; el.playsInline = true; el.title = id;
+        $("members").appendChild(el);
+      }
+      el.srcObject = new MediaStream([e.track]);
+      // Join-to-first-frame: the first remote video frame shown after this member's offer.
+      if (e.track.kind === "video" && el.requestVideoFrameCallback) el.requestVideoFrameCallback(() => {
+        if (!window.bridged.firstFrameAt) window.bridged.firstFrameAt = performance.now();
+      });
+    };
+    await pc.setLocalDescription(await pc.createOffer());
+    window.bridged.offerAt = performance.now();
+    const created = await api("POST", `/v1/rooms/${room}/participants`,
+                              { offer: pc.localDescription.sdp, role: "member", display: "member" });
+    participant = created.id;
+    await pc.setRemoteDescription({ type: "answer", sdp: created.answer });
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    ws = new WebSocket(`${scheme}://${location.host}/v1/rooms/${room}/participants/${participant}/signal`);
+    ws.onmessage = (ev) => { signalChain = signalChain.then(() => onSignal(JSON.parse(ev.data))).catch((e) => {
+      window.bridged.signalErrors.push(String(e)); }); };
+    await new Promise((ok, fail) => { ws.onopen = ok; ws.onerror = fail; });
+    window.bridged.state = "connected";
+    window.bridged.room = room;
+    window.bridged.participant = participant;
+    $("stop").disabled = false; $("screen").disabled = false;
+    const link = `${location.origin}/?room=${encodeURIComponent(room)}&role=member&autostart=1`;
+    $("share").innerHTML = `Invite link: <a href="${link}" target="_blank">${link}</a>`;
+    timer = setInterval(async () => {
+      const s = await window.bridgedConferenceStats();
+      $("stats").textContent = JSON.stringify({ room, participant, tracks: s }, null, 2);
+    }, 1000);
+  } catch (e) {
+    window.bridged.state = "error";
+    window.bridged.error = String(e);
+    $("status").textContent = String(e);
+  }
+}
+
+async function onSignal(m) {
+  if (m.type === "offer") {
+    if (pc.signalingState !== "stable") return;  // ours crossed it: the bridge offers again
+    await pc.setRemoteDescription({ type: "offer", sdp: m.sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    ws.send(JSON.stringify({ type: "answer", sdp: pc.localDescription.sdp, revision: m.revision }));
+    window.bridged.renegotiations += 1;
+  } else if (m.type === "answer") {
+    await pc.setRemoteDescription({ type: "answer", sdp: m.sdp });
+  } else if (m.type === "error") {
+    window.bridged.signalErrors.push(m);
+  }
+}
+
+// A screen share: the real screen where the browser offers one, else (headless) a drawn canvas.
+async function shareScreen() {
+  let track;
+  if (navigator.mediaDevices.getDisplayMedia && !new URLSearchParams(location.search).get("canvas")) {
+    track = (await navigator.mediaDevices.getDisplayMedia({ video: true })).getVideoTracks()[0];
+  } else {
+    const canvas = document.createElement("canvas"); canvas.width = 640; canvas.height = 360;
+    const g = canvas.getContext("2d"); let n = 0;
+    setInterval(() => { g.fillStyle = "#234"; g.fillRect(0, 0, 640, 360); g.fillStyle = "#fc0";
+      g.fillRect((n += 8) % 600, 150, 40, 40); g.fillText(new Date().toISOString(), 10, 20); }, 66);
+    track = canvas.captureStream(15).getVideoTracks()[0];
+  }
+  screenTransceiver = pc.addTransceiver(track, { direction: "sendonly" });
+  const t = screenTransceiver;
+  await renegotiateOwn(() => ({ [t.mid]: "screen" }));
+}
+async function stopScreen() {
+  if (!screenTransceiver) return;
+  screenTransceiver.sender.track && screenTransceiver.sender.track.stop();
+  screenTransceiver.direction = "inactive";
+  screenTransceiver = null;
+  await renegotiateOwn(() => ({}));
+}
+// An offer of the page's own (mids are known once it is set locally); the answer comes on the socket.
+async function renegotiateOwn(sources) {
+  signalChain = signalChain.then(async () => {
+    await pc.setLocalDescription(await pc.createOffer());
+    ws.send(JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp, sources: sources() }));
+  });
+  await signalChain;
+}
+window.bridgedShareScreen = shareScreen;
+window.bridgedStopScreen = stopScreen;
+// Per received track (the bridge's id "<member>/<mid>"): kind, packets received, frames decoded.
+// A section the bridge reuses for another track keeps its first track id in the browser, so the
+// id comes from the current remote description (the section's a=msid).
+function currentTrackIds() {
+  const ids = {};
+  let mid = null;
+  for (const line of (pc.remoteDescription ? pc.remoteDescription.sdp : "").split("\r\n")) {
+    if (line.startsWith("m=")) mid = null;
+    if (line.startsWith("a=mid:")) mid = line.slice(6);
+    if (line.startsWith("a=msid:") && mid !== null) ids[mid] = line.slice(7).split(" ")[1];
+  }
+  return ids;
+}
+window.bridgedConferenceStats = async () => {
+  const out = {};
+  if (!pc) return out;
+  const ids = currentTrackIds();
+  (await pc.getStats()).forEach((s) => {
+    if (s.type === "inbound-rtp" && ids[s.mid]) {
+      out[ids[s.mid]] = { kind: s.kind, mid: s.mid, packetsReceived: s.packetsReceived, bytesReceived: s.bytesReceived,
+                                 framesDecoded: s.framesDecoded, keyFramesDecoded: s.keyFramesDecoded,
+                                 frameWidth: s.frameWidth, frameHeight: s.frameHeight };
+    }
+  });
+  return out;
+};
+$("meet").onclick = () => startMember();
+$("screen").onclick = () => (screenTransceiver ? stopScreen() : shareScreen());
 
 $("start").onclick = () => start("echo");
 $("stream").onclick = () => start("streamer");
@@ -146,7 +292,9 @@ window.bridgedStop = stop;
 {
   const params = new URLSearchParams(location.search);
   const role = params.get("role") || "echo";
-  if (params.get("autostart")) start(role, params.get("room"));
+  if (params.get("autostart")) {
+    if (role === "member") startMember(params.get("room")); else start(role, params.get("room"));
+  }
 }
 </script>
 </body>

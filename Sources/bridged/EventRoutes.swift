@@ -5,14 +5,20 @@ import SFU
 
 /// `GET /v1/events`: a WebSocket that carries every bridge event as one JSON text message, in
 /// order, from the moment it connects (`seq` numbers let the client see a gap if it fell behind).
+/// `?since=N` first replays the kept events after `seq` N (the last 1000), so that a client
+/// that reconnects, or starts after bridged, misses nothing recent.
 struct EventRoutes {
     let events: EventBus
 
     func register(on router: Router<BasicWebSocketRequestContext>) {
-        router.ws("/v1/events") { _, _ in
-            .upgrade([:])
-        } onUpgrade: { inbound, outbound, _ in
-            let (id, stream) = events.subscribe()
+        router.ws("/v1/events") { request, _ in
+            if let since = request.uri.queryParameters["since"], UInt64(since) == nil {
+                return .dontUpgrade
+            }
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            let since = context.request.uri.queryParameters["since"].flatMap { UInt64($0) }
+            let (id, stream) = events.subscribe(after: since)
             defer { events.unsubscribe(id) }
             // Reading drains pings and notices the close; writing sends the events.
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -10,6 +10,11 @@ struct RoomRoutes {
         var id: String?
         var kind: String
         var description: String?
+        /// Record every streamer from the moment it publishes.
+        var record: Bool?
+        /// Conference rooms: at most this many members; music on hold for a member alone.
+        var maxMembers: Int?
+        var musicOnHold: Bool?
     }
 
     struct CreateParticipant: Decodable {
@@ -18,16 +23,49 @@ struct RoomRoutes {
         var role: String?
         /// "client" or "server": which DTLS role the bridge takes when the offer says actpass.
         var dtlsRole: String?
+        /// Record this streamer from the moment it publishes.
+        var record: Bool?
+        /// Conference members: what each published section is ("microphone", "camera",
+        /// "screen"), by mid.
+        var sources: [String: String]?
+    }
+
+    struct Subscriptions: Decodable {
+        /// Track ids ("<participant>/<mid>") to pause or resume.
+        var tracks: [String]?
+        var paused: Bool?
+        /// At most this many video tracks, by who spoke last; null: all.
+        var maxVideo: Int?
+        var hasMaxVideo = false
+
+        enum CodingKeys: String, CodingKey { case tracks, paused, maxVideo }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            tracks = try c.decodeIfPresent([String].self, forKey: .tracks)
+            paused = try c.decodeIfPresent(Bool.self, forKey: .paused)
+            hasMaxVideo = c.contains(.maxVideo)
+            maxVideo = try c.decodeIfPresent(Int.self, forKey: .maxVideo)
+        }
+    }
+    struct SubscriptionList: Encodable { var tracks: [TrackInfo] }
+
+    struct StartRecording: Decodable {
+        /// Only these participants (default: whoever publishes).
+        var participants: [String]?
+        /// Stop after this many seconds without a packet.
+        var noMediaTimeoutS: Double?
     }
 
     struct RoomList: Encodable { var rooms: [RoomInfo] }
     struct RecordingList: Encodable { var recordings: [RecordingInfo] }
 
     /// A room id from the path, checked before it can reach a file name: 400 naming the problem.
-    static func checkedRoomID(_ id: String) throws -> String {
+    static func checkedRoomID(_ id: String) throws -> String { try checkedID(id, what: "room") }
+
+    static func checkedID(_ id: String, what: String) throws -> String {
         guard isValidID(id) else {
             throw APIError(.badRequest, "invalid_id",
-                           "invalid room id \"\(id.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined())\": use 1-64 characters from A-Z a-z 0-9 _ -")
+                           "invalid \(what) id \"\(id.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined())\": use 1-64 characters from A-Z a-z 0-9 _ -")
         }
         return id
     }
@@ -41,7 +79,10 @@ struct RoomRoutes {
                                "unknown room kind \"\(body.kind)\"; supported: \(RoomKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             do {
-                return try JSON.response(try await server.createRoom(id: body.id, kind: kind, description: body.description), status: .created)
+                let options = MediaServer.RoomOptions(record: body.record ?? false, maxMembers: body.maxMembers,
+                                                      musicOnHold: body.musicOnHold ?? false)
+                return try JSON.response(try await server.createRoom(id: body.id, kind: kind, description: body.description,
+                                                                     options: options), status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.get { _, _ in try JSON.response(RoomList(rooms: await server.listRooms())) }
@@ -68,16 +109,24 @@ struct RoomRoutes {
             var participantRole: ParticipantRole?
             if let r = body.role {
                 guard let parsed = ParticipantRole(rawValue: r) else {
-                    throw APIError(.badRequest, "invalid_role", "role must be \"streamer\", \"viewer\" or \"echo\", not \"\(r)\"")
+                    throw APIError(.badRequest, "invalid_role", "role must be \"streamer\", \"viewer\", \"member\" or \"echo\", not \"\(r)\"")
                 }
                 participantRole = parsed
+            }
+            var sources: [String: TrackSource] = [:]
+            for (mid, value) in body.sources ?? [:] {
+                guard let s = TrackSource(rawValue: value), s != .hold else {
+                    throw APIError(.badRequest, "invalid_source", "source of mid \(mid) must be \"microphone\", \"camera\" or \"screen\", not \"\(value)\"")
+                }
+                sources[mid] = s
             }
             guard body.offer.hasPrefix("v=") else {
                 throw APIError(.badRequest, "invalid_offer", "offer must be an SDP offer starting with v=0")
             }
             do {
                 let created = try await server.addParticipant(
-                    roomID: roomID, .init(offer: body.offer, role: participantRole, display: body.display, dtlsRole: role))
+                    roomID: roomID, .init(offer: body.offer, role: participantRole, display: body.display, dtlsRole: role,
+                                          record: body.record ?? false, sources: sources))
                 return try JSON.response(created, status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }
@@ -85,14 +134,28 @@ struct RoomRoutes {
             let roomID = try Self.checkedRoomID(try context.parameters.require("room"))
             // The body is optional ({} or nothing); it must be a JSON object when present.
             var request = request
-            let body = try await request.collectBody(upTo: 1 << 16)
-            if body.readableBytes > 0 {
-                guard (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) is [String: Any] else {
+            let buffer = try await request.collectBody(upTo: 1 << 16)
+            var body = StartRecording()
+            if buffer.readableBytes > 0 {
+                let data = Data(buffer.readableBytesView)
+                guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
                     throw APIError(.badRequest, "invalid_body", "the body must be a JSON object (or empty)")
                 }
+                body = try JSON.decode(StartRecording.self, from: data)
+            }
+            if let t = body.noMediaTimeoutS, !(t > 0 && t <= 86400) {
+                throw APIError(.badRequest, "invalid_no_media_timeout", "no_media_timeout_s must be a number of seconds in (0, 86400]")
+            }
+            if let list = body.participants {
+                guard !list.isEmpty else {
+                    throw APIError(.badRequest, "invalid_participants", "participants must list at least one participant id (or be left out)")
+                }
+                for p in list { _ = try Self.checkedID(p, what: "participant") }
             }
             do {
-                return try JSON.response(try await server.startRecording(roomID: roomID), status: .created)
+                return try JSON.response(try await server.startRecording(
+                    roomID: roomID, participants: body.participants,
+                    noMediaTimeout: body.noMediaTimeoutS.map { .milliseconds(Int64($0 * 1000)) }), status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.get(":room/recordings") { _, context in
@@ -116,6 +179,21 @@ struct RoomRoutes {
                                                          participantID: try context.parameters.require("participant"),
                                                          offer: body.offer)
                 return try JSON.response(Answer(answer: answer))
+            } catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.post(":room/participants/:participant/subscriptions") { request, context in
+            let body = try await JSON.decode(Subscriptions.self, from: request)
+            if let n = body.maxVideo, n < 0 {
+                throw APIError(.badRequest, "invalid_max_video", "max_video must be 0 or more (or null: no limit)")
+            }
+            if body.paused != nil, body.tracks?.isEmpty ?? true {
+                throw APIError(.badRequest, "invalid_body", "paused needs \"tracks\": the track ids to pause or resume")
+            }
+            do {
+                let tracks = try await server.setSubscriptions(
+                    roomID: try context.parameters.require("room"), participantID: try context.parameters.require("participant"),
+                    tracks: body.tracks ?? [], paused: body.paused, maxVideo: body.hasMaxVideo ? .some(body.maxVideo) : .none)
+                return try JSON.response(SubscriptionList(tracks: tracks))
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.get(":room/participants/:participant") { _, context in

@@ -17,6 +17,28 @@ import Testing
         #expect(bus.counts["participant_joined"] == 100 && bus.subscriberCount == 0)
     }
 
+    /// A subscriber that resumes from a seq first gets the kept events after it, then live ones,
+    /// in order; only the last `historySize` are kept.
+    @Test func resumingReplaysTheKeptEventsAfterSeq() async {
+        let bus = EventBus()
+        let total = EventBus.historySize + 20
+        for i in 0..<total { bus.emit("tick", participant: "\(i)") }
+        let (id, stream) = bus.subscribe(after: UInt64(total - 5))
+        bus.emit("live")
+        bus.unsubscribe(id)
+        var seen: [BridgeEvent] = []
+        for await e in stream { seen.append(e) }
+        #expect(seen.map(\.seq) == Array(UInt64(total - 4)...UInt64(total + 1)))
+        #expect(seen.last?.type == "live")
+
+        let (all, replay) = bus.subscribe(after: 0)
+        bus.unsubscribe(all)
+        var seqs: [UInt64] = []
+        for await e in replay { seqs.append(e.seq) }
+        #expect(seqs.count == EventBus.historySize)
+        #expect(seqs.first == UInt64(total + 1 - EventBus.historySize + 1) && seqs.last == UInt64(total + 1))
+    }
+
     @Test func aSlowSubscriberLosesTheOldestNotTheBridge() async {
         let bus = EventBus()
         let (id, stream) = bus.subscribe()

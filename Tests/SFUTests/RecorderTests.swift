@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import SFU
 
@@ -24,7 +25,7 @@ struct RecorderTests {
         let dir = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try Recorder(id: "rec1", room: "room-1", directory: dir)
-        r.start()
+        try r.start()
         for i in 0..<50 {
             Self.opus(ssrc: 111, seq: 60000 &+ UInt16(i), ts: 4_000_000_000 &+ UInt32(i * 960))
                 .withUnsafeBytes { r.record($0, video: false, codec: .opus, clockRate: 48000) }
@@ -60,7 +61,7 @@ struct RecorderTests {
                 .withUnsafeBytes { r.record($0, video: false, codec: .opus, clockRate: 48000) }
         }
         #expect(r.dropped == 12)
-        r.start()
+        try r.start()
         r.stopAndWait()
         #expect(r.packets == 8)
         let file = try MJRFile(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: r.files[0]))))
@@ -79,5 +80,64 @@ struct RecorderTests {
     @Test func goodIDsStayInTheDirectory() throws {
         #expect(try Recorder.path(directory: "/tmp/rec/", room: "Live_1-a", recording: "abc123", track: "audio")
                 == "/tmp/rec/Live_1-a-abc123-audio.mjr")
+    }
+
+    /// Sender reports give each track its sync point in the file's timeline (a report that came
+    /// before the track's first packet counts once the track starts); the manifest on disk says
+    /// which files exist and the recording's state.
+    @Test func senderReportsBecomeTheManifestsSync() throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Recorder(id: "rec3", room: "room", directory: dir, participants: ["alice"])
+        try r.start()
+        let path = "\(dir)/room-rec3.json"
+        var m = try RecordingManifest.load(path: path)
+        #expect(m.state == .recording && m.files.isEmpty && m.participants == ["alice"])
+        // NTP 2026-01-01T00:00:00.5Z; the audio stream's RTP at that instant: 1_000_000.
+        let unix: UInt64 = 1_767_225_600
+        let ntp = (unix + 2_208_988_800) << 32 | 0x8000_0000
+        r.senderReport(video: false, ssrc: 111, ntp: ntp, rtp: 1_000_000)
+        for i in 0..<10 {
+            Self.opus(ssrc: 111, seq: UInt16(100 + i), ts: 1_000_960 + UInt32(i * 960))
+                .withUnsafeBytes { r.record($0, video: false, codec: .opus, clockRate: 48000) }
+        }
+        r.wake()
+        r.stopAndWait()
+        m = try RecordingManifest.load(path: path)
+        #expect(m.files == ["audio": "\(dir)/room-rec3-audio.mjr"])
+        // The first packet (RTP 1_000_960) is the file's timestamp 0: the report's instant is -960.
+        #expect(m.sync["audio"] == TrackSync(rtp: 0 &- 960, wallMicros: Int64(unix) * 1_000_000 + 500_000))
+        #expect(m.sync["video"] == nil)
+        #expect(RecordingManifest.unfinished(in: dir).map(\.manifest.id) == ["rec3"])
+        m.state = .ready
+        try m.save(to: path)
+        #expect(RecordingManifest.unfinished(in: dir).isEmpty)
+    }
+
+    /// Writing that fails (here: the directory is gone) is reported once, and the manifest says so.
+    @Test func aWriteFailureIsReportedOnce() throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let errors = Mutex<[String]>([])
+        let r = try Recorder(id: "rec4", room: "room", directory: dir, onError: { why in errors.withLock { $0.append(why) } })
+        try r.start()
+        try FileManager.default.removeItem(atPath: dir)
+        for i in 0..<5 {
+            Self.opus(ssrc: 1, seq: UInt16(i), ts: UInt32(i * 960))
+                .withUnsafeBytes { r.record($0, video: false, codec: .opus, clockRate: 48000) }
+        }
+        r.stopAndWait()
+        let seen = errors.withLock { $0 }
+        #expect(seen.count == 1)
+        #expect(seen.first?.contains("No such file or directory") == true)
+        #expect(r.error == seen.first && r.packets == 0)
+    }
+
+    @Test(arguments: [
+        (UInt64(2_208_988_800) << 32, Int64(0)),                                  // the Unix epoch
+        ((UInt64(2_208_988_800) + 1) << 32 | 0x4000_0000, Int64(1_250_000)),      // +1.25 s
+    ])
+    func ntpToWallClock(ntp: UInt64, micros: Int64) {
+        #expect(TrackSync(rtp: 7, ntp: ntp) == TrackSync(rtp: 7, wallMicros: micros))
     }
 }

@@ -56,7 +56,7 @@ struct ZeroAllocationTests {
         if recording {
             mkdir(directory, 0o755)
             let r = try Recorder(id: "rec", room: "r", directory: directory)
-            r.start()
+            try r.start()
             let home = room.room
             try await room.loops[0].submit { home.startRecording(r, now: .now) }.get()
             recorder = r

@@ -95,14 +95,23 @@ class EchoPeer:
             else:
                 self.audio_frames += 1
 
-    async def offer(self, mode="echo"):
-        """mode: "echo" or "streamer" (send a pattern and a tone), "viewer" (receive only)."""
+    async def offer(self, mode="echo", video_codec=None):
+        """mode: "echo" or "streamer" (send a pattern and a tone), "viewer" (receive only).
+        video_codec: offer only this video codec (e.g. "H264")."""
         if mode == "viewer":
             self.pc.addTransceiver("video", direction="recvonly")
             self.pc.addTransceiver("audio", direction="recvonly")
         else:
-            self.pc.addTrack(PatternVideo())
+            self.video = PatternVideo()
+            self.pc.addTrack(self.video)
             self.pc.addTrack(ToneAudio())
+        if video_codec:
+            from aiortc import RTCRtpSender
+            codecs = [c for c in RTCRtpSender.getCapabilities("video").codecs
+                      if c.mimeType.lower() in (f"video/{video_codec.lower()}", "video/rtx")]
+            for t in self.pc.getTransceivers():
+                if t.kind == "video":
+                    t.setCodecPreferences(codecs)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         return self.pc.localDescription.sdp
 

@@ -86,8 +86,18 @@ class Bridged:
                 self.proc.kill()
         self.log.close()
 
+    def kill(self):
+        """SIGKILL: the process gets no chance to finish anything."""
+        self.proc.kill()
+        self.proc.wait(10)
+        self.log.close()
+
     def logs(self):
         return open(self.log_path).read()
+
+    def events_url(self, since=None):
+        url = self.base.replace("http://", "ws://") + "/v1/events"
+        return url if since is None else f"{url}?since={since}"
 
 
 @pytest.fixture

@@ -23,11 +23,14 @@ FLAGS = [
     "--disable-sync", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
     "--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
+    # Tabs the test is not looking at keep running (timers, decoding) as if in front.
+    "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
 ]
 
 
-@pytest.fixture
-def chromium():
+def start_chromium():
+    """Headless Chromium with the fake devices (also used by Benchmarks/conference)."""
     profile = tempfile.mkdtemp(prefix="bridged-chromium-")
     opts = Options()
     opts.binary_location = CHROMIUM
@@ -35,9 +38,20 @@ def chromium():
         opts.add_argument(f)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
     driver.set_script_timeout(30)
-    yield driver
+    driver.profile_dir = profile
+    return driver
+
+
+def stop_chromium(driver):
     driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    shutil.rmtree(driver.profile_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def chromium():
+    driver = start_chromium()
+    yield driver
+    stop_chromium(driver)
 
 
 def page_stats(driver):

@@ -154,3 +154,23 @@ def test_slow_link_when_a_viewer_loses_packets(bridged, chromium):
         asyncio.run(run())
     finally:
         log.close()
+
+
+def test_speaking_events_from_the_fake_microphone(bridged, chromium):
+    """Chromium's fake microphone beeps (a short tone every half second): its audio levels (RFC
+    6464) make the streamer "speaking"; when it leaves, it stops."""
+    log = EventLog(bridged.base.replace("http://", "ws://") + "/v1/events")
+    try:
+        assert bridged.post("/v1/rooms", {"id": "talk", "kind": "streaming"})[0] == 201
+        streamer = open_page(chromium, bridged.base + "/?room=talk&role=streamer&autostart=1")
+        pid = chromium.execute_script("return window.bridged.participant")
+        started = wait_for(lambda: [e for e in log.events if e["type"] == "speaking" and e.get("speaking") is True], 15,
+                           what="speaking started")
+        assert started[0]["participant"] == pid and started[0]["room"] == "talk"
+        assert any(e["type"] == "dominant_speaker" and e["participant"] == pid for e in log.events)
+        chromium.switch_to.window(streamer)
+        chromium.execute_async_script("const done = arguments[0]; window.bridgedStop().then(done, done);")
+        wait_for(lambda: [e for e in log.events if e["type"] == "speaking" and e.get("speaking") is False
+                          and e["participant"] == pid], 10, what="speaking stopped")
+    finally:
+        log.close()

@@ -70,26 +70,8 @@ public struct Answer: Sendable {
 public func makeAnswer(to offer: SessionDescription, local: LocalTransportParameters,
                        bridgeSends: (MediaKind) -> Bool, localSSRC: (MediaKind, String) -> UInt32,
                        streamID: String, cname: String, singleCodec: Bool = false) throws(NegotiationError) -> Answer {
-    // Transport parameters: session level, or the first media section.
-    let firstMedia = offer.media.first
-    guard let ufrag = offer.iceUfrag ?? firstMedia?.iceUfrag, let pwd = offer.icePwd ?? firstMedia?.icePwd else {
-        throw .missingICECredentials
-    }
-    // aiortc sends sha-256, sha-384 and sha-512; the bridge checks sha-256.
-    let fingerprints = (offer.attributeValues("fingerprint") + (firstMedia?.attributeValues("fingerprint") ?? []))
-        .compactMap { Fingerprint(value: $0) }
-    guard let anyFingerprint = fingerprints.first else { throw .missingFingerprint }
-    guard let fp = fingerprints.first(where: { $0.hashFunction.lowercased() == "sha-256" }) else {
-        throw .unsupportedFingerprintAlgorithm(anyFingerprint.hashFunction)
-    }
-    guard let fingerprint = DTLSCertificate.parse(fp.value) else { throw .missingFingerprint }
-    let role: DTLSConnection.Role
-    switch offer.setup ?? firstMedia?.setup ?? .actpass {
-    case .actpass: role = local.preferredRole
-    case .active: role = .server
-    case .passive: role = .client
-    case .holdconn: throw .invalidSetup("holdconn")
-    }
+    let remote = try remoteTransport(of: offer, preferredRole: local.preferredRole)
+    let role = remote.dtlsRole
     let mediaSections = offer.media.filter { $0.kind == "audio" || $0.kind == "video" }
     guard !mediaSections.isEmpty else { throw .noMedia }
     let bundled = Set(offer.bundleGroups.first ?? [])
@@ -201,6 +183,31 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
         throw .noUsableCodec(offered: offered)
     }
     answer.attributes.insert(SDPAttribute(name: "group", value: "BUNDLE " + acceptedMids.joined(separator: " ")), at: 0)
-    let remote = RemoteTransportParameters(ice: ICECredentials(ufrag: ufrag, password: pwd), fingerprint: fingerprint, dtlsRole: role)
     return Answer(sdp: answer, media: negotiated, remote: remote)
+}
+
+/// The offerer's ICE credentials and DTLS fingerprint (session level, or the first media
+/// section), and the DTLS role the bridge takes (RFC 8842: `actpass` lets it choose).
+func remoteTransport(of offer: SessionDescription, preferredRole: DTLSConnection.Role) throws(NegotiationError) -> RemoteTransportParameters {
+    // Transport parameters: session level, or the first media section.
+    let firstMedia = offer.media.first
+    guard let ufrag = offer.iceUfrag ?? firstMedia?.iceUfrag, let pwd = offer.icePwd ?? firstMedia?.icePwd else {
+        throw .missingICECredentials
+    }
+    // aiortc sends sha-256, sha-384 and sha-512; the bridge checks sha-256.
+    let fingerprints = (offer.attributeValues("fingerprint") + (firstMedia?.attributeValues("fingerprint") ?? []))
+        .compactMap { Fingerprint(value: $0) }
+    guard let anyFingerprint = fingerprints.first else { throw .missingFingerprint }
+    guard let fp = fingerprints.first(where: { $0.hashFunction.lowercased() == "sha-256" }) else {
+        throw .unsupportedFingerprintAlgorithm(anyFingerprint.hashFunction)
+    }
+    guard let fingerprint = DTLSCertificate.parse(fp.value) else { throw .missingFingerprint }
+    let role: DTLSConnection.Role
+    switch offer.setup ?? firstMedia?.setup ?? .actpass {
+    case .actpass: role = preferredRole
+    case .active: role = .server
+    case .passive: role = .client
+    case .holdconn: throw .invalidSetup("holdconn")
+    }
+    return RemoteTransportParameters(ice: ICECredentials(ufrag: ufrag, password: pwd), fingerprint: fingerprint, dtlsRole: role)
 }

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Glibc
 import RTP
@@ -7,7 +8,12 @@ import Synchronization
 /// decrypted streamer RTP packet into a preallocated `WorkerRing` — no lock, no allocation per
 /// packet; a full ring drops and counts — and one writer thread (a plain `Thread`, never an
 /// event loop) drains it into one `MJRWriter` per track kind, flushing every file at least once
-/// a second.
+/// a second. The loop wakes the thread through an eventfd once per read batch (in
+/// `MediaWorker.flush`), never per packet; the thread also wakes by itself to flush.
+///
+/// The writer thread also keeps the recording's `RecordingManifest` current (files, the first
+/// sender-report sync of each track), so that a recording cut short by a crash can be finished
+/// at the next start.
 ///
 /// The recording follows the room, not the streamer: each file has one constant SSRC, and
 /// sequence numbers and timestamps are rewritten continuously (sequence from 1, timestamp from
@@ -27,30 +33,38 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
     private let _skipped = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let finished = Atomic<Bool>(false)
-    private let state = Mutex<Shared>(Shared())
-    /// Called on the writer thread when a file is created, and when writing fails.
+    /// Monotonic ns of the newest packet written (0: none yet).
+    private let _lastPacket = Atomic<Int64>(0)
+    private let state: Mutex<Shared>
+    /// Written by the data plane once per read batch that queued something; the writer thread
+    /// waits on it.
+    public let wakeFD: Int32
+    /// Called on the writer thread when a file is created, when writing fails (once), and when
+    /// packets were lost to a full ring (at most every 10 s, with the new total).
     private let onFile: @Sendable (String) -> Void
     private let onError: @Sendable (String) -> Void
+    private let onDropped: @Sendable (UInt64) -> Void
 
     struct Shared {
         var files: [String] = []
         var error: String?
+        var manifest: RecordingManifest
     }
 
     /// Tracks, on the writer thread only.
     private var tracks: [Track?] = [nil, nil]
+    /// Sender reports seen before their track's first packet (ssrc, ntp, rtp), per track kind.
+    private var pendingReports: [(ssrc: UInt32, ntp: UInt64, rtp: UInt32)?] = [nil, nil]
     private var failed = false
+    private let manifestPath: String
+    private var reportedDrops: UInt64 = 0
+    private var lastDropReport: Int64 = 0
 
     final class Track {
         let writer: MJRWriter
         let clockRate: Int
-        var inSSRC: UInt32 = 0
-        var started = false
-        var seqOffset: UInt16 = 0
-        var tsOffset: UInt32 = 0
-        var lastSeq: UInt16 = 0
-        var lastTs: UInt32 = 0
-        var lastMonotonic: Int64 = 0
+        /// One continuous stream (sequence from 1, timestamp from 0) across streamers.
+        var splice = StreamSplice(firstSequence: 1, firstTimestamp: 0)
         init(writer: MJRWriter, clockRate: Int) {
             self.writer = writer
             self.clockRate = clockRate
@@ -60,21 +74,42 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
     /// The SSRC every recorded file carries.
     public static let recordedSSRC: [UInt32] = [0x5245_4301, 0x5245_4302]  // audio, video
 
-    public init(id: String, room: String, directory: String, capacity: Int = 4096,
+    public init(id: String, room: String, directory: String, participants: [String]? = nil, capacity: Int = 4096,
                 onFile: @escaping @Sendable (String) -> Void = { _ in },
-                onError: @escaping @Sendable (String) -> Void = { _ in }) throws(ControlError) {
-        _ = try Self.path(directory: directory, room: room, recording: id, track: "audio")
+                onError: @escaping @Sendable (String) -> Void = { _ in },
+                onDropped: @escaping @Sendable (UInt64) -> Void = { _ in }) throws(ControlError) {
+        manifestPath = try RecordingManifest.path(directory: directory, room: room, recording: id)
         self.id = id
         self.room = room
         self.directory = directory
+        self.participants = participants.map(Set.init)
         self.onFile = onFile
         self.onError = onError
+        self.onDropped = onDropped
         created = Self.wallMicros()
-        ring = WorkerRing(source: -1, destination: -1, wakeFD: -1, capacity: capacity)
+        var manifest = RecordingManifest(id: id, room: room, created: created, participants: participants)
+        manifest.directory = directory
+        state = Mutex(Shared(manifest: manifest))
+        wakeFD = csys_eventfd()
+        guard wakeFD >= 0 else { throw .recordingFailed("eventfd failed: \(String(cString: strerror(errno)))") }
+        ring = WorkerRing(source: -1, destination: -1, wakeFD: wakeFD, capacity: capacity)
     }
 
-    /// Starts the writer thread.
-    public func start() {
+    deinit { close(wakeFD) }
+
+    /// The participants to record (nil: whoever publishes).
+    public let participants: Set<String>?
+
+    /// Writes the manifest (state `recording`), then starts the writer thread.
+    public func start() throws(ControlError) {
+        do { try manifest.save(to: manifestPath) } catch {
+            throw .recordingFailed("\(error)")
+        }
+        startThread()
+    }
+
+    /// Starts the writer thread without a manifest (tests).
+    func startThread() {
         let thread = Thread { [self] in run() }
         thread.name = "recorder-\(id)"
         thread.start()
@@ -82,7 +117,8 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
 
     // MARK: producer (the room's home loop)
 
-    /// Queues one decrypted RTP packet (copied), stamped with its arrival time. Never blocks.
+    /// Queues one decrypted RTP packet (copied), stamped with its arrival time. Never blocks;
+    /// the caller wakes the writer (`wakeFD`) once per batch.
     @inline(__always)
     func record(_ bytes: UnsafeRawBufferPointer, video: Bool, codec: CodecKind, clockRate: Int) {
         guard bytes.count >= 12, bytes.count <= WorkerRing.maxPayload, let m = ring.reserve() else {
@@ -101,6 +137,24 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
         ring.commit()
     }
 
+    /// The publisher's sender report on stream `ssrc` (for the audio/video alignment).
+    func senderReport(video: Bool, ssrc: UInt32, ntp: UInt64, rtp: UInt32) {
+        guard let m = ring.reserve() else { _dropped.add(1, ordering: .relaxed); return }
+        m.type = .senderReport
+        m.kind = video ? 1 : 0
+        m.a = ssrc
+        m.b = rtp
+        m.d = ntp
+        m.length = 0
+        ring.commit()
+    }
+
+    /// Wakes the writer thread (tests, and the producer when it has no worker to batch wake-ups).
+    func wake() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeFD, &one, 8)
+    }
+
     // MARK: control
 
     public var dropped: UInt64 { _dropped.load(ordering: .relaxed) }
@@ -110,44 +164,102 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
     public var files: [String] { state.withLock { $0.files } }
     public var error: String? { state.withLock { $0.error } }
     public var isFinished: Bool { finished.load(ordering: .acquiring) }
+    /// The manifest as the writer thread last wrote it.
+    public var manifest: RecordingManifest { state.withLock { $0.manifest } }
+    /// Monotonic ns of the newest packet written, nil before the first.
+    public var lastPacketNanos: Int64? {
+        let v = _lastPacket.load(ordering: .relaxed)
+        return v == 0 ? nil : v
+    }
 
     /// Drains what is queued, flushes and closes every file; returns when the thread is done.
     /// The producer must have stopped pushing first.
     public func stop() async {
         stopping.store(true, ordering: .releasing)
+        wake()
         while !finished.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(5)) }
     }
 
     /// Blocking variant of `stop` (tests).
     public func stopAndWait() {
         stopping.store(true, ordering: .releasing)
+        wake()
         while !finished.load(ordering: .acquiring) { usleep(1000) }
     }
 
     // MARK: writer thread
 
+    /// Files are flushed this often (a crash loses at most this much).
+    static let flushInterval: Int64 = 500_000_000
+
     private func run() {
         var lastFlush = Self.monotonicNanos()
+        var pfd = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
         while true {
             let stop = stopping.load(ordering: .acquiring)
-            var drained = 0
             while let m = ring.peek() {
-                write(m)
+                if m.type == .senderReport {
+                    senderReport(m)
+                } else {
+                    write(m)
+                }
                 ring.release()
-                drained += 1
             }
             let now = Self.monotonicNanos()
-            if stop || now - lastFlush >= 500_000_000 {
+            if stop || now - lastFlush >= Self.flushInterval {
                 flushAll()
+                reportDrops(now: now)
                 lastFlush = now
             }
             if stop { break }
-            if drained == 0 { usleep(2000) }
+            // Sleep until the loop queues more, or until the next flush is due.
+            let wait = Int32(max(1, (Self.flushInterval - (now - lastFlush)) / 1_000_000))
+            if poll(&pfd, 1, wait) > 0 {
+                var value: UInt64 = 0
+                _ = Glibc.read(wakeFD, &value, 8)
+            }
         }
         for t in tracks { t.map { try? $0.writer.flush() } }
         tracks = [nil, nil]  // closes the files
         finished.store(true, ordering: .releasing)
     }
+
+    private func reportDrops(now: Int64) {
+        let d = dropped
+        guard d > reportedDrops, now - lastDropReport >= 10_000_000_000 || reportedDrops == 0 else { return }
+        reportedDrops = d
+        lastDropReport = now
+        onDropped(d)
+    }
+
+    /// A sender report: the sync point of its track, in the file's timeline, kept once per
+    /// track (the first one after the track started; the streams' clocks do not drift apart
+    /// enough to matter over a recording).
+    private func senderReport(_ m: RingMessage) {
+        let index = m.kind == 1 ? 1 : 0
+        guard !failed, state.withLock({ $0.manifest.sync[Self.kindName(index)] == nil }) else { return }
+        guard let t = tracks[index], let source = t.splice.source else {
+            pendingReports[index] = (m.a, m.d, m.b)
+            return
+        }
+        guard source == m.a else { return }
+        setSync(index, TrackSync(rtp: t.splice.map(sequence: 0, timestamp: m.b).timestamp, ntp: m.d))
+    }
+
+    private func setSync(_ index: Int, _ sync: TrackSync) {
+        updateManifest { $0.sync[Self.kindName(index)] = sync }
+    }
+
+    /// Changes the manifest and writes it (a failure to write it is a recording failure).
+    private func updateManifest(_ change: (inout RecordingManifest) -> Void) {
+        let m = state.withLock { s in
+            change(&s.manifest)
+            return s.manifest
+        }
+        do { try m.save(to: manifestPath) } catch { fail("\(error)") }
+    }
+
+    static func kindName(_ index: Int) -> String { index == 1 ? "video" : "audio" }
 
     private func flushAll() {
         var total = 0
@@ -162,7 +274,13 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
     private func fail(_ why: String) {
         guard !failed else { return }
         failed = true
-        state.withLock { $0.error = why }
+        let m = state.withLock { s in
+            s.error = why
+            s.manifest.state = .failed
+            s.manifest.error = why
+            return s.manifest
+        }
+        try? m.save(to: manifestPath)  // may fail too (a full disk): the next start still finds it
         onError(why)
     }
 
@@ -173,6 +291,7 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
         let length = m.length
         let wall = Int64(bitPattern: UInt64(m.a) | UInt64(m.b) << 32)
         let mono = Int64(bitPattern: m.d)
+        _lastPacket.store(mono, ordering: .relaxed)
         if tracks[index] == nil {
             let kind: MediaKind = index == 1 ? .video : .audio
             let codec = CodecKind(rawValue: m.codec) ?? .other
@@ -182,6 +301,7 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
                 let writer = try MJRWriter(path: path, kind: kind, codec: name, created: created)
                 tracks[index] = Track(writer: writer, clockRate: Int(m.c))
                 state.withLock { $0.files.append(path) }
+                updateManifest { $0.files[Self.kindName(index)] = path }
                 onFile(path)
             } catch {
                 fail("\(error)")
@@ -189,7 +309,8 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
             }
         }
         let t = tracks[index]!
-        if index == 1, !t.started || UInt32(bigEndian: (p + 8).loadUnaligned(as: UInt32.self)) != t.inSSRC {
+        let inSSRC = UInt32(bigEndian: (p + 8).loadUnaligned(as: UInt32.self))
+        if index == 1, inSSRC != t.splice.source {
             // Video starts on a key frame (at the start, and after a streamer change).
             let codec = CodecKind(rawValue: m.codec) ?? .other
             guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: p, count: length)),
@@ -199,33 +320,20 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
             }
         }
         // Rewrite in place (the slot is ours until release): constant SSRC, continuous
-        // sequence numbers and timestamps.
-        let inSSRC = UInt32(bigEndian: (p + 8).loadUnaligned(as: UInt32.self))
+        // sequence numbers and timestamps across streamers.
         let inSeq = UInt16(bigEndian: (p + 2).loadUnaligned(as: UInt16.self))
         let inTs = UInt32(bigEndian: (p + 4).loadUnaligned(as: UInt32.self))
-        if !t.started {
-            t.started = true
-            t.inSSRC = inSSRC
-            t.seqOffset = 1 &- inSeq
-            t.tsOffset = 0 &- inTs
-        } else if inSSRC != t.inSSRC {
-            // A new streamer (or stream): continue right after the last packet written, the
-            // timestamp advanced by the time that has passed.
-            t.inSSRC = inSSRC
-            let elapsed = max(1, (mono - t.lastMonotonic) / 1_000_000)  // ms
-            let step = UInt32(truncatingIfNeeded: elapsed * Int64(max(1, t.clockRate)) / 1000)
-            t.seqOffset = (t.lastSeq &+ 1) &- inSeq
-            t.tsOffset = (t.lastTs &+ max(1, step)) &- inTs
+        let now = Duration.nanoseconds(mono)
+        if inSSRC != t.splice.source {
+            let first = t.splice.source == nil
+            t.splice.anchor(source: inSSRC, sequence: inSeq, timestamp: inTs, clockRate: t.clockRate, now: now)
+            if first, let r = pendingReports[index], r.ssrc == inSSRC {
+                setSync(index, TrackSync(rtp: t.splice.map(sequence: 0, timestamp: r.rtp).timestamp, ntp: r.ntp))
+            }
+            pendingReports[index] = nil
         }
-        let outSeq = inSeq &+ t.seqOffset
-        let outTs = inTs &+ t.tsOffset
-        // Track the newest packet (by sequence) for continuation.
-        let delta = Int16(bitPattern: outSeq &- t.lastSeq)
-        if t.writer.packets == 0 || delta > 0 {
-            t.lastSeq = outSeq
-            t.lastTs = outTs
-            t.lastMonotonic = mono
-        }
+        let (outSeq, outTs) = t.splice.map(sequence: inSeq, timestamp: inTs)
+        t.splice.sent(sequence: outSeq, timestamp: outTs, now: now)
         (p + 2).storeBytes(of: outSeq.bigEndian, as: UInt16.self)
         (p + 4).storeBytes(of: outTs.bigEndian, as: UInt32.self)
         (p + 8).storeBytes(of: Self.recordedSSRC[index].bigEndian, as: UInt32.self)

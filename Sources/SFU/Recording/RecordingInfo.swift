@@ -2,7 +2,7 @@
 public struct RecordingInfo: Sendable, Codable, Equatable {
     public var id: String
     public var room: String
-    /// "recording" or "stopped".
+    /// "recording"; "stopped" (the playable file is being built); "ready"; "failed" (`error`).
     public var state: String
     /// ISO 8601, UTC.
     public var startedAt: String
@@ -16,4 +16,10 @@ public struct RecordingInfo: Sendable, Codable, Equatable {
     public var files: [String]
     /// Why writing stopped (disk full, …), if it did.
     public var error: String?
+    /// Only these participants are recorded (nil: whoever publishes).
+    public var participants: [String]?
+    /// The playable file (WebM, or Matroska for H.264), once ready.
+    public var playable: String?
+    /// Why it stopped: api, no_media, failed, room_destroyed, idle, shutdown.
+    public var stopReason: String?
 }

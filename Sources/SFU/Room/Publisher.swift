@@ -21,6 +21,8 @@ final class InboundStream {
     /// RFC 5104 §4.3.1: FIR when the publisher negotiated it but not PLI.
     let usesFIR: Bool
     var firSequence: UInt8 = 0
+    /// Audio: the negotiated ID of the RFC 6464 audio-level extension.
+    let audioLevelID: UInt8?
 
     init(ssrc: UInt32, media: NegotiatedMedia, keyFrameInterval: Duration) {
         self.ssrc = ssrc
@@ -34,6 +36,7 @@ final class InboundStream {
         retransmissions = media.kind == .video ? RetransmissionBuffer() : nil
         statistics = ReceptionStatistics(clockRate: clockRate)
         usesFIR = media.fullIntraRequest && !media.pictureLossIndication
+        audioLevelID = media.kind == .audio ? media.extensions.first { $0.value == Capabilities.audioLevelURI }?.key : nil
     }
 
     @inline(__always)
@@ -52,9 +55,12 @@ final class Publisher: TransportDelegate {
     private let rtcp = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
     private let reports = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 8)
     private(set) var keyFrameRequests: UInt64 = 0
+    /// Whether it is speaking (from its audio levels).
+    private(set) var speech: SpeechActivity
 
     init(room: StreamingRoom, id: String, display: String?, transport: WebRTCTransport, media: [NegotiatedMedia],
-         keyFrameInterval: Duration) {
+         keyFrameInterval: Duration, speech: SpeechDetection = SpeechDetection()) {
+        self.speech = SpeechActivity(speech)
         self.room = room
         self.id = id
         self.display = display
@@ -114,6 +120,10 @@ final class Publisher: TransportDelegate {
         stream.bytes &+= UInt64(packet.bytes.count)
         stream.statistics.record(sequence: packet.sequenceNumber, timestamp: packet.timestamp, arrival: now)
         stream.retransmissions?.store(sequence: packet.sequenceNumber, packet: UnsafeRawBufferPointer(packet.bytes))
+        if let id = stream.audioLevelID, let level = packet.headerExtension(id: id), level.count >= 1,
+           let change = speech.observe(level: level[0], now: now - Self.origin) {
+            room.speechChanged(self, change)
+        }
         room.forward(packet, from: stream, now: now)
     }
 
@@ -128,6 +138,14 @@ final class Publisher: TransportDelegate {
         }
         streams[packet.ssrc] = stream
         return stream
+    }
+
+    /// The origin of the times given to `speech`.
+    static let origin = ContinuousClock.now
+
+    /// Once a second: speech ends after its hangover even if packets stopped coming.
+    func tickSpeech(now: ContinuousClock.Instant) {
+        if let change = speech.tick(now: now - Self.origin) { room.speechChanged(self, change) }
     }
 
     /// Sender reports feed the receiver reports and the viewers' sender reports; the rest

@@ -4,6 +4,8 @@ import RTP
 /// A participant's role, as the API names it.
 public enum ParticipantRole: String, Sendable, Codable {
     case echo, streamer, viewer
+    /// A conference member: publishes and receives the others.
+    case member
 }
 
 /// What a join request carries once the control plane has parsed it.
@@ -14,6 +16,9 @@ struct JoinRequest: Sendable {
     var offer: SessionDescription
     var local: LocalTransportParameters
     var consentTimeout: Duration
+    /// Conference members: the source of each published section, by mid (default: audio a
+    /// microphone, the first video a camera, further videos screens).
+    var sources: [String: TrackSource] = [:]
 }
 
 /// The participants of a room that one worker serves: the whole room, or (streaming rooms with

@@ -4,6 +4,8 @@ public enum RoomKind: String, Sendable, Codable, CaseIterable {
     case echo
     /// One streamer, any number of viewers (like Janus's streaming plugin).
     case streaming
+    /// Every member publishes and receives the others (like Janus's videoroom).
+    case conference
 }
 
 /// A room as the control API shows it.
@@ -12,6 +14,10 @@ public struct RoomInfo: Sendable, Codable, Equatable {
     public var kind: RoomKind
     public var description: String?
     public var participants: [ParticipantInfo]
+    /// Conference rooms: every published track.
+    public var tracks: [ConferenceTrackInfo]? = nil
+    /// Conference rooms: the member limit.
+    public var maxMembers: Int? = nil
 }
 
 /// A participant as the control API shows it: state, transport, tracks and counters.
@@ -65,6 +71,24 @@ public struct TrackInfo: Sendable, Codable, Equatable {
     public var codec: String?
     public var inboundSSRC: UInt32?
     public var outboundSSRC: UInt32?
+    public var packets: UInt64
+    /// Conference rooms: the track forwarded in this section, and whether it is paused (by the
+    /// member, or over its last-N video limit).
+    public var track: String? = nil
+    public var paused: Bool? = nil
+    /// Conference rooms, published sections: microphone, camera or screen.
+    public var source: TrackSource? = nil
+}
+
+/// A track published in a conference room (`GET /v1/rooms/{id}`).
+public struct ConferenceTrackInfo: Sendable, Codable, Equatable {
+    /// "<participant>/<mid>": what subscriptions name.
+    public var id: String
+    public var participant: String
+    public var mid: String
+    public var kind: MediaKind
+    public var source: TrackSource
+    public var codec: String?
     public var packets: UInt64
 }
 

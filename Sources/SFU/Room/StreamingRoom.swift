@@ -14,6 +14,9 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     let worker: MediaWorker
     let events: EventBus
     let keyFrameInterval: Duration
+    let speech: SpeechDetection
+    /// The participant who spoke last (`dominant_speaker`).
+    private(set) var dominantSpeaker: String?
     /// The room's token on the workers' rings.
     let token: UInt32
     private(set) var streamer: Publisher?
@@ -24,6 +27,8 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     private(set) var streamerChanges: UInt64 = 0
     /// The room's running recording: every streamer packet is also copied into its ring.
     private(set) var recorder: Recorder?
+    /// Whether the current streamer's packets go to `recorder` (it records everyone, or this one).
+    private var recordsStreamer = false
     /// Loss above this fraction (of 256) is a slow link: 13/256 ≈ 5%.
     static let slowLinkFraction: UInt8 = 13
 
@@ -35,7 +40,8 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     }
 
     init(id: String, description: String?, worker: MediaWorker, events: EventBus, keyFrameInterval: Duration = .milliseconds(500),
-         token: UInt32 = 0) {
+         token: UInt32 = 0, speech: SpeechDetection = SpeechDetection()) {
+        self.speech = speech
         self.events = events
         self.id = id
         self.description = description
@@ -58,17 +64,19 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
             }
             let (answer, transport) = try negotiate(request, bridgeSends: { _ in false }, singleCodec: true)
             let publisher = Publisher(room: self, id: request.participantID, display: request.display,
-                                      transport: transport, media: answer.media, keyFrameInterval: keyFrameInterval)
+                                      transport: transport, media: answer.media, keyFrameInterval: keyFrameInterval,
+                                      speech: speech)
             transport.delegate = publisher
             streamer = publisher
             streamerChanges &+= 1
+            recordsStreamer = records(publisher)
             tellViewers(snapshot)
             events.emit("participant_joined", room: id, participant: publisher.id, role: "streamer", display: request.display)
             events.emit("streamer_changed", room: id, participant: publisher.id, streamer: publisher.id)
             return answer.sdp.serialized()
         case .viewer?:
             return try local.join(request)
-        case .echo?, nil:
+        case .echo?, .member?, nil:
             throw .invalidRole("a streaming room needs \"role\": \"streamer\" or \"viewer\"")
         }
     }
@@ -142,6 +150,10 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     func streamerLeft(_ publisher: Publisher) {
         guard streamer === publisher else { return }
         streamer = nil
+        recordsStreamer = false
+        if publisher.speech.speaking {
+            events.emit("speaking", room: id, participant: publisher.id, role: "streamer", speaking: false)
+        }
         tellViewers(nil)
         events.emit("streamer_changed", room: id, participant: publisher.id, streamer: nil)
     }
@@ -150,9 +162,21 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     /// (each other group has its own tick).
     func tick(now: ContinuousClock.Instant) {
         guard let streamer, streamer.transport.state == .connected else { return }
+        streamer.tickSpeech(now: now)
         streamer.sendReceiverReports(now: now)
         local.tick(now: now)
         worker.flush()
+    }
+
+    // MARK: speakers
+
+    /// A publisher started or stopped speaking (its audio levels, `SpeechActivity`).
+    func speechChanged(_ publisher: Publisher, _ change: SpeechActivity.Change) {
+        events.emit("speaking", room: id, participant: publisher.id, role: "streamer", speaking: change == .started)
+        if change == .started, dominantSpeaker != publisher.id {
+            dominantSpeaker = publisher.id
+            events.emit("dominant_speaker", room: id, participant: publisher.id)
+        }
     }
 
     // MARK: recording
@@ -161,12 +185,27 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     /// key frame so that the video file starts decodable.
     func startRecording(_ recorder: Recorder, now: ContinuousClock.Instant) {
         self.recorder = recorder
+        recordsStreamer = streamer.map(records) ?? false
         requestKeyFrame(ssrc: 0, now: now)
+        // The sync of each track: the streamer's last sender reports (new ones follow).
+        if recordsStreamer, let streamer {
+            for stream in streamer.streams.values {
+                guard let sr = stream.lastSenderReport else { continue }
+                recorder.senderReport(video: stream.kind == .video, ssrc: stream.ssrc, ntp: sr.ntp, rtp: sr.rtp)
+            }
+            worker.wakeAtFlush(recorder.wakeFD)
+        }
     }
 
     /// No more packets go to the recorder (which the caller then stops).
     func stopRecording() {
         recorder = nil
+        recordsStreamer = false
+    }
+
+    private func records(_ publisher: Publisher) -> Bool {
+        guard let recorder else { return false }
+        return recorder.participants?.contains(publisher.id) ?? true
     }
 
     // MARK: data plane
@@ -175,9 +214,10 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     /// of this room, then to the viewers here (rewritten in place and restored). No allocation.
     func forward(_ packet: RTPPacketView, from stream: InboundStream, now: ContinuousClock.Instant) {
         let codec = stream.codec(packet.payloadType)
-        if let recorder {
+        if recordsStreamer, let recorder {
             recorder.record(UnsafeRawBufferPointer(packet.bytes), video: stream.kind == .video, codec: codec,
                             clockRate: stream.clockRate)
+            worker.wakeAtFlush(recorder.wakeFD)
         }
         if !links.isEmpty { relay(packet, from: stream, codec: codec) }
         local.forward(packet, kind: stream.kind, clockRate: stream.clockRate, codec: codec, now: now)
@@ -202,6 +242,10 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     func senderReport(_ stream: InboundStream, ntp: UInt64, rtp: UInt32) {
         let time = SenderReportTime(ntp: ntp, rtp: rtp)
         local.senderReport(ssrc: stream.ssrc, time)
+        if recordsStreamer, let recorder {
+            recorder.senderReport(video: stream.kind == .video, ssrc: stream.ssrc, ntp: ntp, rtp: rtp)
+            worker.wakeAtFlush(recorder.wakeFD)
+        }
         for link in links {
             guard let m = worker.reserveMessage(on: link.ring) else { continue }
             m.type = .senderReport

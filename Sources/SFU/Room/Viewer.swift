@@ -14,15 +14,14 @@ final class OutboundTrack {
     /// the viewer, sent as padding), and whether the map changes nothing.
     var extensionIDs = [UInt8](repeating: 0, count: 256)
     var extensionsIdentity = true
-    /// The streamer SSRC currently mapped onto this track.
-    private(set) var source: UInt32?
-    private(set) var sequenceOffset: UInt16 = 0
-    private(set) var timestampOffset: UInt32 = 0
+    /// The streamer stream currently mapped onto this track, and the offsets that make one
+    /// continuous stream of the successive streamers'.
+    private var splice = StreamSplice(firstSequence: .random(in: 0...UInt16.max), firstTimestamp: .random(in: 0...UInt32.max))
+    var source: UInt32? { splice.source }
+    var sequenceOffset: UInt16 { splice.sequenceOffset }
+    var timestampOffset: UInt32 { splice.timestampOffset }
     /// Video: nothing is sent until a key frame starts (it would not decode anyway).
     var waitingForKeyFrame: Bool
-    private var lastSequence: UInt16 = UInt16.random(in: 0...UInt16.max)
-    private var lastTimestamp: UInt32 = UInt32.random(in: 0...UInt32.max)
-    private var lastSentAt: ContinuousClock.Instant?
     private(set) var packets: UInt64 = 0
     private(set) var bytes: UInt64 = 0
     var retransmitted: UInt64 = 0
@@ -37,39 +36,25 @@ final class OutboundTrack {
         waitingForKeyFrame = kind == .video
     }
 
-    /// Maps a (new) streamer stream onto this track so that the viewer sees one continuous
-    /// stream: the next sequence number follows the last one sent (no gap to NACK), and the
-    /// timestamp advances by the wall-clock time since the last packet.
+    /// The origin of the times given to `splice`.
+    private static let origin = ContinuousClock.now
+
+    /// Maps a (new) streamer stream onto this track (see `StreamSplice.anchor`).
     func anchor(source: UInt32, sequence: UInt16, timestamp: UInt32, clockRate: Int, now: ContinuousClock.Instant) {
-        let nextTimestamp: UInt32
-        if let lastSentAt {
-            let elapsed = now - lastSentAt
-            let ticks = (elapsed.components.seconds * Int64(clockRate))
-                + (elapsed.components.attoseconds / 1_000_000_000) * Int64(clockRate) / 1_000_000_000
-            nextTimestamp = lastTimestamp &+ UInt32(truncatingIfNeeded: max(1, ticks))
-        } else {
-            nextTimestamp = lastTimestamp
-        }
-        self.source = source
-        sequenceOffset = (lastSequence &+ 1) &- sequence
-        timestampOffset = nextTimestamp &- timestamp
+        splice.anchor(source: source, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now - Self.origin)
         waitingForKeyFrame = false
     }
 
     @inline(__always)
     func sent(sequence: UInt16, timestamp: UInt32, bytes count: Int, now: ContinuousClock.Instant) {
-        if SequenceNumber.isNewer(sequence, than: lastSequence) || packets == 0 {
-            lastSequence = sequence
-            lastTimestamp = timestamp
-        }
-        lastSentAt = now
+        splice.sent(sequence: sequence, timestamp: timestamp, now: now - Self.origin)
         packets &+= 1
         bytes &+= UInt64(count)
     }
 
     /// The streamer left: wait for the next one's key frame.
     func detach() {
-        source = nil
+        splice.detach()
         waitingForKeyFrame = kind == .video
         for i in payloadTypes.indices { payloadTypes[i] = Self.unmapped }
         for i in extensionIDs.indices { extensionIDs[i] = 0 }

@@ -147,51 +147,16 @@ final class ViewerGroup: RoomPart, RingReceiver, @unchecked Sendable {  // confi
     /// Fan-out of one streamer packet to this group's viewers: rewrite in place, protect into the
     /// socket's send slot, restore. No allocation.
     func forward(_ packet: RTPPacketView, kind: MediaKind, clockRate: Int, codec: CodecKind, now: ContinuousClock.Instant) {
-        let ssrc = packet.ssrc, sequence = packet.sequenceNumber, timestamp = packet.timestamp
-        let payloadType = packet.payloadType
-        var keyFrame: Bool?
-        let bytes = UnsafeRawBufferPointer(packet.bytes)
-        let hasExtension = packet.hasExtension
-        let headerLength = packet.headerLength
-        var extensionSaved = false
+        let source = packet.ssrc  // the packet's header is rewritten for each viewer
+        var fan = FanOut(packet, codec: codec, clockRate: clockRate, extensionBlock: extensionBlock)
         for viewer in viewerList {
             guard viewer.transport.state == .connected,
                   let track = kind == .video ? viewer.video : viewer.audio else { continue }
-            let outType = track.payloadTypes[Int(payloadType & 0x7F)]
-            guard outType != OutboundTrack.unmapped else { continue }
-            if track.waitingForKeyFrame {
-                if keyFrame == nil { keyFrame = codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)) }
-                guard keyFrame! else {
-                    if kind == .video { keyFrameNeeded(source: ssrc, now: now) }
-                    continue
-                }
-                track.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now)
-            } else if track.source != ssrc {
-                track.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now)
-            }
-            let outSequence = sequence &+ track.sequenceOffset
-            let outTimestamp = timestamp &+ track.timestampOffset
-            packet.ssrc = track.localSSRC
-            packet.sequenceNumber = outSequence
-            packet.timestamp = outTimestamp
-            packet.payloadType = outType
-            track.sent(sequence: outSequence, timestamp: outTimestamp, bytes: bytes.count, now: now)
-            if hasExtension && !track.extensionsIdentity {
-                if !extensionSaved {
-                    extensionBlock.copyMemory(from: bytes.baseAddress! + 12, byteCount: headerLength - 12)
-                    extensionSaved = true
-                }
-                track.extensionIDs.withUnsafeBufferPointer { packet.remapHeaderExtensionIDs($0) }
-                viewer.transport.sendRTP(bytes)
-                packet.bytes.baseAddress!.advanced(by: 12).copyMemory(from: extensionBlock, byteCount: headerLength - 12)
-            } else {
-                viewer.transport.sendRTP(bytes)
+            if fan.send(on: track, via: viewer.transport, now: now) == .waitingForKeyFrame, kind == .video {
+                keyFrameNeeded(source: source, now: now)
             }
         }
-        packet.ssrc = ssrc
-        packet.sequenceNumber = sequence
-        packet.timestamp = timestamp
-        packet.payloadType = payloadType
+        fan.restore()
     }
 
     /// A waiting viewer saw a packet that does not start a key frame: ask for one (on the home

@@ -246,6 +246,13 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
         if !wakes.contains(ring.wakeFD) { wakes.append(ring.wakeFD) }
     }
 
+    /// Writes `fd` (an eventfd another thread waits on) at the next `flush`, once however many
+    /// times this is called before it.
+    @inline(__always)
+    func wakeAtFlush(_ fd: Int32) {
+        if !wakes.contains(fd) { wakes.append(fd) }
+    }
+
     private func wakePeers() {
         for fd in wakes {
             var one: UInt64 = 1

@@ -1,0 +1,363 @@
+import Foundation
+import ICE
+import RTP
+
+/// Every member publishes (a microphone, a camera, a screen) and receives the others, on one
+/// PeerConnection each (BUNDLE). When tracks come or go the bridge renegotiates: it pushes an
+/// offer over the member's signaling channel, the member answers (`Member`, `ConferenceSession`).
+/// Confined to its worker's event loop (conferences are small: one worker serves a room).
+final class ConferenceRoom: Room, @unchecked Sendable {
+    let id: String
+    let description: String?
+    let worker: MediaWorker
+    let events: EventBus
+    let keyFrameInterval: Duration
+    let speech: SpeechDetection
+    /// 403 `room_full` beyond this many members.
+    let maxMembers: Int
+    private var members: [String: Member] = [:]
+    /// Join order: the order tracks are offered in.
+    private var memberList: [Member] = []
+    /// Members by who spoke last (first): what last-N keeps.
+    private var speakingOrder: [String] = []
+    private(set) var dominantSpeaker: String?
+    /// Members' subscription choices that outlive renegotiations: paused track ids.
+    private var pausedByMember: [String: Set<String>] = [:]
+    /// Music on hold for a member alone in the room.
+    let hold: HoldMusic?
+    private let scratch = UnsafeMutableRawPointer.allocate(byteCount: WorkerRing.slotSize, alignment: 16)
+    private let extensionBlock = UnsafeMutableRawPointer.allocate(byteCount: WorkerRing.slotSize, alignment: 16)
+
+    init(id: String, description: String?, worker: MediaWorker, events: EventBus, keyFrameInterval: Duration,
+         speech: SpeechDetection, maxMembers: Int, hold: OggOpus?) {
+        self.id = id
+        self.description = description
+        self.worker = worker
+        self.events = events
+        self.keyFrameInterval = keyFrameInterval
+        self.speech = speech
+        self.maxMembers = maxMembers
+        self.hold = hold.map { HoldMusic(ogg: $0) }
+        self.hold?.room = self
+    }
+
+    deinit {
+        scratch.deallocate()
+        extensionBlock.deallocate()
+    }
+
+    var isEmpty: Bool { members.isEmpty }
+
+    // MARK: members
+
+    func join(_ request: JoinRequest) throws(ControlError) -> String {
+        guard request.role == nil || request.role == .member else {
+            throw .invalidRole("a conference room's participants have \"role\": \"member\"")
+        }
+        guard members.count < maxMembers else { throw .roomFull(room: id, limit: maxMembers) }
+        let remote: RemoteTransportParameters
+        do { remote = try remoteTransport(of: request.offer, preferredRole: request.local.preferredRole) } catch { throw .negotiation(error) }
+        var session = ConferenceSession(local: request.local, role: remote.dtlsRole, remoteUfrag: remote.ice.ufrag)
+        let answer: SessionDescription
+        do { answer = try session.answer(request.offer, sources: request.sources) } catch { throw .negotiation(error) }
+        let transport: WebRTCTransport
+        do {
+            transport = try worker.makeTransport(
+                id: request.participantID, iceCredentials: request.local.ice, remoteCredentials: remote.ice,
+                dtlsRole: remote.dtlsRole, remoteFingerprint: remote.fingerprint, consentTimeout: request.consentTimeout)
+        } catch {
+            throw .transport("cannot create the DTLS transport: \(error)")
+        }
+        let member = Member(room: self, id: request.participantID, display: request.display, transport: transport,
+                            session: session, keyFrameInterval: keyFrameInterval, speech: speech)
+        transport.delegate = member
+        members[member.id] = member
+        memberList.append(member)
+        speakingOrder.append(member.id)
+        events.emit("participant_joined", room: id, participant: member.id, role: "member", display: request.display)
+        let (added, _) = member.syncPublished()
+        for t in added { announce(t, published: true) }
+        layoutChanged()
+        return answer.serialized()
+    }
+
+    func endpoint(_ id: String) -> (transport: WebRTCTransport, media: [NegotiatedMedia])? {
+        members[id].map { ($0.transport, $0.session.sections.map(\.negotiated)) }
+    }
+
+    func participantInfo(_ id: String) -> ParticipantInfo? {
+        members[id]?.info
+    }
+
+    func remove(participantID: String, reason: String) -> Bool {
+        guard let m = members.removeValue(forKey: participantID) else { return false }
+        memberList.removeAll { $0 === m }
+        speakingOrder.removeAll { $0 == participantID }
+        pausedByMember[participantID] = nil
+        for t in m.published.values {
+            announce(t, published: false)
+            // Nobody receives it any more (the renegotiation below retires the sections).
+            for other in memberList { t.removeReceivers(of: other) }
+        }
+        for s in m.subscriptions.values { s.source.removeReceivers(of: m) }
+        hold?.removeReceivers(of: m)
+        if m.speech.speaking { events.emit("speaking", room: id, participant: m.id, role: "member", speaking: false) }
+        if dominantSpeaker == m.id { dominantSpeaker = nil }
+        events.emit("participant_left", room: id, participant: participantID, role: "member", reason: reason)
+        m.detachSignal()
+        m.transport.close()
+        layoutChanged()
+        return true
+    }
+
+    func close() {
+        for m in memberList { _ = remove(participantID: m.id, reason: "room_destroyed") }
+        hold?.stop()
+    }
+
+    var info: RoomInfo {
+        var r = RoomInfo(id: id, kind: .conference, description: description, participants: memberList.map(\.info))
+        r.tracks = memberList.flatMap { $0.published.values.sorted { $0.mid < $1.mid }.map(\.info) }
+        r.maxMembers = maxMembers
+        return r
+    }
+
+    func track(_ id: String) -> PublishedTrack? {
+        if id == HoldMusic.trackID { return hold?.track }
+        guard let slash = id.firstIndex(of: "/") else { return nil }
+        return members[String(id[..<slash])]?.published[String(id[id.index(after: slash)...])]
+    }
+
+    private func announce(_ t: PublishedTrack, published: Bool) {
+        events.emit(published ? "track_published" : "track_unpublished", room: id, participant: t.publisher?.id,
+                    kind: t.kind.rawValue, reason: t.source.rawValue, recording: nil, track: t.id)
+    }
+
+    /// Someone joined or left, or published or stopped a track: each member is offered every
+    /// other member's tracks (and music on hold when alone).
+    func layoutChanged() {
+        let alone = memberList.count == 1
+        for m in memberList {
+            var forwards: [ForwardRequest] = []
+            for other in memberList where other !== m {
+                for t in other.published.values.sorted(by: { $0.mid < $1.mid }) {
+                    guard let c = t.codec else { continue }
+                    forwards.append(ForwardRequest(track: t.id, kind: t.kind, codecName: c.name, clockRate: c.clockRate, stream: other.id))
+                }
+            }
+            if alone, let hold {
+                forwards.append(ForwardRequest(track: HoldMusic.trackID, kind: .audio, codecName: "opus", clockRate: 48000, stream: "hold"))
+                hold.start()
+            }
+            m.renegotiate(forwards)
+        }
+        if !alone { hold?.stop() }
+        worker.flush()
+    }
+
+    /// A member's own offer changed what it publishes.
+    func publishedChanged(_ member: Member, added: [PublishedTrack], removed: [PublishedTrack]) {
+        for t in added { announce(t, published: true) }
+        for t in removed {
+            announce(t, published: false)
+            for other in memberList { t.removeReceivers(of: other) }
+        }
+        if !added.isEmpty || !removed.isEmpty { layoutChanged() }
+    }
+
+    /// An answer made a subscription live: it flows unless the member paused it or it is over
+    /// the member's last-N.
+    func subscriptionAdded(_ s: Subscription) {
+        s.paused = pausedByMember[s.subscriber.id]?.contains(s.source.id) ?? false
+        applyLastN(s.subscriber)
+        s.source.updateReceiver(s)
+        if s.track.kind == .video, s.flowing { requestKeyFrame(s.source, now: .now) }
+    }
+
+    // MARK: subscriptions
+
+    /// Pauses or resumes tracks a member receives; a resumed video track restarts on a key frame.
+    func setPaused(member id: String, tracks: [String], paused: Bool) throws(ControlError) -> [TrackInfo] {
+        guard let m = members[id] else { throw .participantNotFound(room: self.id, participant: id) }
+        for t in tracks where track(t) == nil || track(t)?.publisher === m {
+            throw .trackNotFound(room: self.id, track: t)
+        }
+        var set = pausedByMember[id] ?? []
+        for t in tracks {
+            if paused { set.insert(t) } else { set.remove(t) }
+            guard let s = m.subscriptions[t] else { continue }
+            let was = s.flowing
+            s.paused = paused
+            s.source.updateReceiver(s)
+            if !was, s.flowing, s.track.kind == .video {
+                s.track.waitingForKeyFrame = true
+                requestKeyFrame(s.source, now: .now, force: true)
+            }
+        }
+        pausedByMember[id] = set
+        worker.flush()
+        return m.info.tracks.filter { $0.track != nil }
+    }
+
+    /// At most `count` video tracks to this member, by who spoke last (nil: all).
+    func setMaxVideo(member id: String, count: Int?) throws(ControlError) -> [TrackInfo] {
+        guard let m = members[id] else { throw .participantNotFound(room: self.id, participant: id) }
+        m.maxVideo = count
+        applyLastN(m)
+        worker.flush()
+        return m.info.tracks.filter { $0.track != nil }
+    }
+
+    /// Last-N: the member's video subscriptions ranked by their publishers' speaking order
+    /// (screens first); those past its limit stop flowing, those back within it restart on a
+    /// key frame.
+    private func applyLastN(_ m: Member) {
+        let videos = m.subscriptions.values.filter { $0.track.kind == .video }
+        let rank = Dictionary(uniqueKeysWithValues: speakingOrder.enumerated().map { ($1, $0) })
+        let ordered = videos.sorted { a, b in
+            let sa = a.source.source == .screen ? -1 : rank[a.source.publisher?.id ?? ""] ?? Int.max
+            let sb = b.source.source == .screen ? -1 : rank[b.source.publisher?.id ?? ""] ?? Int.max
+            return sa != sb ? sa < sb : a.source.id < b.source.id
+        }
+        for (i, s) in ordered.enumerated() {
+            let suppress = m.maxVideo.map { i >= $0 } ?? false
+            guard suppress != s.suppressed else { continue }
+            let was = s.flowing
+            s.suppressed = suppress
+            s.source.updateReceiver(s)
+            if !was, s.flowing {
+                s.track.waitingForKeyFrame = true
+                requestKeyFrame(s.source, now: .now, force: true)
+            }
+        }
+    }
+
+    // MARK: signaling
+
+    /// A message from the member's signaling channel: its answer to the bridge's offer, or an
+    /// offer of its own. Errors go back on the channel.
+    func signal(from id: String, _ message: SignalMessage) {
+        guard let m = members[id] else { return }
+        do throws(ControlError) {
+            switch message {
+            case .answer(let sdp, let revision):
+                try m.applyAnswer(sdp, revision: revision)
+            case .offer(let sdp, let sources):
+                _ = try m.applyOffer(sdp, sources: sources)
+            }
+        } catch {
+            m.notify("error", ["code": error.code, "message": error.message])
+        }
+        worker.flush()
+    }
+
+    func attachSignal(member id: String, _ send: @escaping @Sendable (String) -> Void) -> Bool {
+        guard let m = members[id] else { return false }
+        m.attachSignal(send)
+        return true
+    }
+
+    func detachSignal(member id: String) {
+        members[id]?.detachSignal()
+    }
+
+    // MARK: data plane
+
+    /// One packet of a published track to everyone receiving it. No allocation.
+    func forward(_ packet: RTPPacketView, track: PublishedTrack, stream: InboundStream, now: ContinuousClock.Instant) {
+        let receivers = track.receivers
+        guard !receivers.isEmpty else { return }
+        var fan = FanOut(packet, codec: stream.codec(packet.payloadType), clockRate: stream.clockRate, extensionBlock: extensionBlock)
+        for s in receivers where s.subscriber.transport.state == .connected {
+            if fan.send(on: s.track, via: s.subscriber.transport, now: now) == .waitingForKeyFrame {
+                requestKeyFrame(track, now: now)
+            }
+        }
+        fan.restore()
+    }
+
+    /// A key frame of this track from its publisher, at most once per `keyFrameInterval`
+    /// (`force`: at once, e.g. a subscriber resumed).
+    func requestKeyFrame(_ track: PublishedTrack, now: ContinuousClock.Instant, force: Bool = false) {
+        guard track.kind == .video, let stream = track.stream, let publisher = track.publisher else { return }
+        guard stream.limiter.shouldRequest(now: now) || force else { return }
+        publisher.requestKeyFrame(stream)
+    }
+
+    /// A stored packet again for one subscriber (a NACK), rewritten in `scratch`.
+    func retransmit(_ stored: UnsafeRawBufferPointer, on s: Subscription, source: UInt32, sequence: UInt16) {
+        guard stored.count <= WorkerRing.slotSize else { return }
+        scratch.copyMemory(from: stored.baseAddress!, byteCount: stored.count)
+        guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: stored.count)),
+              view.ssrc == source else { return }
+        let outType = s.track.payloadTypes[Int(view.payloadType & 0x7F)]
+        guard outType != OutboundTrack.unmapped else { return }
+        view.ssrc = s.track.localSSRC
+        view.sequenceNumber = sequence
+        view.timestamp = view.timestamp &+ s.track.timestampOffset
+        view.payloadType = outType
+        if view.hasExtension && !s.track.extensionsIdentity {
+            s.track.extensionIDs.withUnsafeBufferPointer { view.remapHeaderExtensionIDs($0) }
+        }
+        s.track.retransmitted &+= 1
+        s.subscriber.transport.sendRTP(UnsafeRawBufferPointer(view.bytes))
+    }
+
+    // MARK: speakers
+
+    func speechChanged(_ member: Member, _ change: SpeechActivity.Change) {
+        events.emit("speaking", room: id, participant: member.id, role: "member", speaking: change == .started)
+        guard change == .started else { return }
+        speakingOrder.removeAll { $0 == member.id }
+        speakingOrder.insert(member.id, at: 0)
+        if dominantSpeaker != member.id {
+            dominantSpeaker = member.id
+            events.emit("dominant_speaker", room: id, participant: member.id)
+            for m in memberList where m.maxVideo != nil { applyLastN(m) }
+        }
+    }
+
+    func tick(now: ContinuousClock.Instant) {
+        for m in memberList where m.transport.state == .connected { m.sendReports(now: now) }
+        worker.flush()
+    }
+}
+
+/// The messages of a member's signaling channel, as JSON text:
+///   bridge → member: {"type": "offer", "sdp", "revision"}, {"type": "answer", "sdp"},
+///                    {"type": "error", "code", "message"}
+///   member → bridge: {"type": "answer", "sdp", "revision"}, {"type": "offer", "sdp", "sources"?}
+enum SignalMessage: Sendable {
+    case answer(SessionDescription, revision: Int)
+    case offer(SessionDescription, sources: [String: TrackSource])
+
+    static func parse(_ text: String) throws(ControlError) -> SignalMessage {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw .invalidSignal("not a JSON object")
+        }
+        guard let sdpText = object["sdp"] as? String else { throw .invalidSignal("missing \"sdp\"") }
+        let sdp: SessionDescription
+        do { sdp = try SessionDescription(parsing: sdpText) } catch { throw .negotiation(.invalidSDP("\(error)")) }
+        switch object["type"] as? String {
+        case "answer":
+            guard let revision = object["revision"] as? Int else { throw .invalidSignal("an answer names the \"revision\" it answers") }
+            return .answer(sdp, revision: revision)
+        case "offer":
+            var sources: [String: TrackSource] = [:]
+            for (mid, value) in object["sources"] as? [String: String] ?? [:] {
+                guard let s = TrackSource(rawValue: value), s != .hold else {
+                    throw .invalidSignal("source \(value) of mid \(mid): use microphone, camera or screen")
+                }
+                sources[mid] = s
+            }
+            return .offer(sdp, sources: sources)
+        case let other:
+            throw .invalidSignal("\"type\" must be \"answer\" or \"offer\", not \(other ?? "missing")")
+        }
+    }
+
+    static func encode(_ message: [String: any Sendable]) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: message, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

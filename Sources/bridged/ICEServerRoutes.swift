@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import ICE
+
+/// `GET /v1/ice-servers[?user=ID]`: the ICE servers a client passes to its RTCPeerConnection,
+/// TURN ones with fresh TURN REST API credentials (docs/api.md).
+struct ICEServerRoutes {
+    let stun: [String]
+    let turn: [String]
+    let secret: String?
+    let ttl: Int64
+
+    struct ICEServer: Encodable {
+        var urls: [String]
+        var username: String?
+        var credential: String?
+    }
+
+    struct ICEServers: Encodable {
+        var iceServers: [ICEServer]
+        /// Unix seconds when the TURN credentials expire (absent without TURN).
+        var expires: Int64?
+    }
+
+    func servers(user: String, now: Int64) -> ICEServers {
+        var out = ICEServers(iceServers: [])
+        if !stun.isEmpty { out.iceServers.append(ICEServer(urls: stun)) }
+        if !turn.isEmpty, let secret {
+            let c = TURNCredentials(secret: secret, user: user, ttl: ttl, now: now)
+            out.iceServers.append(ICEServer(urls: turn, username: c.username, credential: c.password))
+            out.expires = c.expires
+        }
+        return out
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/v1/ice-servers") { request, _ in
+            let user = request.uri.queryParameters["user"].map(String.init) ?? ""
+            // The user goes into the TURN username ("expiry:user"): keep it plain.
+            guard user.isEmpty || isPlainUser(user) else {
+                throw APIError(.badRequest, "invalid_user", "user must be 1-64 characters from A-Z a-z 0-9 _ - . @")
+            }
+            return try JSON.response(servers(user: user, now: Int64(Date().timeIntervalSince1970)))
+        }
+    }
+
+    private func isPlainUser(_ s: String) -> Bool {
+        (1...64).contains(s.utf8.count) && s.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c == 0x2d || c == 0x2e || c == 0x40
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import SFU
+
+/// `GET /v1/rooms/{id}/participants/{pid}/signal`: a conference member's signaling channel (a
+/// WebSocket of JSON text messages, docs/api.md): the bridge's offers when the member's tracks
+/// change, the member's answers, and offers of its own (a screen share).
+struct SignalRoutes {
+    let server: MediaServer
+
+    func register(on router: Router<BasicWebSocketRequestContext>) {
+        router.ws("/v1/rooms/:room/participants/:participant/signal") { _, context in
+            // Only an existing member of a conference room may connect.
+            guard let room = context.parameters.get("room"), let pid = context.parameters.get("participant"),
+                  isValidID(room), isValidID(pid) else { return .dontUpgrade }
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            let room = context.requestContext.parameters.get("room") ?? ""
+            let pid = context.requestContext.parameters.get("participant") ?? ""
+            let (messages, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(256))
+            do {
+                try await server.attachSignal(roomID: room, participantID: pid) { continuation.yield($0) }
+            } catch let e as ControlError {
+                try await outbound.write(.text(Self.error(e)))
+                try await outbound.close(.policyViolation, reason: e.code)
+                return
+            }
+            defer { continuation.finish() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case .text(let text) = message else {
+                            continuation.yield(Self.error(.invalidSignal("binary messages are not understood")))
+                            continue
+                        }
+                        do {
+                            try await server.signal(roomID: room, participantID: pid, text: text)
+                        } catch let e as ControlError {
+                            continuation.yield(Self.error(e))
+                        }
+                    }
+                }
+                group.addTask {
+                    for await message in messages { try await outbound.write(.text(message)) }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+            await server.detachSignal(roomID: room, participantID: pid)
+        }
+    }
+
+    static func error(_ e: ControlError) -> String {
+        let body = ["type": "error", "code": e.code, "message": e.message]
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
