@@ -20,6 +20,8 @@ class EventLog:
         while True:
             try:
                 message = self.ws.recv()
+            except websocket.WebSocketTimeoutException:
+                continue  # quiet for a while: keep listening
             except Exception:
                 return
             if not message:

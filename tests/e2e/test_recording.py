@@ -117,7 +117,7 @@ def test_recording_a_streaming_room(chromium):
         print(f"\nrecording {elapsed:.1f} s: Chromium sent {expected} video frames while recording; the WebM has "
               f"{video_frames} VP8 frames and {audio_frames} Opus frames, {float(info['format']['duration']):.2f} s, "
               f"audio/video start {offset * 1000:.0f} ms apart")
-        assert expected > 200
+        assert expected > 150  # 10 s of Chromium's fake camera (20-30 fps)
         assert abs(video_frames - expected) <= 0.10 * expected, (video_frames, expected)
         assert audio_frames >= 0.9 * 50 * elapsed * 0.9  # 20 ms Opus frames
         assert offset <= 0.100
