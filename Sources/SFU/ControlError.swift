@@ -54,7 +54,7 @@ public enum ControlError: Error, Equatable, Sendable {
         case .recordingExists(let room, let rec): "room \(room) is already being recorded (recording \(rec))"
         case .recordingNotFound(let room, let rec): "no recording \(rec) in room \(room)"
         case .recordingFailed(let why): why
-        case .notRecordable(let room): "room \(room) is not a streaming room: only streaming rooms can be recorded"
+        case .notRecordable(let room): "room \(room) is an echo room: only streaming and conference rooms can be recorded"
         case .roomFull(let room, let limit): "room \(room) is full: it has its maximum of \(limit) members"
         case .trackNotFound(let room, let track): "no track \(track) to receive in room \(room)"
         case .invalidSignal(let why): "invalid signaling message: \(why)"

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RTP
+import Synchronization
 
 /// Where the data plane listens and what it announces.
 public struct MediaConfiguration: Sendable {
@@ -86,7 +87,7 @@ public actor MediaServer {
     /// Rooms created with `record: true`: each streamer is recorded from the moment it publishes.
     private var recordedRooms: Set<String> = []
     /// Playable files being built (awaited at shutdown).
-    private var finishing: [String: Task<RecordingManifest, Never>] = [:]
+    private var finishing: [String: Task<[RecordingManifest], Never>] = [:]
     private let finisher: RecordingFinisher
     /// Joins under way per worker: counted as load until their transport exists.
     private var joining: [Int] = []
@@ -194,7 +195,7 @@ public actor MediaServer {
             throw .invalidOption("music_on_hold needs an Ogg Opus file in the configuration (music_on_hold_file)")
         }
         if record {
-            guard kind == .streaming else { throw .notRecordable(id) }
+            guard kind != .echo else { throw .notRecordable(id) }
             recordedRooms.insert(id)
         } else {
             recordedRooms.remove(id)
@@ -240,7 +241,7 @@ public actor MediaServer {
         for (_, task) in (groups.removeValue(forKey: id) ?? [:]).sorted(by: { $0.key < $1.key }) { remote.append(await task.value) }
         emptySince[id] = nil
         if let running = recordings[id]?.last, running.stopped == nil {
-            _ = try? await stopRecording(roomID: id, recordingID: running.recorder.id, room: room, reason: reason == "api" ? "room_destroyed" : reason)
+            _ = try? await stopRecording(roomID: id, recordingID: running.id, room: room, reason: reason == "api" ? "room_destroyed" : reason)
         }
         recordings[id] = nil
         recordedRooms.remove(id)
@@ -320,8 +321,10 @@ public actor MediaServer {
             throw .negotiation(.invalidSDP("\(error)"))
         }
         if request.record {
-            guard room is StreamingRoom else { throw .notRecordable(roomID) }
-            guard request.role == .streamer else { throw .invalidRole("only a streamer can be recorded (\"record\": true)") }
+            guard !(room is EchoRoom) else { throw .notRecordable(roomID) }
+            guard request.role == .streamer || request.role == .member else {
+                throw .invalidRole("only a streamer or a conference member can be recorded (\"record\": true)")
+            }
         }
         let pid = Self.randomID()
         var part: any RoomPart = room
@@ -346,7 +349,7 @@ public actor MediaServer {
             logger.info("participant joined", metadata: ["room": "\(roomID)", "participant": "\(pid)",
                                                          "role": "\(request.role?.rawValue ?? "-")", "worker": "\(worker.index)"])
             let running = recordings[roomID]?.last.map { $0.stopped == nil } ?? false
-            if request.role == .streamer, request.record || recordedRooms.contains(roomID), !running {
+            if request.role == .streamer || request.role == .member, request.record || recordedRooms.contains(roomID), !running {
                 // Recorded from the moment it publishes: the files start with its first packet.
                 do {
                     _ = try await startRecording(roomID: roomID, participants: request.record ? [pid] : nil)
@@ -448,61 +451,94 @@ public actor MediaServer {
 
     // MARK: recordings
 
+    /// The recorders of one recording: one in a streaming room (the room's stream), one per
+    /// recorded member in a conference room (made on the room's loop as members publish).
+    final class RecorderSet: Sendable {
+        private let list = Mutex<[Recorder]>([])
+        func append(_ r: Recorder) { list.withLock { $0.append(r) } }
+        var all: [Recorder] { list.withLock { $0 } }
+    }
+
     struct RecordingEntry {
-        let recorder: Recorder
+        let id: String
+        let room: String
+        let participants: [String]?
+        let recorders: RecorderSet
         let started: Date
         let startedMonotonic: ContinuousClock.Instant
-        let manifestPath: String
         let noMediaTimeout: Duration?
         var stopped: Date?
         var reason: String?
-        /// After stop: the manifest as the finisher left it (state, playable file).
-        var finished: RecordingManifest?
+        /// After stop: each recorder's manifest as the finisher left it (state, playable file).
+        var finished: [RecordingManifest]?
     }
 
-    /// Starts recording a streaming room into `configuration.recordingDirectory`: every streamer
-    /// (or only `participants`), the video from a key frame (one is requested now). Stops by
-    /// itself after `noMediaTimeout` (default: the configuration's) without a packet.
+    /// Starts recording a room into `configuration.recordingDirectory`: a streaming room's stream
+    /// (every streamer, or only `participants`), or in a conference room each member (or only
+    /// `participants`) from the moment it publishes, into files of its own. Video starts on a
+    /// key frame (one is requested now). Stops by itself after `noMediaTimeout` (default: the
+    /// configuration's) without a packet.
     public func startRecording(roomID: String, participants: [String]? = nil,
                                noMediaTimeout: Duration? = nil) async throws(ControlError) -> RecordingInfo {
         guard isValidID(roomID) else { throw .invalidID(roomID) }
         for p in participants ?? [] where !isValidID(p) { throw .invalidID(p) }
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
-        guard let streaming = room as? StreamingRoom else {
+        guard room is StreamingRoom || room is ConferenceRoom else {
             throw .notRecordable(roomID)
         }
         if let running = recordings[roomID]?.last, running.stopped == nil {
-            throw .recordingExists(room: roomID, recording: running.recorder.id)
+            throw .recordingExists(room: roomID, recording: running.id)
         }
         let directory = configuration.recordingDirectory
         let rid = Self.randomID()
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            guard access(directory, W_OK) == 0 else { throw POSIXError(.EACCES) }
         } catch {
-            let why = "cannot create the recording directory \(directory): \(error.localizedDescription)"
+            let why = "cannot write to the recording directory \(directory): \(error.localizedDescription)"
             events.emit("recording_failed", room: roomID, reason: why, recording: rid)
             throw .recordingFailed(why)
         }
         let events = events, logger = logger
-        let recorder = try Recorder(id: rid, room: roomID, directory: directory, participants: participants, onError: { [weak self] why in
+        let onError: @Sendable (String?, String) -> Void = { [weak self] participant, why in
             logger.error("recording failed", metadata: ["room": "\(roomID)", "recording": "\(rid)", "error": "\(why)"])
-            events.emit("recording_failed", room: roomID, reason: why, recording: rid)
+            events.emit("recording_failed", room: roomID, participant: participant, reason: why, recording: rid)
             Task { [weak self] in _ = try? await self?.stopRecording(roomID: roomID, recordingID: rid, reason: "failed") }
-        }, onDropped: { total in
-            events.emit("recording_packets_dropped", room: roomID, reason: "\(total) packets lost: the disk is too slow", recording: rid)
-        })
-        do throws(ControlError) {
-            try recorder.start()
-        } catch {
-            events.emit("recording_failed", room: roomID, reason: error.message, recording: rid)
-            throw error
         }
-        let manifestPath = try RecordingManifest.path(directory: directory, room: roomID, recording: rid)
-        let entry = RecordingEntry(recorder: recorder, started: Date(), startedMonotonic: .now, manifestPath: manifestPath,
-                                   noMediaTimeout: noMediaTimeout ?? configuration.recordingNoMediaTimeout)
+        let onDropped: @Sendable (UInt64) -> Void = { total in
+            events.emit("recording_packets_dropped", room: roomID, reason: "\(total) packets lost: the disk is too slow", recording: rid)
+        }
+        let set = RecorderSet()
+        if let streaming = room as? StreamingRoom {
+            let recorder = try Recorder(id: rid, room: roomID, directory: directory, participants: participants,
+                                        onError: { onError(nil, $0) }, onDropped: onDropped)
+            do throws(ControlError) {
+                try recorder.start()
+            } catch {
+                events.emit("recording_failed", room: roomID, reason: error.message, recording: rid)
+                throw error
+            }
+            set.append(recorder)
+            await onLoop(of: streaming) { $0.startRecording(recorder, now: .now) }
+        } else if let conference = room as? ConferenceRoom {
+            // Made on the room's loop as members publish; the writer thread writes the manifest.
+            let wanted = participants.map(Set.init)
+            let make: @Sendable (String) -> Recorder? = { pid in
+                guard wanted?.contains(pid) ?? true,
+                      let r = try? Recorder(id: rid, room: roomID, directory: directory, participant: pid, participants: participants,
+                                            onError: { onError(pid, $0) }, onDropped: onDropped) else { return nil }
+                r.startWritingManifestOffLoop()
+                set.append(r)
+                return r
+            }
+            await onLoop(of: conference) { $0.startRecording(make, now: .now) }
+        }
+        let entry = RecordingEntry(id: rid, room: roomID, participants: participants, recorders: set, started: Date(),
+                                   startedMonotonic: .now, noMediaTimeout: noMediaTimeout ?? configuration.recordingNoMediaTimeout)
         recordings[roomID, default: []].append(entry)
-        await onLoop(of: streaming) { $0.startRecording(recorder, now: .now) }
-        let paths = ["audio", "video"].compactMap { try? Recorder.path(directory: directory, room: roomID, recording: rid, track: $0) }
+        let paths = set.all.flatMap { r in
+            ["audio", "video"].compactMap { try? Recorder.path(directory: directory, room: roomID, recording: r.fileID, track: $0) }
+        }
         events.emit("recording_started", room: roomID, participant: participants?.joined(separator: ","), recording: rid, files: paths)
         logger.info("recording started", metadata: ["room": "\(roomID)", "recording": "\(rid)", "directory": "\(directory)"])
         return Self.info(entry)
@@ -514,14 +550,14 @@ public actor MediaServer {
     }
 
     /// Stops a recording: no more packets reach it, then its files are flushed and closed; the
-    /// playable file is then built in the background (`recording_ready`).
+    /// playable files are then built in the background (`recording_ready`, one per participant).
     public func stopRecording(roomID: String, recordingID: String, reason: String = "api") async throws(ControlError) -> RecordingInfo {
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
         return try await stopRecording(roomID: roomID, recordingID: recordingID, room: room, reason: reason)
     }
 
     private func stopRecording(roomID: String, recordingID: String, room: any Room, reason: String) async throws(ControlError) -> RecordingInfo {
-        guard let index = recordings[roomID]?.firstIndex(where: { $0.recorder.id == recordingID }) else {
+        guard let index = recordings[roomID]?.firstIndex(where: { $0.id == recordingID }) else {
             throw .recordingNotFound(room: roomID, recording: recordingID)
         }
         let entry = recordings[roomID]![index]
@@ -529,18 +565,29 @@ public actor MediaServer {
         recordings[roomID]![index].stopped = Date()
         recordings[roomID]![index].reason = reason
         if let streaming = room as? StreamingRoom { await onLoop(of: streaming) { $0.stopRecording() } }
-        await entry.recorder.stop()
-        var manifest = entry.recorder.manifest
-        if manifest.state == .recording {
-            manifest.state = .stopped
-            try? manifest.save(to: entry.manifestPath)
+        if let conference = room as? ConferenceRoom { await onLoop(of: conference) { $0.stopRecording() } }
+        var manifests: [(String, RecordingManifest)] = []
+        for recorder in entry.recorders.all {
+            await recorder.stop()
+            var manifest = recorder.manifest
+            if manifest.state == .recording {
+                manifest.state = .stopped
+                try? manifest.save(to: recorder.manifestPath)
+            }
+            manifests.append((recorder.manifestPath, manifest))
         }
         let stopped = recordings[roomID]?[index] ?? entry
-        events.emit("recording_stopped", room: roomID, reason: reason, recording: recordingID, files: entry.recorder.files)
+        let files = entry.recorders.all.flatMap(\.files)
+        events.emit("recording_stopped", room: roomID, reason: reason, recording: recordingID, files: files)
         logger.info("recording stopped", metadata: ["room": "\(roomID)", "recording": "\(recordingID)", "reason": "\(reason)",
-                                                    "bytes": "\(entry.recorder.bytes)", "dropped": "\(entry.recorder.dropped)"])
-        let finisher = finisher, path = entry.manifestPath
-        let task = Task { await finisher.finish(manifestAt: path, manifest) }
+                                                    "bytes": "\(entry.recorders.all.reduce(0) { $0 + $1.bytes })",
+                                                    "dropped": "\(entry.recorders.all.reduce(0) { $0 + $1.dropped })"])
+        let finisher = finisher
+        let task = Task { () -> [RecordingManifest] in
+            var out: [RecordingManifest] = []
+            for (path, manifest) in manifests { out.append(await finisher.finish(manifestAt: path, manifest)) }
+            return out
+        }
         finishing[recordingID] = task
         Task {
             let done = await task.value
@@ -549,38 +596,44 @@ public actor MediaServer {
         return Self.info(stopped)
     }
 
-    private func finished(roomID: String, recordingID: String, _ manifest: RecordingManifest) {
+    private func finished(roomID: String, recordingID: String, _ manifests: [RecordingManifest]) {
         finishing[recordingID] = nil
-        guard let index = recordings[roomID]?.firstIndex(where: { $0.recorder.id == recordingID }) else { return }
-        recordings[roomID]![index].finished = manifest
+        guard let index = recordings[roomID]?.firstIndex(where: { $0.id == recordingID }) else { return }
+        recordings[roomID]![index].finished = manifests
     }
 
-    /// Stops the recordings whose tracks have been silent longer than their `noMediaTimeout`.
+    /// Stops the recordings whose tracks have all been silent longer than their `noMediaTimeout`.
     func stopSilentRecordings(now: ContinuousClock.Instant) async {
         let nowNanos = Recorder.monotonicNanos()
         for (roomID, list) in recordings {
             guard let e = list.last, e.stopped == nil, let timeout = e.noMediaTimeout else { continue }
-            let silent: Duration = if let last = e.recorder.lastPacketNanos {
-                .nanoseconds(nowNanos - last)
-            } else {
-                now - e.startedMonotonic
-            }
+            let last = e.recorders.all.compactMap(\.lastPacketNanos).max()
+            let silent: Duration = if let last { .nanoseconds(nowNanos - last) } else { now - e.startedMonotonic }
             if silent >= timeout {
-                _ = try? await stopRecording(roomID: roomID, recordingID: e.recorder.id, reason: "no_media")
+                _ = try? await stopRecording(roomID: roomID, recordingID: e.id, reason: "no_media")
             }
         }
     }
 
     private static func info(_ e: RecordingEntry) -> RecordingInfo {
         let end = e.stopped ?? Date()
-        let state = e.finished?.state.rawValue ?? (e.recorder.error != nil ? "failed" : e.stopped == nil ? "recording" : "stopped")
-        return RecordingInfo(id: e.recorder.id, room: e.recorder.room, state: state,
+        let recorders = e.recorders.all
+        let error = recorders.compactMap(\.error).first ?? e.finished?.compactMap(\.error).first
+        let state: String
+        if let finished = e.finished {
+            state = finished.contains { $0.state == .failed } || finished.isEmpty ? "failed" : "ready"
+        } else {
+            state = recorders.contains { $0.error != nil } ? "failed" : e.stopped == nil ? "recording" : "stopped"
+        }
+        let playable = e.finished?.compactMap(\.playable) ?? []
+        return RecordingInfo(id: e.id, room: e.room, state: state,
                              startedAt: e.started.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
                              durationS: (end.timeIntervalSince(e.started) * 1000).rounded() / 1000,
-                             bytes: e.recorder.bytes, packets: e.recorder.packets, dropped: e.recorder.dropped,
-                             files: e.recorder.files, error: e.recorder.error ?? e.finished?.error,
-                             participants: e.recorder.participants.map { $0.sorted() },
-                             playable: e.finished?.playable, stopReason: e.reason)
+                             bytes: recorders.reduce(0) { $0 + $1.bytes }, packets: recorders.reduce(0) { $0 + $1.packets },
+                             dropped: recorders.reduce(0) { $0 + $1.dropped },
+                             files: recorders.flatMap(\.files), error: error,
+                             participants: e.participants, playable: playable.first,
+                             playableFiles: playable.isEmpty ? nil : playable, stopReason: e.reason)
     }
 
     // MARK: viewers on other workers

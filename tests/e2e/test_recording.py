@@ -383,3 +383,38 @@ def test_ids_never_leave_the_recording_directory(bridged):
     status, body = bridged.post("/v1/rooms", {"id": "e2", "kind": "echo", "record": True})
     assert status == 400 and body["error"]["code"] == "room_not_recordable"
     assert bridged.get("/v1/rooms/safe")[0] == 200
+
+
+def test_a_conference_is_recorded_per_member(chromium):
+    """Two Chromium members in a recorded conference: one set of files and one playable WebM
+    per member (its microphone and camera), each reported by its own recording_ready."""
+    from test_conference import join
+    directory = tempfile.mkdtemp(prefix="bridged-rec-")
+    b = Bridged(env={"BRIDGED_RECORDING_DIR": directory})
+    log = EventLog(b.events_url())
+    try:
+        assert b.post("/v1/rooms", {"id": "meet", "kind": "conference"})[0] == 201
+        (_, pa), (_, pb) = join(chromium, b, "meet"), join(chromium, b, "meet")
+        status, rec = b.post("/v1/rooms/meet/recordings", {})
+        assert status == 201, rec
+        time.sleep(6)
+        status, stopped = b.delete(f"/v1/rooms/meet/recordings/{rec['id']}")
+        assert status == 200 and len(stopped["files"]) == 4, stopped
+        assert all(f"-{rec['id']}-{p}-" in " ".join(stopped["files"]) for p in (pa, pb))
+        ready = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(
+            [e for e in log.events if e["type"] == "recording_ready" and e.get("recording") == rec["id"]]), 30, what="two recording_ready")
+        assert {e["participant"] for e in ready} == {pa, pb}
+        for e in ready:
+            info = probe(e["playable"])
+            streams = {s["codec_type"]: s for s in info["streams"]}
+            frames = int(streams["video"]["nb_read_frames"])
+            offset = abs(float(streams["video"]["start_time"]) - float(streams["audio"]["start_time"]))
+            print(f"\nconference recording of {e['participant']}: {frames} VP8 frames, "
+                  f"{streams['audio']['nb_read_frames']} Opus frames, start offset {offset * 1000:.0f} ms")
+            assert frames >= 50 and int(streams["audio"]["nb_read_frames"]) >= 200 and offset <= 0.1
+            decodes(e["playable"])
+        listed = recording(b, "meet", rec["id"])
+        assert listed["state"] == "ready" and len(listed["playable_files"]) == 2
+    finally:
+        log.close()
+        b.stop()

@@ -20,6 +20,11 @@ import Synchronization
 /// 0), also across streamer changes (janus-pp-rec locks onto the first SSRC of a file).
 public final class Recorder: @unchecked Sendable {  // producer side confined to the room's home loop
     public let id: String
+    /// Conference rooms: the one participant this recorder records (its files are named
+    /// `<room>-<recording>-<participant>-…`); nil in streaming rooms (the room's streamer).
+    public let participant: String?
+    /// The id in the file names: the recording's, with the participant's.
+    public var fileID: String { participant.map { "\(id)-\($0)" } ?? id }
     public let room: String
     public let directory: String
     /// Wall-clock µs when the recording started.
@@ -56,7 +61,7 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
     /// Sender reports seen before their track's first packet (ssrc, ntp, rtp), per track kind.
     private var pendingReports: [(ssrc: UInt32, ntp: UInt64, rtp: UInt32)?] = [nil, nil]
     private var failed = false
-    private let manifestPath: String
+    let manifestPath: String
     private var reportedDrops: UInt64 = 0
     private var lastDropReport: Int64 = 0
 
@@ -74,11 +79,15 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
     /// The SSRC every recorded file carries.
     public static let recordedSSRC: [UInt32] = [0x5245_4301, 0x5245_4302]  // audio, video
 
-    public init(id: String, room: String, directory: String, participants: [String]? = nil, capacity: Int = 4096,
+    public init(id: String, room: String, directory: String, participant: String? = nil, participants: [String]? = nil,
+                capacity: Int = 4096,
                 onFile: @escaping @Sendable (String) -> Void = { _ in },
                 onError: @escaping @Sendable (String) -> Void = { _ in },
                 onDropped: @escaping @Sendable (UInt64) -> Void = { _ in }) throws(ControlError) {
-        manifestPath = try RecordingManifest.path(directory: directory, room: room, recording: id)
+        if let participant, !isValidID(participant) { throw .invalidID(participant) }
+        manifestPath = try RecordingManifest.path(directory: directory, room: room,
+                                                  recording: participant.map { "\(id)-\($0)" } ?? id)
+        self.participant = participant
         self.id = id
         self.room = room
         self.directory = directory
@@ -88,6 +97,7 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
         self.onDropped = onDropped
         created = Self.wallMicros()
         var manifest = RecordingManifest(id: id, room: room, created: created, participants: participants)
+        manifest.participant = participant
         manifest.directory = directory
         state = Mutex(Shared(manifest: manifest))
         wakeFD = csys_eventfd()
@@ -105,6 +115,13 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
         do { try manifest.save(to: manifestPath) } catch {
             throw .recordingFailed("\(error)")
         }
+        startThread()
+    }
+
+    /// Starts the writer thread, which writes the manifest first (for recorders made on an event
+    /// loop, which does no file I/O; a failure is reported through `onError`).
+    public func startWritingManifestOffLoop() {
+        writeManifestFirst = true
         startThread()
     }
 
@@ -192,7 +209,10 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
     /// Files are flushed this often (a crash loses at most this much).
     static let flushInterval: Int64 = 500_000_000
 
+    private var writeManifestFirst = false
+
     private func run() {
+        if writeManifestFirst { updateManifest { _ in } }
         var lastFlush = Self.monotonicNanos()
         var pfd = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
         while true {
@@ -297,7 +317,7 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
             let codec = CodecKind(rawValue: m.codec) ?? .other
             let name = Self.codecName(codec, kind: kind)
             do {
-                let path = try Self.path(directory: directory, room: room, recording: id, track: kind == .video ? "video" : "audio")
+                let path = try Self.path(directory: directory, room: room, recording: fileID, track: kind == .video ? "video" : "audio")
                 let writer = try MJRWriter(path: path, kind: kind, codec: name, created: created)
                 tracks[index] = Track(writer: writer, clockRate: Int(m.c))
                 state.withLock { $0.files.append(path) }

@@ -46,7 +46,7 @@ public struct RecordingFinisher: Sendable {
             do { try m.save(to: path) } catch {
                 logger.error("cannot update the recording manifest", metadata: ["path": "\(path)", "error": "\(error)"])
             }
-            events.emit("recording_ready", room: m.room, recording: m.id, files: mjr + [result.path],
+            events.emit("recording_ready", room: m.room, participant: m.participant, recording: m.id, files: mjr + [result.path],
                         recovered: recovered, playable: result.path)
             logger.info("recording ready", metadata: [
                 "room": "\(m.room)", "recording": "\(m.id)", "file": "\(result.path)", "recovered": "\(recovered)",
@@ -59,7 +59,7 @@ public struct RecordingFinisher: Sendable {
             m.state = .failed
             if m.error == nil { m.error = "\(error)" }
             try? m.save(to: path)
-            if !reported { events.emit("recording_failed", room: m.room, reason: "\(error)", recording: m.id, files: mjr,
+            if !reported { events.emit("recording_failed", room: m.room, participant: m.participant, reason: "\(error)", recording: m.id, files: mjr,
                         recovered: recovered ? true : nil) }
             logger.error("recording has no playable file", metadata: ["room": "\(m.room)", "recording": "\(m.id)", "error": "\(error)"])
         }

@@ -18,8 +18,10 @@ public struct RecordingInfo: Sendable, Codable, Equatable {
     public var error: String?
     /// Only these participants are recorded (nil: whoever publishes).
     public var participants: [String]?
-    /// The playable file (WebM, or Matroska for H.264), once ready.
+    /// The playable file (WebM, or Matroska for H.264), once ready (a conference: the first).
     public var playable: String?
+    /// Every playable file (a conference room: one per recorded member).
+    public var playableFiles: [String]?
     /// Why it stopped: api, no_media, failed, room_destroyed, idle, shutdown.
     public var stopReason: String?
 }

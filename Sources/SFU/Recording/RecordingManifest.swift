@@ -24,6 +24,8 @@ public struct RecordingManifest: Codable, Sendable, Equatable {
     public var state: State
     /// The participants recorded; nil: whoever publishes.
     public var participants: [String]?
+    /// Conference rooms: the participant whose tracks these files hold.
+    public var participant: String?
     /// The raw logs, by track kind ("audio", "video"), once their first packet is written.
     public var files: [String: String] = [:]
     /// Per track kind: the sender's wall clock at one RTP timestamp of the file's timeline.
@@ -50,7 +52,7 @@ public struct RecordingManifest: Codable, Sendable, Equatable {
 
     /// The playable file's path without its extension (the muxer picks .webm or .mkv).
     public var outputBase: String? {
-        guard let p = try? Self.path(directory: directory, room: room, recording: id) else { return nil }
+        guard let p = try? Self.path(directory: directory, room: room, recording: participant.map { "\(id)-\($0)" } ?? id) else { return nil }
         return String(p.dropLast(".json".count))
     }
 
@@ -58,7 +60,7 @@ public struct RecordingManifest: Codable, Sendable, Equatable {
     public var directory: String = ""
 
     private enum CodingKeys: String, CodingKey {
-        case id, room, created, state, participants, files, sync, playable, error, recovered
+        case id, room, created, state, participants, participant, files, sync, playable, error, recovered
     }
 
     static let encoder: JSONEncoder = {

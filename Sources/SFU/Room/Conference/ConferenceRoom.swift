@@ -25,6 +25,8 @@ final class ConferenceRoom: Room, @unchecked Sendable {
     private var pausedByMember: [String: Set<String>] = [:]
     /// Music on hold for a member alone in the room.
     let hold: HoldMusic?
+    /// While the room is recorded: makes the recorder of a member (nil: not recorded).
+    private var makeRecorder: (@Sendable (String) -> Recorder?)?
     private let scratch = UnsafeMutableRawPointer.allocate(byteCount: WorkerRing.slotSize, alignment: 16)
     private let extensionBlock = UnsafeMutableRawPointer.allocate(byteCount: WorkerRing.slotSize, alignment: 16)
 
@@ -75,6 +77,7 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         memberList.append(member)
         speakingOrder.append(member.id)
         events.emit("participant_joined", room: id, participant: member.id, role: "member", display: request.display)
+        if let makeRecorder { member.recorder = makeRecorder(member.id) }
         let (added, _) = member.syncPublished()
         for t in added { announce(t, published: true) }
         layoutChanged()
@@ -172,6 +175,33 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         applyLastN(s.subscriber)
         s.source.updateReceiver(s)
         if s.track.kind == .video, s.flowing { requestKeyFrame(s.source, now: .now) }
+    }
+
+    // MARK: recording
+
+    /// From now on each member (the current ones and those who join) is recorded by the
+    /// recorder `make` gives it: its microphone and camera, each packet copied into the
+    /// recorder's ring (no file I/O here). Camera tracks are asked for a key frame.
+    func startRecording(_ make: @escaping @Sendable (String) -> Recorder?, now: ContinuousClock.Instant) {
+        makeRecorder = make
+        for m in memberList {
+            m.recorder = make(m.id)
+            guard let r = m.recorder else { continue }
+            for t in m.published.values where t.recorded {
+                if t.kind == .video { requestKeyFrame(t, now: now, force: true) }
+                if let stream = t.stream, let sr = stream.lastSenderReport {
+                    r.senderReport(video: t.kind == .video, ssrc: stream.ssrc, ntp: sr.ntp, rtp: sr.rtp)
+                }
+            }
+            worker.wakeAtFlush(r.wakeFD)
+        }
+        worker.flush()
+    }
+
+    /// No more packets go to the recorders (which the caller then stops).
+    func stopRecording() {
+        makeRecorder = nil
+        for m in memberList { m.recorder = nil }
     }
 
     // MARK: subscriptions

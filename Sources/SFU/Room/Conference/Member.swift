@@ -28,6 +28,8 @@ final class PublishedTrack {
     }
 
     var codec: NegotiatedMedia.Codec? { media.codecs.first }
+    /// What a member's recording holds: its microphone and camera (one file per kind).
+    var recorded: Bool { source == .microphone || source == .camera }
 
     func updateReceiver(_ s: Subscription) {
         let flowing = s.flowing
@@ -110,6 +112,8 @@ final class Member: TransportDelegate {
     private(set) var speech: SpeechActivity
     /// At most this many video tracks flow to it, by speaking order (nil: all).
     var maxVideo: Int?
+    /// While the room is recorded: this member's recorder.
+    var recorder: Recorder?
     private(set) var keyFrameRequests: UInt64 = 0
     private let rtcp = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
     private let reports = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 8)
@@ -288,6 +292,11 @@ final class Member: TransportDelegate {
            let change = speech.observe(level: level[0], now: now - Publisher.origin) {
             room.speechChanged(self, change)
         }
+        if let recorder, track.recorded {
+            recorder.record(UnsafeRawBufferPointer(packet.bytes), video: stream.kind == .video, codec: stream.codec(packet.payloadType),
+                            clockRate: stream.clockRate)
+            room.worker.wakeAtFlush(recorder.wakeFD)
+        }
         room.forward(packet, track: track, stream: stream, now: now)
     }
 
@@ -319,6 +328,10 @@ final class Member: TransportDelegate {
                 if let stream = streams[ssrc] {
                     stream.lastSenderReport = (ntp, rtp)
                     stream.statistics.senderReport(ntpTimestamp: ntp, arrival: now)
+                    if let recorder, published[stream.mid]?.recorded == true {
+                        recorder.senderReport(video: stream.kind == .video, ssrc: ssrc, ntp: ntp, rtp: rtp)
+                        room.worker.wakeAtFlush(recorder.wakeFD)
+                    }
                 }
             case 206 where (header.count == 1 || header.count == 4) && range.count >= 12:
                 let mediaSSRC = bytes.loadBigEndianUInt32(at: range.lowerBound + 8)
