@@ -38,6 +38,9 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
     private let _skipped = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let finished = Atomic<Bool>(false)
+    /// The video file waits for a key frame (set by the writer thread when it skips a packet,
+    /// read by the data plane, which then asks the publisher for one through its limiter).
+    private let _waitingForKeyFrame = Atomic<Bool>(false)
     /// Monotonic ns of the newest packet written (0: none yet).
     private let _lastPacket = Atomic<Int64>(0)
     private let state: Mutex<Shared>
@@ -181,6 +184,9 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
     public var files: [String] { state.withLock { $0.files } }
     public var error: String? { state.withLock { $0.error } }
     public var isFinished: Bool { finished.load(ordering: .acquiring) }
+    /// The video file is waiting for a key frame: the publisher should be asked for one.
+    @inline(__always)
+    var wantsKeyFrame: Bool { _waitingForKeyFrame.load(ordering: .relaxed) }
     /// The manifest as the writer thread last wrote it.
     public var manifest: RecordingManifest { state.withLock { $0.manifest } }
     /// Monotonic ns of the newest packet written, nil before the first.
@@ -336,8 +342,10 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
             guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: p, count: length)),
                   codec.startsKeyFrame(UnsafeRawBufferPointer(view.payload)) else {
                 _skipped.add(1, ordering: .relaxed)
+                _waitingForKeyFrame.store(true, ordering: .relaxed)
                 return
             }
+            _waitingForKeyFrame.store(false, ordering: .relaxed)
         }
         // Rewrite in place (the slot is ours until release): constant SSRC, continuous
         // sequence numbers and timestamps across streamers.

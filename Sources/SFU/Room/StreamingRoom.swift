@@ -218,6 +218,7 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
             recorder.record(UnsafeRawBufferPointer(packet.bytes), video: stream.kind == .video, codec: codec,
                             clockRate: stream.clockRate)
             worker.wakeAtFlush(recorder.wakeFD)
+            if stream.kind == .video, recorder.wantsKeyFrame { requestKeyFrame(stream, now: now) }
         }
         if !links.isEmpty { relay(packet, from: stream, codec: codec) }
         local.forward(packet, kind: stream.kind, clockRate: stream.clockRate, codec: codec, now: now)

@@ -296,6 +296,7 @@ final class Member: TransportDelegate {
             recorder.record(UnsafeRawBufferPointer(packet.bytes), video: stream.kind == .video, codec: stream.codec(packet.payloadType),
                             clockRate: stream.clockRate)
             room.worker.wakeAtFlush(recorder.wakeFD)
+            if stream.kind == .video, recorder.wantsKeyFrame { room.requestKeyFrame(track, now: now) }
         }
         room.forward(packet, track: track, stream: stream, now: now)
     }
