@@ -50,7 +50,7 @@ let package = Package(
         ], swiftSettings: strict),
         // The daemon: configuration, control API, demo page.
         .executableTarget(name: "bridged", dependencies: [
-            "SFU", "RTP", "ICE",
+            "SFU", "RTP", "ICE", "COpenSSL",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -37,6 +37,9 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "Seconds without media after which a recording stops (default: never).") var recordingNoMediaTimeout: Double?
     @Option(help: "Conference rooms: no room has more members (default 100).") var maxMembersPerRoom: Int?
     @Option(help: "Ogg Opus file played to a conference member alone in a room created with music_on_hold.") var musicOnHoldFile: String?
+    @Option(help: "Webhook URL that receives every event as a signed JSON POST; repeatable.") var webhook: [String] = []
+    @Option(help: "Secret the webhooks' HMAC-SHA256 signatures are made with (also BRIDGED_WEBHOOK_SECRET).") var webhookSecret: String?
+    @Option(help: "Events waiting per webhook URL while its receiver is slow or down (default 1000).") var webhookQueue: Int?
     @Option(help: "STUN URL handed to clients (GET /v1/ice-servers); repeatable.") var stunServer: [String] = []
     @Option(help: "TURN URL handed to clients with TURN REST API credentials; repeatable.") var turnServer: [String] = []
     @Option(help: "Secret shared with the TURN server (coturn static-auth-secret; also BRIDGED_TURN_SECRET).") var turnSecret: String?
@@ -64,6 +67,9 @@ struct Bridged: AsyncParsableCommand {
         if let recordingDir { c.recordingDir = recordingDir }
         if let maxMembersPerRoom { c.maxMembersPerRoom = maxMembersPerRoom }
         if let musicOnHoldFile { c.musicOnHoldFile = musicOnHoldFile }
+        if !webhook.isEmpty { c.webhookUrls = webhook }
+        if let webhookSecret, !webhookSecret.isEmpty { c.webhookSecret = webhookSecret }
+        if let webhookQueue { c.webhookQueue = webhookQueue }
         if !stunServer.isEmpty { c.stunServers = stunServer }
         if !turnServer.isEmpty { c.turnServers = turnServer }
         if let turnSecret, !turnSecret.isEmpty { c.turnSecret = turnSecret }
@@ -77,6 +83,10 @@ struct Bridged: AsyncParsableCommand {
         let server = try MediaServer(configuration: try c.media(), logger: logger)
         try await server.start()
 
+        let webhooks = Webhooks(targets: c.webhookUrls.compactMap { URL(string: $0) }.map { .init(url: $0, secret: c.webhookSecret ?? "") },
+                                queue: c.webhookQueue, events: server.events, logger: logger)
+        webhooks.start()
+
         let router = Router()
         let origins = c.effectiveCORSOrigins
         if !origins.isEmpty { router.add(middleware: CORSPolicyMiddleware(origins: origins)) }
@@ -87,7 +97,7 @@ struct Bridged: AsyncParsableCommand {
         }
         router.get("/v1/health") { _, _ in try JSON.response(["status": "ok"]) }
         router.get("/v1/stats") { _, _ in try JSON.response(await server.stats()) }
-        let metrics = MetricsExporter(server: server)
+        let metrics = MetricsExporter(server: server, webhooks: webhooks)
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: await metrics.render())))

@@ -39,6 +39,11 @@ struct Configuration: Codable, Sendable {
     /// ICE servers handed to clients (`GET /v1/ice-servers`): STUN URLs, TURN URLs, and the
     /// secret shared with the TURN server (coturn's `static-auth-secret`) from which each
     /// client's credentials are made (TURN REST API), valid for `turn_ttl_seconds`.
+    /// Webhooks: every event POSTed to each URL, signed with `webhook_secret` (HMAC-SHA256);
+    /// up to `webhook_queue` events wait per URL while a receiver is slow or down.
+    var webhookUrls: [String] = []
+    var webhookSecret: String? = nil
+    var webhookQueue: Int = 1000
     var stunServers: [String] = []
     var turnServers: [String] = []
     var turnSecret: String? = nil
@@ -84,6 +89,9 @@ struct Configuration: Codable, Sendable {
         speakerStartDbov = try c.decodeIfPresent(Int.self, forKey: .speakerStartDbov) ?? d.speakerStartDbov
         speakerContinueDbov = try c.decodeIfPresent(Int.self, forKey: .speakerContinueDbov) ?? d.speakerContinueDbov
         speakerHangoverMs = try c.decodeIfPresent(Int.self, forKey: .speakerHangoverMs) ?? d.speakerHangoverMs
+        webhookUrls = try c.decodeIfPresent([String].self, forKey: .webhookUrls) ?? d.webhookUrls
+        webhookSecret = try c.decodeIfPresent(String.self, forKey: .webhookSecret)
+        webhookQueue = try c.decodeIfPresent(Int.self, forKey: .webhookQueue) ?? d.webhookQueue
         stunServers = try c.decodeIfPresent([String].self, forKey: .stunServers) ?? d.stunServers
         turnServers = try c.decodeIfPresent([String].self, forKey: .turnServers) ?? d.turnServers
         turnSecret = try c.decodeIfPresent(String.self, forKey: .turnSecret)
@@ -122,6 +130,9 @@ struct Configuration: Codable, Sendable {
         if let v = try number("SPEAKER_START_DBOV", Int.self) { speakerStartDbov = v }
         if let v = try number("SPEAKER_CONTINUE_DBOV", Int.self) { speakerContinueDbov = v }
         if let v = try number("SPEAKER_HANGOVER_MS", Int.self) { speakerHangoverMs = v }
+        if let v = value("WEBHOOK_URLS") { webhookUrls = v.split(separator: ",").map(String.init) }
+        if let v = value("WEBHOOK_SECRET"), !v.isEmpty { webhookSecret = v }
+        if let v = try number("WEBHOOK_QUEUE", Int.self) { webhookQueue = v }
         if let v = value("STUN_SERVERS") { stunServers = v.split(separator: ",").map(String.init) }
         if let v = value("TURN_SERVERS") { turnServers = v.split(separator: ",").map(String.init) }
         if let v = value("TURN_SECRET"), !v.isEmpty { turnSecret = v }
@@ -154,6 +165,15 @@ struct Configuration: Codable, Sendable {
             throw ConfigurationError("speaker_continue_dbov must not be louder than speaker_start_dbov (it is the lower threshold)")
         }
         guard speakerHangoverMs > 0 else { throw ConfigurationError("speaker_hangover_ms must be positive") }
+        for url in webhookUrls {
+            guard let u = URL(string: url), u.scheme == "http" || u.scheme == "https", u.host != nil else {
+                throw ConfigurationError("webhook_urls: \(url) is not an http(s) URL")
+            }
+        }
+        if !webhookUrls.isEmpty, webhookSecret?.isEmpty ?? true {
+            throw ConfigurationError("webhook_urls needs webhook_secret (receivers check the HMAC-SHA256 signature with it)")
+        }
+        guard webhookQueue >= 1 else { throw ConfigurationError("webhook_queue must be at least 1") }
         guard maxMembersPerRoom >= 1 else { throw ConfigurationError("max_members_per_room must be at least 1") }
         guard turnTtlSeconds >= 60 else { throw ConfigurationError("turn_ttl_seconds must be at least 60") }
     }

@@ -7,17 +7,21 @@ import SFU
 /// to the registry as the difference since the previous scrape.
 actor MetricsExporter {
     let server: MediaServer
+    let webhooks: Webhooks?
     let registry = PrometheusCollectorRegistry()
     private var last: [String: Double] = [:]
     private var counters: [String: Counter] = [:]
 
-    init(server: MediaServer) { self.server = server }
+    init(server: MediaServer, webhooks: Webhooks? = nil) {
+        self.server = server
+        self.webhooks = webhooks
+    }
 
     func render() async -> String {
         let stats = await server.stats()
         registry.makeGauge(name: "bridged_rooms", help: "Rooms").set(Double(stats.rooms))
         registry.makeGauge(name: "bridged_transports", help: "WebRTC transports").set(Double(stats.transports))
-        for role in ["streamer", "viewer", "echo"] {
+        for role in ["streamer", "viewer", "member", "echo"] {
             registry.makeGauge(name: "bridged_participants", labels: [("role", role)], help: "Participants by role")
                 .set(Double(stats.participants[role] ?? 0))
         }
@@ -34,6 +38,12 @@ actor MetricsExporter {
         }
         for (type, count) in server.events.counts {
             counter("bridged_events_total", [("type", type)], count, "Events emitted, by type")
+        }
+        for (url, c) in webhooks?.snapshot ?? [:] {
+            counter("bridged_webhook_delivered_total", [("url", url)], c.delivered, "Events a webhook receiver accepted")
+            counter("bridged_webhook_dropped_total", [("url", url)], c.dropped, "Events dropped while a webhook receiver was behind")
+            counter("bridged_webhook_failed_total", [("url", url)], c.failed, "Events a webhook receiver refused (4xx)")
+            counter("bridged_webhook_retries_total", [("url", url)], c.retries, "Webhook deliveries retried")
         }
         return registry.emitToString() + Self.histogram(stats.forwarding)
     }

@@ -42,6 +42,8 @@ public final class EventBus: Sendable {
         var nextSubscriber: UInt64 = 0
         var subscribers: [UInt64: AsyncStream<BridgeEvent>.Continuation] = [:]
         var counts: [String: UInt64] = [:]
+        /// Per subscriber: events it lost because it fell behind (its buffer was full).
+        var dropped: [UInt64: UInt64] = [:]
         /// The newest events, for subscribers that resume (`subscribe(after:)`).
         var history: [BridgeEvent] = []
         var historyStart = 0
@@ -72,16 +74,19 @@ public final class EventBus: Sendable {
                 s.historyStart = (s.historyStart + 1) % Self.historySize
             }
             // Yielding under the lock keeps every subscriber's order identical to `seq`.
-            for c in s.subscribers.values { c.yield(event) }
+            for (id, c) in s.subscribers {
+                if case .dropped = c.yield(event) { s.dropped[id, default: 0] &+= 1 }
+            }
         }
     }
 
     /// A stream of every event from now on; finish it with `unsubscribe`. With `after`, first
     /// the kept events whose `seq` is greater (the last `historySize`; a client that reconnects
     /// passes the last `seq` it saw, one that starts late passes 0).
-    public func subscribe(after: UInt64? = nil) -> (id: UInt64, events: AsyncStream<BridgeEvent>) {
+    /// `bufferSize`: events kept for a subscriber that falls behind (then the oldest go).
+    public func subscribe(after: UInt64? = nil, bufferSize: Int = EventBus.subscriberBuffer) -> (id: UInt64, events: AsyncStream<BridgeEvent>) {
         let (stream, continuation) = AsyncStream.makeStream(of: BridgeEvent.self,
-                                                            bufferingPolicy: .bufferingNewest(Self.subscriberBuffer))
+                                                            bufferingPolicy: .bufferingNewest(max(1, bufferSize)))
         let id = state.withLockedValue { s in
             s.nextSubscriber &+= 1
             s.subscribers[s.nextSubscriber] = continuation
@@ -98,8 +103,16 @@ public final class EventBus: Sendable {
         return (id, stream)
     }
 
+    /// Events subscriber `id` lost so far because it fell behind.
+    public func dropped(subscriber id: UInt64) -> UInt64 {
+        state.withLockedValue { $0.dropped[id] ?? 0 }
+    }
+
     public func unsubscribe(_ id: UInt64) {
-        let c = state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
+        let c = state.withLockedValue { s in
+            s.dropped[id] = nil
+            return s.subscribers.removeValue(forKey: id)
+        }
         c?.finish()
     }
 
