@@ -157,11 +157,13 @@ enum LoadGenError: Error, CustomStringConvertible {
     case media(String)
     case control(String)
     case setup(String)
+    case recording(String)
     var description: String {
         switch self {
         case .media(let s): return "media: \(s)"
         case .control(let s): return "control: \(s)"
         case .setup(let s): return "setup: \(s)"
+        case .recording(let s): return "recording: \(s)"
         }
     }
 }
