@@ -26,6 +26,8 @@ def line(r):
     extra = ""
     if r.get("extra_streamers"):
         extra = f"  +{r['extra_streamers']} streamers"
+    if "other_cpu_pct" in r:
+        extra += f"  other load {r['other_cpu_pct']:.0f}%"
     if rec:
         extra += (f", {r['recordings']} recordings: {rec['packets_per_s']:.0f} pkt/s {rec['bytes_per_s'] * 8 / 1e6:.1f} Mbit/s "
                   f"to disk, dropped {rec['dropped']}, {rec['bytes_after_stop'] / 1e6:.1f} MB written")
@@ -100,10 +102,11 @@ def recording(runs):
     keys = sorted({(r["viewers"], r["run"]) for r in runs if r["label"] == "bridged-10rec"})
     print("### Recording: 10 extra streaming rooms, without and with a recording of each\n")
     print("The N viewers watch the main room, which is not recorded; the 10 other rooms each have a streamer "
-          "(the same 325 packets/s) and no viewer. Without → with recording.\n")
+          "(the same 325 packets/s) and no viewer. Without → with recording. Other load: CPU used by neither the server "
+          "nor the generator during the window (without / with), a busy neighbour distorts the figures.\n")
     print("| viewers | run | server CPU, % of a core | µs per forwarded packet | CPU per recorded stream, % of a core | "
-          "µs per recorded packet | delay p50, ms | delay p99, ms | loss % | recorded pkt/s | dropped | written |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "µs per recorded packet | delay p50, ms | delay p99, ms | loss % | recorded pkt/s | dropped | written | other load, % of a core |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     sums = {}
     for n, k in keys:
         a, b = by.get(("bridged-10streams", n, k)), by.get(("bridged-10rec", n, k))
@@ -116,18 +119,21 @@ def recording(runs):
         per_packet = dcpu / 100 * 1e6 / rec["packets_per_s"] if rec["packets_per_s"] else None
         da, db = a.get("delay_ms", {}), b.get("delay_ms", {})
         s = sums.setdefault(n, [])
-        s.append((a["server_cpu_pct"], b["server_cpu_pct"], per_stream, per_packet))
+        s.append((a["server_cpu_pct"], b["server_cpu_pct"], per_stream, da.get("p50"), db.get("p50"), da.get("p99"), db.get("p99"),
+                  per_packet))
         print(f"| {n} | {k} | {a['server_cpu_pct']:.1f} → {b['server_cpu_pct']:.1f} | "
               f"{fmt(a.get('cpu_us_per_packet'))} → {fmt(b.get('cpu_us_per_packet'))} | {per_stream:.2f} | {fmt(per_packet)} | "
               f"{fmt(da.get('p50'))} → {fmt(db.get('p50'))} | {fmt(da.get('p99'))} → {fmt(db.get('p99'))} | "
               f"{a['loss_pct']:.3f} → {b['loss_pct']:.3f} | {rec['packets_per_s']:.0f} | {rec['dropped']} | "
-              f"{rec['bytes_after_stop'] / 1e6:.0f} MB ({rec['bytes_per_s'] * 8 / 1e6:.1f} Mbit/s) |")
+              f"{rec['bytes_after_stop'] / 1e6:.0f} MB ({rec['bytes_per_s'] * 8 / 1e6:.1f} Mbit/s) | "
+              f"{fmt(a.get('other_cpu_pct'), '{:.0f}')} / {fmt(b.get('other_cpu_pct'), '{:.0f}')} |")
     for n, s in sorted(sums.items()):
         if len(s) > 1:
-            m = [sum(x[i] for x in s) / len(s) for i in range(3)]
-            pp = [x[3] for x in s if x[3] is not None]
-            print(f"| {n} | mean of {len(s)} | {m[0]:.1f} → {m[1]:.1f} | | {m[2]:.2f} | "
-                  f"{fmt(sum(pp) / len(pp) if pp else None)} | | | | | | |")
+            def mean(i):
+                v = [x[i] for x in s if x[i] is not None]
+                return sum(v) / len(v) if v else None
+            print(f"| {n} | mean of {len(s)} | {mean(0):.1f} → {mean(1):.1f} | | {mean(2):.2f} | {fmt(mean(7))} | "
+                  f"{fmt(mean(3))} → {fmt(mean(4))} | {fmt(mean(5))} → {fmt(mean(6))} | | | | | |")
 
 
 def compare(series, by, ns):

@@ -229,6 +229,8 @@ struct Run: Sendable {
 
         // The steady window.
         let recorded0 = try await recordingTotals(bridged, recordingIDs)
+        let threads0 = o.serverPid.map { threadCPU(pid: $0) } ?? [:]
+        let machine0 = machineCPU()
         let cpu0 = o.serverPid.map { lg_process_cpu_ns($0) } ?? -1
         let self0 = lg_self_cpu_ns()
         let t0 = lg_monotonic_ns()
@@ -257,6 +259,8 @@ struct Run: Sendable {
         let t1 = lg_monotonic_ns()
         let cpu1 = o.serverPid.map { lg_process_cpu_ns($0) } ?? -1
         let self1 = lg_self_cpu_ns()
+        let machine1 = machineCPU()
+        let threads1 = o.serverPid.map { threadCPU(pid: $0) } ?? [:]
         let rssAfter = o.serverPid.map { lg_process_rss_bytes($0) } ?? -1
         let recorded1 = try await recordingTotals(bridged, recordingIDs)
         let stats = await engine.ask { e in
@@ -371,6 +375,21 @@ struct Run: Sendable {
             result["server_cpu_pct"] = cpu / window * 100
             result["cpu_us_per_packet"] = received > 0 ? cpu * 1e6 / Double(received) : nil
             result["join_cpu_s"] = Double(cpu0 - cpuBeforeJoins) / 1e9
+            // The server's CPU by thread (event loop, recorder writers, …), % of a core each.
+            result["server_threads"] = threadCPUDelta(threads0, threads1).map {
+                ["tid": $0.tid, "name": $0.name, "cpu_pct": Double($0.ns) / 1e9 / window * 100] as [String: Any]
+            }
+        }
+        if machine0.count == machine1.count, !machine0.isEmpty {
+            // Every CPU's busy time over the window, % of a core each, and what neither the server
+            // nor the generator used (other processes on this machine, kernel threads): a busy
+            // neighbour distorts the figures.
+            let busy = zip(machine0, machine1).map { Double($1 - $0) / 1e9 / window * 100 }
+            result["machine_cpu_pct"] = busy
+            if cpu0 >= 0, cpu1 >= 0 {
+                let others = busy.reduce(0, +) - Double(cpu1 - cpu0) / 1e9 / window * 100 - Double(self1 - self0) / 1e9 / window * 100
+                result["other_cpu_pct"] = max(0, others)
+            }
         }
         if rssBefore > 0, rssAfter > 0 {
             result["server_rss_mb"] = Double(rssAfter) / 1_048_576
