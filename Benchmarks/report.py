@@ -26,6 +26,8 @@ def line(r):
     extra = ""
     if r.get("extra_streamers"):
         extra = f"  +{r['extra_streamers']} streamers"
+    if "recorder_threads_cpu_pct" in r:
+        extra += f"  writer threads {r['recorder_threads_cpu_pct']:.2f}% ({r['recorder_threads']})"
     if "other_cpu_pct" in r:
         extra += f"  other load {r['other_cpu_pct']:.0f}%"
     if rec:
@@ -105,8 +107,9 @@ def recording(runs):
           "(the same 325 packets/s) and no viewer. Without → with recording. Other load: CPU used by neither the server "
           "nor the generator during the window (without / with), a busy neighbour distorts the figures.\n")
     print("| viewers | run | server CPU, % of a core | µs per forwarded packet | CPU per recorded stream, % of a core | "
-          "µs per recorded packet | delay p50, ms | delay p99, ms | loss % | recorded pkt/s | dropped | written | other load, % of a core |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "µs per recorded packet | writer thread per stream, % of a core (µs per packet) | delay p50, ms | delay p99, ms | loss % | "
+          "recorded pkt/s | dropped | written | other load, % of a core |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     sums = {}
     for n, k in keys:
         a, b = by.get(("bridged-10streams", n, k)), by.get(("bridged-10rec", n, k))
@@ -118,11 +121,15 @@ def recording(runs):
         per_stream = dcpu / streams
         per_packet = dcpu / 100 * 1e6 / rec["packets_per_s"] if rec["packets_per_s"] else None
         da, db = a.get("delay_ms", {}), b.get("delay_ms", {})
+        writer = b["recorder_threads_cpu_pct"] / streams if "recorder_threads_cpu_pct" in b else None
+        writer_us = (b["recorder_threads_cpu_pct"] / 100 * 1e6 / rec["packets_per_s"]
+                     if "recorder_threads_cpu_pct" in b and rec["packets_per_s"] else None)
         s = sums.setdefault(n, [])
         s.append((a["server_cpu_pct"], b["server_cpu_pct"], per_stream, da.get("p50"), db.get("p50"), da.get("p99"), db.get("p99"),
-                  per_packet))
+                  per_packet, writer, writer_us))
         print(f"| {n} | {k} | {a['server_cpu_pct']:.1f} → {b['server_cpu_pct']:.1f} | "
               f"{fmt(a.get('cpu_us_per_packet'))} → {fmt(b.get('cpu_us_per_packet'))} | {per_stream:.2f} | {fmt(per_packet)} | "
+              f"{fmt(writer, '{:.3f}')} ({fmt(writer_us)}) | "
               f"{fmt(da.get('p50'))} → {fmt(db.get('p50'))} | {fmt(da.get('p99'))} → {fmt(db.get('p99'))} | "
               f"{a['loss_pct']:.3f} → {b['loss_pct']:.3f} | {rec['packets_per_s']:.0f} | {rec['dropped']} | "
               f"{rec['bytes_after_stop'] / 1e6:.0f} MB ({rec['bytes_per_s'] * 8 / 1e6:.1f} Mbit/s) | "
@@ -133,6 +140,7 @@ def recording(runs):
                 v = [x[i] for x in s if x[i] is not None]
                 return sum(v) / len(v) if v else None
             print(f"| {n} | mean of {len(s)} | {mean(0):.1f} → {mean(1):.1f} | | {mean(2):.2f} | {fmt(mean(7))} | "
+                  f"{fmt(mean(8), '{:.3f}')} ({fmt(mean(9))}) | "
                   f"{fmt(mean(3))} → {fmt(mean(4))} | {fmt(mean(5))} → {fmt(mean(6))} | | | | | |")
 
 

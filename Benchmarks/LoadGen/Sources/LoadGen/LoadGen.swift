@@ -160,14 +160,18 @@ struct Run: Sendable {
 
         // One recording per extra room, every streamer sending.
         var recordingIDs: [(room: String, id: String)] = []
+        var writerThreads: Set<Int> = []
         if o.record {
+            let before = o.serverPid.map { Set(threadCPU(pid: $0).keys) } ?? []
             recordingIDs = try await withThrowingTaskGroup(of: (String, String).self) { group in
                 for room in extraRooms { group.addTask { (room, try await bridged.startRecording(room: room)) } }
                 var list: [(room: String, id: String)] = []
                 for try await r in group { list.append(r) }
                 return list.sorted { $0.room < $1.room }
             }
-            log("\(recordingIDs.count) recordings started")
+            // Each recording starts one writer thread: the server's new threads.
+            if let pid = o.serverPid { writerThreads = Set(threadCPU(pid: pid).keys).subtracting(before) }
+            log("\(recordingIDs.count) recordings started, \(writerThreads.count) new server threads")
         }
         let janusClient = janus
         let feed = publisherID
@@ -376,8 +380,16 @@ struct Run: Sendable {
             result["cpu_us_per_packet"] = received > 0 ? cpu * 1e6 / Double(received) : nil
             result["join_cpu_s"] = Double(cpu0 - cpuBeforeJoins) / 1e9
             // The server's CPU by thread (event loop, recorder writers, …), % of a core each.
-            result["server_threads"] = threadCPUDelta(threads0, threads1).map {
-                ["tid": $0.tid, "name": $0.name, "cpu_pct": Double($0.ns) / 1e9 / window * 100] as [String: Any]
+            let threads = threadCPUDelta(threads0, threads1)
+            result["server_threads"] = threads.map {
+                ["tid": $0.tid, "name": $0.name, "cpu_pct": Double($0.ns) / 1e9 / window * 100,
+                 "recorder": writerThreads.contains($0.tid)] as [String: Any]
+            }
+            if !writerThreads.isEmpty {
+                // The recordings' writer threads (the threads the recordings started), together.
+                result["recorder_threads"] = writerThreads.count
+                result["recorder_threads_cpu_pct"] = Double(threads.filter { writerThreads.contains($0.tid) }.reduce(0) { $0 + $1.ns })
+                    / 1e9 / window * 100
             }
         }
         if machine0.count == machine1.count, !machine0.isEmpty {

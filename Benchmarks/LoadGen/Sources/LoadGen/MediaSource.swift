@@ -170,8 +170,9 @@ enum LoadGenError: Error, CustomStringConvertible {
 
 // MARK: CPU accounting from /proc (read at the edges of the window only)
 
-/// CPU time (user + system, ns) of every thread of a process, by thread id, with the thread's
-/// name, from /proc/PID/task/TID/stat.
+/// CPU time (ns) of every thread of a process, by thread id, with the thread's name: from
+/// /proc/PID/task/TID/schedstat (time on CPU, ns resolution), else stat (user + system, in
+/// clock ticks).
 func threadCPU(pid: Int32) -> [Int: (name: String, ns: Int64)] {
     let hz = Int64(sysconf(Int32(_SC_CLK_TCK)))
     var out: [Int: (name: String, ns: Int64)] = [:]
@@ -180,6 +181,11 @@ func threadCPU(pid: Int32) -> [Int: (name: String, ns: Int64)] {
         guard let tid = Int(t), let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/stat", encoding: .utf8),
               let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
         let name = String(stat[stat.index(after: open)..<close])
+        if let sched = try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/schedstat", encoding: .utf8),
+           let first = sched.split(separator: " ").first, let ns = Int64(first) {
+            out[tid] = (name, ns)
+            continue
+        }
         // After ") ": state(3) … utime(14) stime(15)
         let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
         guard fields.count > 12, let u = Int64(fields[11]), let s = Int64(fields[12]) else { continue }
