@@ -65,6 +65,33 @@ struct BridgedControl: Sendable {
     func deleteRoom(_ id: String) async {
         _ = try? await http.json("DELETE", "\(base)/v1/rooms/\(id)", headers: headers)
     }
+
+    /// Starts recording the room; returns the recording's id.
+    func startRecording(room: String) async throws -> String {
+        let (status, body) = try await http.json("POST", "\(base)/v1/rooms/\(room)/recordings", [:], headers: headers)
+        guard status == 201, let dict = body as? [String: Any], let id = dict["id"] as? String else {
+            throw LoadGenError.control("start recording of \(room): \(status) \(String(describing: body))")
+        }
+        return id
+    }
+
+    /// The room's recordings as the API lists them.
+    func recordings(room: String) async throws -> [JSONObject] {
+        let (status, body) = try await http.json("GET", "\(base)/v1/rooms/\(room)/recordings", headers: headers)
+        guard status == 200, let dict = body as? [String: Any], let list = dict["recordings"] as? [[String: Any]] else {
+            throw LoadGenError.control("list recordings of \(room): \(status) \(String(describing: body))")
+        }
+        return list.map { JSONObject(dict: $0) }
+    }
+
+    /// Stops a recording; returns it as the API shows it once its files are flushed and closed.
+    func stopRecording(room: String, id: String) async throws -> JSONObject {
+        let (status, body) = try await http.json("DELETE", "\(base)/v1/rooms/\(room)/recordings/\(id)", headers: headers)
+        guard status == 200, let dict = body as? [String: Any] else {
+            throw LoadGenError.control("stop recording \(id) of \(room): \(status) \(String(describing: body))")
+        }
+        return JSONObject(dict: dict)
+    }
 }
 
 /// The Janus API over HTTP: one session, a handle per peer, events by long poll.

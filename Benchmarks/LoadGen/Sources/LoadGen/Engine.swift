@@ -38,6 +38,8 @@ final class EngineStats: @unchecked Sendable {
     var delayMax: Int64 = 0
     var packetsSent: Int64 = 0
     var bytesSent: Int64 = 0
+    /// Packets the extra streamers sent (not in `packetsSent`, which is the measured room's).
+    var extraPacketsSent: Int64 = 0
 
     @inline(__always)
     func recordDelay(_ ns: Int64) {
@@ -62,7 +64,7 @@ final class EngineStats: @unchecked Sendable {
     func reset() {
         authFailures = 0
         for i in delayBuckets.indices { delayBuckets[i] = 0 }
-        delayCount = 0; delayMax = 0; packetsSent = 0; bytesSent = 0
+        delayCount = 0; delayMax = 0; packetsSent = 0; bytesSent = 0; extraPacketsSent = 0
     }
 }
 
@@ -71,6 +73,19 @@ final class EngineStats: @unchecked Sendable {
 enum Egress {
     case webrtc(Peer)
     case plain(fd: Int32, audioPort: UInt16, videoPort: UInt16)
+}
+
+/// One streamer on the engine: where its packets go and where it is in the loop. The first is
+/// the measured room's (its send times are stamped for the delay); the others are the extra
+/// streamers (`--extra-streamers`), the same packets into rooms without viewers.
+struct Streamer {
+    var egress: Egress
+    var measured: Bool
+    var cursor = 0
+    var loopStart: Int64 = 0
+    var loops: UInt32 = 0
+    var audioSeq: UInt16 = 1000
+    var videoSeq: UInt16 = 5000
 }
 
 /// The single thread that does all media: it sends the looped stream on time and reads every
@@ -89,17 +104,12 @@ final class Engine: @unchecked Sendable {
     private let stopped = Mutex(false)
     private let done = DispatchSemaphore(value: 0)
 
-    // Streamer
-    var egress: Egress?
+    // Streamers: the measured one first, then the extra ones. Engine thread only.
+    private var streamers: [Streamer] = []
     var audioSSRC: UInt32 = 0x1111_0001
     var videoSSRC: UInt32 = 0x2222_0002
     var audioPT: UInt8 = 111
     var videoPT: UInt8 = 96
-    private var cursor = 0
-    private var loopStart: Int64 = 0
-    private var loops: UInt32 = 0
-    private var audioSeq: UInt16 = 1000
-    private var videoSeq: UInt16 = 5000
     private var sendBuffer = [UInt8](repeating: 0, count: 1500)
     private var slots: [lg_slot]
     private var slotMemory: UnsafeMutableRawPointer
@@ -147,8 +157,25 @@ final class Engine: @unchecked Sendable {
 
     func allPeers() -> [Peer] { peers }
 
+    /// Adds a streamer; the first one added is the measured one. Call before `startStreaming`.
+    func addStreamer(_ egress: Egress) {
+        run { engine in engine.streamers.append(Streamer(egress: egress, measured: engine.streamers.isEmpty)) }
+    }
+
+    /// Starts every streamer at once. The extra streamers start at different points of the loop
+    /// (streamer k of n at k/n of it), so that their key frames do not all fall on the same
+    /// instant as the measured one's.
     func startStreaming() {
-        run { engine in engine.loopStart = lg_monotonic_ns(); engine.cursor = 0; engine.streaming = true }
+        run { engine in
+            let now = lg_monotonic_ns()
+            let n = Int64(engine.streamers.count)
+            for k in engine.streamers.indices {
+                let phase = engine.source.loopDuration * Int64(k) / max(1, n)
+                engine.streamers[k].loopStart = now - phase
+                engine.streamers[k].cursor = engine.source.packets.firstIndex { $0.sendOffset >= phase } ?? 0
+            }
+            engine.streaming = true
+        }
     }
     private var streaming = false
 
@@ -183,8 +210,10 @@ final class Engine: @unchecked Sendable {
             }
             now = lg_monotonic_ns()
             var timeout: Int64 = 5_000_000
-            if streaming, cursor < source.packets.count {
-                timeout = min(timeout, max(0, loopStart + source.packets[cursor].sendOffset - now))
+            if streaming {
+                for k in streamers.indices where streamers[k].cursor < source.packets.count {
+                    timeout = min(timeout, max(0, streamers[k].loopStart + source.packets[streamers[k].cursor].sendOffset - now))
+                }
             }
             let ready = tokens.withUnsafeMutableBufferPointer { lg_epoll_wait(epoll, $0.baseAddress, 256, timeout) }
             for i in 0..<Int(ready) { drain(peers[Int(tokens[i])]) }
@@ -207,25 +236,36 @@ final class Engine: @unchecked Sendable {
     }
 
     private func sendDue(now: Int64) {
+        for k in streamers.indices { sendDue(streamer: k, now: now) }
+    }
+
+    private func sendDue(streamer k: Int, now: Int64) {
         while true {
-            if cursor == source.packets.count {
-                cursor = 0
-                loops += 1
-                loopStart += source.loopDuration
+            if streamers[k].cursor == source.packets.count {
+                streamers[k].cursor = 0
+                streamers[k].loops += 1
+                streamers[k].loopStart += source.loopDuration
             }
-            let p = source.packets[cursor]
-            guard loopStart + p.sendOffset <= now else { return }
-            sendPacket(p, index: cursor)
-            cursor += 1
+            let i = streamers[k].cursor
+            guard streamers[k].loopStart + source.packets[i].sendOffset <= now else { return }
+            sendPacket(source.packets[i], index: i, streamer: k)
+            streamers[k].cursor += 1
         }
     }
 
-    private func sendPacket(_ p: SourcePacket, index i: Int) {
+    private func sendPacket(_ p: SourcePacket, index i: Int, streamer k: Int) {
         let seq: UInt16
-        if p.isVideo { seq = videoSeq; videoSeq &+= 1 } else { seq = audioSeq; audioSeq &+= 1 }
+        if p.isVideo {
+            seq = streamers[k].videoSeq; streamers[k].videoSeq &+= 1
+        } else {
+            seq = streamers[k].audioSeq; streamers[k].audioSeq &+= 1
+        }
+        let loops = streamers[k].loops
+        let measured = streamers[k].measured
         let ts = p.isVideo ? p.timestampOffset &+ loops &* source.loopVideoTicks : p.timestampOffset &+ loops &* source.loopAudioTicks
         let ssrc = p.isVideo ? videoSSRC : audioSSRC
         let length = 12 + p.payload.count
+        let egress = streamers[k].egress
         sendBuffer.withUnsafeMutableBytes { b in
             b[0] = 0x80
             b[1] = (p.isVideo ? videoPT : audioPT) | (p.marker ? 0x80 : 0)
@@ -239,14 +279,13 @@ final class Engine: @unchecked Sendable {
             case .webrtc(let peer):
                 guard peer.isConnected, let out = peer.srtpOut,
                       let n = try? out.protectRTP(b.baseAddress!, length: length, capacity: b.count) else { return }
-                index.sendTimes[i] = lg_realtime_ns()
+                if measured { index.sendTimes[i] = lg_realtime_ns() }
                 peer.send(UnsafeRawBufferPointer(rebasing: b[0..<n]))
-                stats.packetsSent += 1; stats.bytesSent += Int64(n)
+                if measured { stats.packetsSent += 1; stats.bytesSent += Int64(n) } else { stats.extraPacketsSent += 1 }
             case .plain(let fd, let audioPort, let videoPort):
                 index.sendTimes[i] = lg_realtime_ns()
                 _ = lg_send(fd, b.baseAddress, Int32(length), 0x7F00_0001, p.isVideo ? videoPort : audioPort)
                 stats.packetsSent += 1; stats.bytesSent += Int64(length)
-            case nil: break
             }
         }
     }

@@ -32,6 +32,18 @@ struct LoadGen: AsyncParsableCommand {
     @Option(help: "Write the result as JSON here") var json: String?
     @Option(help: "Free-form label stored in the result (e.g. the server configuration)") var label = ""
     @Option(help: "Concurrent HTTP connections for the burst of joins") var connections = 64
+    @Option(help: "bridged: streaming rooms besides the measured one (ids <room>-x1…), each with its own streamer sending the same media, no viewers")
+    var extraStreamers = 0
+    @Flag(help: "bridged: record each extra room (not the measured one) from once every streamer sends until the end; fails if a recording drops packets or fails")
+    var record = false
+
+    func validate() throws {
+        if extraStreamers < 0 { throw ValidationError("--extra-streamers must be 0 or more") }
+        if (extraStreamers > 0 || record) && target != .bridged {
+            throw ValidationError("--extra-streamers and --record are for the bridged target")
+        }
+        if record && extraStreamers == 0 { throw ValidationError("--record records the extra rooms: give --extra-streamers") }
+    }
 
     func run() async throws {
         let source = try MediaSource(width: width, height: height, fps: fps, videoKbps: videoKbps, audioKbps: audioKbps,
@@ -47,6 +59,10 @@ struct LoadGen: AsyncParsableCommand {
         let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
         if let json { try data.write(to: URL(fileURLWithPath: json)) }
         print(String(decoding: data, as: UTF8.self))
+        if let failures = result["recording_failures"] as? [String], !failures.isEmpty {
+            for f in failures { log("RECORDING FAILURE: \(f)") }
+            throw LoadGenError.recording("\(failures.count) recording failure(s), first: \(failures[0])")
+        }
     }
 }
 
@@ -85,6 +101,7 @@ struct Run: Sendable {
         var janus: JanusControl?
         let bridged = BridgedControl(base: o.url ?? "http://127.0.0.1:8080", http: http, apiKey: o.apiKey)
         let room = o.room ?? (target == .bridged ? "bench" : target == .janusStreaming ? "1" : "1234")
+        let extraRooms = (0..<o.extraStreamers).map { "\(room)-x\($0 + 1)" }
         if target != .bridged {
             let j = JanusControl(base: o.url ?? "http://127.0.0.1:8088/janus", http: http)
             try await j.connect()
@@ -101,12 +118,23 @@ struct Run: Sendable {
             peer.remote = try Peer.parse(try await bridged.join(room: room, role: "streamer", offer: offer))
             engine.add(peer)
             try await waitConnected(peer, what: "streamer")
-            engine.egress = .webrtc(peer)
+            engine.addStreamer(.webrtc(peer))
+            // The extra streamers, each in its own room, connected one after the other.
+            for room in extraRooms {
+                try await bridged.createRoom(room)
+                let peer = try Peer(viewer: false, controlling: true)
+                let offer = peer.offer(fingerprint: engine.fingerprint, send: (engine.audioSSRC, engine.videoSSRC))
+                peer.remote = try Peer.parse(try await bridged.join(room: room, role: "streamer", offer: offer))
+                engine.add(peer)
+                try await waitConnected(peer, what: "streamer of \(room)")
+                engine.addStreamer(.webrtc(peer))
+            }
+            if !extraRooms.isEmpty { log("\(extraRooms.count) extra streamers connected") }
         case .janusStreaming:
             var port: UInt16 = 0
             let fd = lg_udp_socket(&port)
             engine.videoPT = 100
-            engine.egress = .plain(fd: fd, audioPort: 5002, videoPort: 5004)
+            engine.addStreamer(.plain(fd: fd, audioPort: 5002, videoPort: 5004))
         case .janusVideoroom:
             let j = janus!
             let handle = try await j.attach("janus.plugin.videoroom")
@@ -125,10 +153,26 @@ struct Run: Sendable {
             peer.remote = try Peer.parse(answer)
             engine.add(peer)
             try await waitConnected(peer, what: "publisher")
-            engine.egress = .webrtc(peer)
+            engine.addStreamer(.webrtc(peer))
         }
         engine.startStreaming()
         try await Task.sleep(for: .seconds(1))
+
+        // One recording per extra room, every streamer sending.
+        var recordingIDs: [(room: String, id: String)] = []
+        var writerThreads: Set<Int> = []
+        if o.record {
+            let before = o.serverPid.map { Set(threadCPU(pid: $0).keys) } ?? []
+            recordingIDs = try await withThrowingTaskGroup(of: (String, String).self) { group in
+                for room in extraRooms { group.addTask { (room, try await bridged.startRecording(room: room)) } }
+                var list: [(room: String, id: String)] = []
+                for try await r in group { list.append(r) }
+                return list.sorted { $0.room < $1.room }
+            }
+            // Each recording starts one writer thread: the server's new threads.
+            if let pid = o.serverPid { writerThreads = Set(threadCPU(pid: pid).keys).subtracting(before) }
+            log("\(recordingIDs.count) recordings started, \(writerThreads.count) new server threads")
+        }
         let janusClient = janus
         let feed = publisherID
 
@@ -188,6 +232,9 @@ struct Run: Sendable {
         try await Task.sleep(for: .seconds(o.warmup))
 
         // The steady window.
+        let recorded0 = try await recordingTotals(bridged, recordingIDs)
+        let threads0 = o.serverPid.map { threadCPU(pid: $0) } ?? [:]
+        let machine0 = machineCPU()
         let cpu0 = o.serverPid.map { lg_process_cpu_ns($0) } ?? -1
         let self0 = lg_self_cpu_ns()
         let t0 = lg_monotonic_ns()
@@ -216,13 +263,55 @@ struct Run: Sendable {
         let t1 = lg_monotonic_ns()
         let cpu1 = o.serverPid.map { lg_process_cpu_ns($0) } ?? -1
         let self1 = lg_self_cpu_ns()
+        let machine1 = machineCPU()
+        let threads1 = o.serverPid.map { threadCPU(pid: $0) } ?? [:]
         let rssAfter = o.serverPid.map { lg_process_rss_bytes($0) } ?? -1
+        let recorded1 = try await recordingTotals(bridged, recordingIDs)
         let stats = await engine.ask { e in
             (p50: e.stats.delayPercentile(0.5), p99: e.stats.delayPercentile(0.99), max: Double(e.stats.delayMax) / 1e6,
-             samples: e.stats.delayCount, auth: e.stats.authFailures, sent: e.stats.packetsSent)
+             samples: e.stats.delayCount, auth: e.stats.authFailures, sent: e.stats.packetsSent, extraSent: e.stats.extraPacketsSent)
+        }
+
+        // The recordings as the API shows them, then stopped (files flushed and closed).
+        var recordingList: [[String: Any]] = []
+        var recordingFailures: [String] = []
+        for (r, id) in recordingIDs {
+            var entry: [String: Any] = ["room": r, "id": id]
+            do {
+                guard let info = try await bridged.recordings(room: r).first(where: { $0["id"] as? String == id }) else {
+                    throw LoadGenError.recording("recording \(id) of \(r) is not listed")
+                }
+                let state = info["state"] as? String ?? "?"
+                let dropped = (info["dropped"] as? NSNumber)?.int64Value ?? -1
+                entry["state"] = state
+                entry["packets"] = (info["packets"] as? NSNumber)?.int64Value ?? -1
+                entry["bytes"] = (info["bytes"] as? NSNumber)?.int64Value ?? -1
+                entry["dropped"] = dropped
+                if let error = info["error"] as? String { entry["error"] = error }
+                if dropped != 0 { recordingFailures.append("\(r)/\(id): \(dropped) packets dropped") }
+                if state != "recording" {
+                    recordingFailures.append("\(r)/\(id): state \(state)\((info["error"] as? String).map { " (\($0))" } ?? "")")
+                }
+                let stopped = try await bridged.stopRecording(room: r, id: id)
+                entry["bytes_after_stop"] = (stopped["bytes"] as? NSNumber)?.int64Value ?? -1
+                entry["packets_after_stop"] = (stopped["packets"] as? NSNumber)?.int64Value ?? -1
+                entry["dropped_after_stop"] = (stopped["dropped"] as? NSNumber)?.int64Value ?? -1
+                entry["state_after_stop"] = stopped["state"] as? String ?? "?"
+                entry["files"] = stopped["files"] as? [String] ?? []
+                if let d = (stopped["dropped"] as? NSNumber)?.int64Value, d != dropped {
+                    recordingFailures.append("\(r)/\(id): \(d) packets dropped by the stop")
+                }
+                if stopped["state"] as? String == "failed" { recordingFailures.append("\(r)/\(id): failed at stop") }
+            } catch {
+                recordingFailures.append("\(r)/\(id): \(error)")
+            }
+            recordingList.append(entry)
         }
         await janusClient?.close()
-        if target == .bridged { await bridged.deleteRoom(room) }
+        if target == .bridged {
+            await bridged.deleteRoom(room)
+            for r in extraRooms { await bridged.deleteRoom(r) }
+        }
 
         // Figures.
         let window = Double(t1 - t0) / 1e9
@@ -266,12 +355,53 @@ struct Run: Sendable {
             result["first_video_ms"] = ["p50": p50, "p99": p99]
         }
         if let failure = summaries.compactMap(\.failure).first { result["first_failure"] = failure }
+        result["extra_streamers"] = o.extraStreamers
+        result["extra_streamer_packets_per_s"] = Double(stats.extraSent) / window
+        result["recordings"] = recordingIDs.count
+        if !recordingIDs.isEmpty {
+            let span = Double(recorded1.at - recorded0.at) / 1e9
+            let sum = { (key: String) in recordingList.reduce(Int64(0)) { $0 + (($1[key] as? Int64) ?? 0) } }
+            result["recording"] = [
+                // Over the window (the API read just before and just after it).
+                "packets_per_s": Double(recorded1.packets - recorded0.packets) / span,
+                "bytes_per_s": Double(recorded1.bytes - recorded0.bytes) / span,
+                "window_packets": recorded1.packets - recorded0.packets,
+                // At the end, every recording.
+                "packets": sum("packets"), "bytes": sum("bytes"), "dropped": sum("dropped"),
+                "bytes_after_stop": sum("bytes_after_stop"),
+                "list": recordingList,
+            ] as [String: Any]
+            result["recording_failures"] = recordingFailures
+        }
         if cpu0 >= 0, cpu1 >= 0 {
             let cpu = Double(cpu1 - cpu0) / 1e9
             result["server_cpu_s"] = cpu
             result["server_cpu_pct"] = cpu / window * 100
             result["cpu_us_per_packet"] = received > 0 ? cpu * 1e6 / Double(received) : nil
             result["join_cpu_s"] = Double(cpu0 - cpuBeforeJoins) / 1e9
+            // The server's CPU by thread (event loop, recorder writers, …), % of a core each.
+            let threads = threadCPUDelta(threads0, threads1)
+            result["server_threads"] = threads.map {
+                ["tid": $0.tid, "name": $0.name, "cpu_pct": Double($0.ns) / 1e9 / window * 100,
+                 "recorder": writerThreads.contains($0.tid)] as [String: Any]
+            }
+            if !writerThreads.isEmpty {
+                // The recordings' writer threads (the threads the recordings started), together.
+                result["recorder_threads"] = writerThreads.count
+                result["recorder_threads_cpu_pct"] = Double(threads.filter { writerThreads.contains($0.tid) }.reduce(0) { $0 + $1.ns })
+                    / 1e9 / window * 100
+            }
+        }
+        if machine0.count == machine1.count, !machine0.isEmpty {
+            // Every CPU's busy time over the window, % of a core each, and what neither the server
+            // nor the generator used (other processes on this machine, kernel threads): a busy
+            // neighbour distorts the figures.
+            let busy = zip(machine0, machine1).map { Double($1 - $0) / 1e9 / window * 100 }
+            result["machine_cpu_pct"] = busy
+            if cpu0 >= 0, cpu1 >= 0 {
+                let others = busy.reduce(0, +) - Double(cpu1 - cpu0) / 1e9 / window * 100 - Double(self1 - self0) / 1e9 / window * 100
+                result["other_cpu_pct"] = max(0, others)
+            }
         }
         if rssBefore > 0, rssAfter > 0 {
             result["server_rss_mb"] = Double(rssAfter) / 1_048_576
@@ -279,6 +409,27 @@ struct Run: Sendable {
             result["rss_per_viewer_kb"] = Double(rssAfter - rssBefore) / 1024 / Double(max(1, o.viewers))
         }
         return result
+    }
+
+    /// Packets and bytes recorded so far, over every recording, and when (monotonic ns, the
+    /// middle of the requests).
+    private func recordingTotals(_ bridged: BridgedControl, _ ids: [(room: String, id: String)]) async throws
+        -> (packets: Int64, bytes: Int64, at: Int64) {
+        guard !ids.isEmpty else { return (0, 0, 0) }
+        let start = lg_monotonic_ns()
+        let lists = try await withThrowingTaskGroup(of: [JSONObject].self) { group in
+            for (room, _) in ids { group.addTask { try await bridged.recordings(room: room) } }
+            var all: [JSONObject] = []
+            for try await l in group { all += l }
+            return all
+        }
+        let end = lg_monotonic_ns()
+        var packets: Int64 = 0, bytes: Int64 = 0
+        for info in lists where ids.contains(where: { $0.id == info["id"] as? String }) {
+            packets += (info["packets"] as? NSNumber)?.int64Value ?? 0
+            bytes += (info["bytes"] as? NSNumber)?.int64Value ?? 0
+        }
+        return (packets, bytes, (start + end) / 2)
     }
 
     private func waitConnected(_ peer: Peer, what: String) async throws {

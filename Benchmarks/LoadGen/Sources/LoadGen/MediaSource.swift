@@ -157,11 +157,62 @@ enum LoadGenError: Error, CustomStringConvertible {
     case media(String)
     case control(String)
     case setup(String)
+    case recording(String)
     var description: String {
         switch self {
         case .media(let s): return "media: \(s)"
         case .control(let s): return "control: \(s)"
         case .setup(let s): return "setup: \(s)"
+        case .recording(let s): return "recording: \(s)"
         }
     }
+}
+
+// MARK: CPU accounting from /proc (read at the edges of the window only)
+
+/// CPU time (ns) of every thread of a process, by thread id, with the thread's name: from
+/// /proc/PID/task/TID/schedstat (time on CPU, ns resolution), else stat (user + system, in
+/// clock ticks).
+func threadCPU(pid: Int32) -> [Int: (name: String, ns: Int64)] {
+    let hz = Int64(sysconf(Int32(_SC_CLK_TCK)))
+    var out: [Int: (name: String, ns: Int64)] = [:]
+    guard let tids = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return out }
+    for t in tids {
+        guard let tid = Int(t), let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/stat", encoding: .utf8),
+              let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+        let name = String(stat[stat.index(after: open)..<close])
+        if let sched = try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/schedstat", encoding: .utf8),
+           let first = sched.split(separator: " ").first, let ns = Int64(first) {
+            out[tid] = (name, ns)
+            continue
+        }
+        // After ") ": state(3) … utime(14) stime(15)
+        let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+        guard fields.count > 12, let u = Int64(fields[11]), let s = Int64(fields[12]) else { continue }
+        out[tid] = (name, (u + s) * (1_000_000_000 / hz))
+    }
+    return out
+}
+
+/// CPU time (ns) of each thread of a process between two `threadCPU` readings, busiest first
+/// (threads that did nothing left out). A thread's name is whatever it set with
+/// pthread_setname_np, else its creator's.
+func threadCPUDelta(_ a: [Int: (name: String, ns: Int64)], _ b: [Int: (name: String, ns: Int64)])
+    -> [(tid: Int, name: String, ns: Int64)] {
+    b.map { (tid: $0.key, name: $0.value.name, ns: $0.value.ns - (a[$0.key]?.ns ?? 0)) }
+        .filter { $0.ns > 0 }.sorted { $0.ns > $1.ns }
+}
+
+/// Busy time (everything but idle and iowait, ns) of each CPU, from /proc/stat.
+func machineCPU() -> [Int64] {
+    let hz = Int64(sysconf(Int32(_SC_CLK_TCK)))
+    guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return [] }
+    var out: [Int64] = []
+    for line in stat.split(separator: "\n") where line.hasPrefix("cpu") && !line.hasPrefix("cpu ") {
+        let v = line.split(separator: " ").dropFirst().compactMap { Int64($0) }
+        guard v.count >= 8 else { continue }
+        // user nice system idle iowait irq softirq steal
+        out.append((v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * (1_000_000_000 / hz))
+    }
+    return out
 }
