@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -33,6 +34,8 @@ int csys_epoll_wait(int epfd, int *fds, int max, int timeout_ms) {
 }
 
 int csys_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+int csys_set_thread_name(const char *name) { return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0); }
 
 int csys_recvmmsg(int fd, struct csys_mmsghdr *msgs, unsigned int n) {
     return recvmmsg(fd, (struct mmsghdr *)msgs, n, MSG_DONTWAIT, NULL);

@@ -16,6 +16,8 @@ int csys_epoll_del(int epfd, int fd);
 /// Waits; writes the ready descriptors into fds; returns their count (0 on timeout or EINTR).
 int csys_epoll_wait(int epfd, int *fds, int max, int timeout_ms);
 int csys_eventfd(void);
+/* Names the calling thread (15 bytes at most), as top and perf show it. */
+int csys_set_thread_name(const char *name);
 int csys_recvmmsg(int fd, struct csys_mmsghdr *msgs, unsigned int n);
 int csys_sendmmsg(int fd, struct csys_mmsghdr *msgs, unsigned int n);
 /// Bytes of control buffer one UDP_SEGMENT (GSO) message needs.

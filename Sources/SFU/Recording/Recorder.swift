@@ -219,7 +219,7 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
 
     private func run() {
         // Visible to top/perf as "rec-<id>" (15 bytes at most).
-        _ = pthread_setname_np(pthread_self(), String("rec-\(fileID)".prefix(15)))
+        _ = csys_set_thread_name(String("rec-\(fileID)".prefix(15)))
         if writeManifestFirst { updateManifest { _ in } }
         var lastFlush = Self.monotonicNanos()
         var pfd = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
