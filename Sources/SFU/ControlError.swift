@@ -17,6 +17,9 @@ public enum ControlError: Error, Equatable, Sendable {
     case invalidSignal(String)
     case notConference(String)
     case invalidOption(String)
+    case wrongPin(String)
+    case wrongSecret(String)
+    case banned(room: String, seconds: Int)
 
     /// The API's error code.
     public var code: String {
@@ -38,6 +41,9 @@ public enum ControlError: Error, Equatable, Sendable {
         case .invalidSignal: "invalid_signal"
         case .notConference: "not_a_conference"
         case .invalidOption: "invalid_option"
+        case .wrongPin: "wrong_pin"
+        case .wrongSecret: "wrong_secret"
+        case .banned: "banned"
         }
     }
 
@@ -60,6 +66,9 @@ public enum ControlError: Error, Equatable, Sendable {
         case .invalidSignal(let why): "invalid signaling message: \(why)"
         case .notConference(let room): "room \(room) is not a conference room"
         case .invalidOption(let why): why
+        case .wrongPin(let room): "room \(room) needs its pin to join (\"pin\"), and the one given is not it"
+        case .wrongSecret(let room): "managing room \(room) needs its secret (X-Room-Secret), and the one given is not it"
+        case .banned(let room, let seconds): "this user was kicked from room \(room) and may rejoin in \(seconds) s"
         }
     }
 }

@@ -86,6 +86,10 @@ public actor MediaServer {
     private var recordings: [String: [RecordingEntry]] = [:]
     /// Rooms created with `record: true`: each streamer is recorded from the moment it publishes.
     private var recordedRooms: Set<String> = []
+    /// Rooms' pins and secrets, and who is banned after a kick.
+    private var roomAccess: [String: RoomAccess] = [:]
+    /// Per room: participant → the user id it joined with (what a ban names).
+    private var userIDs: [String: [String: String]] = [:]
     /// Playable files being built (awaited at shutdown).
     private var finishing: [String: Task<[RecordingManifest], Never>] = [:]
     private let finisher: RecordingFinisher
@@ -174,10 +178,15 @@ public actor MediaServer {
         public var maxMembers: Int?
         /// Conference rooms: music on hold for a member alone.
         public var musicOnHold = false
-        public init(record: Bool = false, maxMembers: Int? = nil, musicOnHold: Bool = false) {
+        /// Needed to join (`pin`) and to manage the room (`secret`: delete it, record, kick, mute).
+        public var pin: String?
+        public var secret: String?
+        public init(record: Bool = false, maxMembers: Int? = nil, musicOnHold: Bool = false, pin: String? = nil, secret: String? = nil) {
             self.record = record
             self.maxMembers = maxMembers
             self.musicOnHold = musicOnHold
+            self.pin = pin
+            self.secret = secret
         }
     }
 
@@ -214,6 +223,7 @@ public actor MediaServer {
         }
         events.emit("room_created", room: id, kind: kind.rawValue)
         rooms[id] = room
+        roomAccess[id] = RoomAccess(pin: options.pin, secret: options.secret)
         emptySince[id] = .now
         roomTickers[id] = worker.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             room.tick(now: .now)
@@ -245,6 +255,8 @@ public actor MediaServer {
         }
         recordings[id] = nil
         recordedRooms.remove(id)
+        roomAccess[id] = nil
+        userIDs[id] = nil
         await onLoop(room) { $0.close() }
         for g in remote { await onLoop(of: g) { $0.close() } }
         events.emit("room_destroyed", room: id, reason: reason)
@@ -296,9 +308,15 @@ public actor MediaServer {
         public var record: Bool
         /// Conference members: what each published section is, by mid.
         public var sources: [String: TrackSource]
+        /// The room's pin, when it has one.
+        public var pin: String?
+        /// Who this is for the signaling server (what a kick's ban names).
+        public var userID: String?
         public init(offer: String, role: ParticipantRole? = nil, display: String? = nil, dtlsRole: DTLSConnection.Role? = nil,
-                    record: Bool = false, sources: [String: TrackSource] = [:]) {
+                    record: Bool = false, sources: [String: TrackSource] = [:], pin: String? = nil, userID: String? = nil) {
             self.sources = sources
+            self.pin = pin
+            self.userID = userID
             self.offer = offer
             self.role = role
             self.display = display
@@ -319,6 +337,10 @@ public actor MediaServer {
         let offer: SessionDescription
         do { offer = try SessionDescription(parsing: request.offer) } catch {
             throw .negotiation(.invalidSDP("\(error)"))
+        }
+        guard RoomAccess.matches(roomAccess[roomID]?.pin, request.pin) else { throw .wrongPin(roomID) }
+        if let until = roomAccess[roomID]?.isBanned(request.userID, now: .now) {
+            throw .banned(room: roomID, seconds: Int((until - .now).components.seconds) + 1)
         }
         if request.record {
             guard !(room is EchoRoom) else { throw .notRecordable(roomID) }
@@ -346,6 +368,7 @@ public actor MediaServer {
         joining[worker.index] -= 1
         switch result {
         case .success(let answer):
+            if let user = request.userID { userIDs[roomID, default: [:]][pid] = user }
             logger.info("participant joined", metadata: ["room": "\(roomID)", "participant": "\(pid)",
                                                          "role": "\(request.role?.rawValue ?? "-")", "worker": "\(worker.index)"])
             let running = recordings[roomID]?.last.map { $0.stopped == nil } ?? false
@@ -394,12 +417,47 @@ public actor MediaServer {
         throw .participantNotFound(room: roomID, participant: id)
     }
 
-    public func removeParticipant(roomID: String, id: String) async throws(ControlError) {
+    public func removeParticipant(roomID: String, id: String, reason: String = "api") async throws(ControlError) {
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
-        for part in await parts(of: roomID, room) where await onLoop(part: part, { $0.remove(participantID: id, reason: "api") }) {
+        for part in await parts(of: roomID, room) where await onLoop(part: part, { $0.remove(participantID: id, reason: reason) }) {
             return
         }
         throw .participantNotFound(room: roomID, participant: id)
+    }
+
+    // MARK: room protection and moderation
+
+    /// Managing a room with a secret needs it (`X-Room-Secret`).
+    public func checkSecret(roomID: String, secret: String?) throws(ControlError) {
+        guard rooms[roomID] != nil else { throw .roomNotFound(roomID) }
+        guard RoomAccess.matches(roomAccess[roomID]?.secret, secret) else { throw .wrongSecret(roomID) }
+    }
+
+    /// Closes the participant's transport (`participant_left` reason `kicked`); the user id it
+    /// joined with may not rejoin for `ban`.
+    public func kick(roomID: String, participantID: String, ban: Duration?) async throws(ControlError) {
+        try await removeParticipant(roomID: roomID, id: participantID, reason: "kicked")
+        if let ban, ban > .zero, let user = userIDs[roomID]?[participantID] {
+            roomAccess[roomID]?.ban(user, until: .now + ban)
+        }
+        userIDs[roomID]?[participantID] = nil
+        logger.info("participant kicked", metadata: ["room": "\(roomID)", "participant": "\(participantID)", "ban_seconds": "\(ban?.components.seconds ?? 0)"])
+    }
+
+    /// Stops (or resumes) forwarding a publisher's audio or video; it is told (conference
+    /// members on their signaling channel) and a `participant_muted` event goes out.
+    public func setMuted(roomID: String, participantID: String, kind: MediaKind, muted: Bool) async throws(ControlError) {
+        guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
+        let found: Bool
+        if let c = room as? ConferenceRoom {
+            found = await onLoop(of: c) { $0.setMuted(member: participantID, kind: kind, muted: muted) }
+        } else if let st = room as? StreamingRoom {
+            found = await onLoop(of: st) { $0.setMuted(streamer: participantID, kind: kind, muted: muted) }
+        } else {
+            found = false
+        }
+        guard found else { throw .participantNotFound(room: roomID, participant: participantID) }
+        events.emit("participant_muted", room: roomID, participant: participantID, kind: kind.rawValue, reason: muted ? "muted" : "unmuted")
     }
 
     // MARK: conference rooms

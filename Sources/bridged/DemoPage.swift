@@ -210,6 +210,8 @@ async function onSignal(m) {
     await pc.setRemoteDescription({ type: "answer", sdp: m.sdp });
   } else if (m.type === "error") {
     window.bridged.signalErrors.push(m);
+  } else {
+    (window.bridged.notices = window.bridged.notices || []).push(m);  // e.g. {type: "muted", kind, muted}
   }
 }
 

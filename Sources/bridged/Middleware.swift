@@ -41,7 +41,7 @@ struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         if request.method == .options {
             response = Response(status: .noContent)
             response.headers[.accessControlAllowMethods] = "GET, POST, DELETE, OPTIONS"
-            response.headers[.accessControlAllowHeaders] = "authorization, content-type"
+            response.headers[.accessControlAllowHeaders] = "authorization, content-type, x-room-secret"
             response.headers[.accessControlMaxAge] = "600"
         } else {
             do {

@@ -15,6 +15,9 @@ struct RoomRoutes {
         /// Conference rooms: at most this many members; music on hold for a member alone.
         var maxMembers: Int?
         var musicOnHold: Bool?
+        /// Needed to join; needed to manage (header `X-Room-Secret`).
+        var pin: String?
+        var secret: String?
     }
 
     struct CreateParticipant: Decodable {
@@ -28,6 +31,15 @@ struct RoomRoutes {
         /// Conference members: what each published section is ("microphone", "camera",
         /// "screen"), by mid.
         var sources: [String: String]?
+        /// The room's pin, if it has one; who this is (what a kick's ban names).
+        var pin: String?
+        var userId: String?
+    }
+
+    struct Kick: Decodable { var banS: Double? }
+    struct Mute: Decodable {
+        var kind: String
+        var muted: Bool?
     }
 
     struct Subscriptions: Decodable {
@@ -62,6 +74,19 @@ struct RoomRoutes {
     /// A room id from the path, checked before it can reach a file name: 400 naming the problem.
     static func checkedRoomID(_ id: String) throws -> String { try checkedID(id, what: "room") }
 
+    /// Managing a room that has a secret needs it in `X-Room-Secret`: 403 otherwise.
+    func requireSecret(_ request: Request, _ roomID: String) async throws {
+        let secret = request.headers.first { $0.name.canonicalName == "x-room-secret" }?.value
+        let result: Result<Void, ControlError>
+        do throws(ControlError) {
+            try await server.checkSecret(roomID: roomID, secret: secret)
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        if case .failure(let e) = result { throw APIError(e) }
+    }
+
     static func checkedID(_ id: String, what: String) throws -> String {
         guard isValidID(id) else {
             throw APIError(.badRequest, "invalid_id",
@@ -78,9 +103,17 @@ struct RoomRoutes {
                 throw APIError(.badRequest, "invalid_kind",
                                "unknown room kind \"\(body.kind)\"; supported: \(RoomKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
+            for (name, value) in [("pin", body.pin), ("secret", body.secret)] {
+                if let value, value.isEmpty || value.utf8.count > 256 {
+                    throw APIError(.badRequest, "invalid_option", "\(name) must be 1-256 characters")
+                }
+            }
+            if let pin = body.pin, pin == body.secret {
+                throw APIError(.badRequest, "invalid_option", "pin (to join) and secret (to manage) must differ")
+            }
             do {
                 let options = MediaServer.RoomOptions(record: body.record ?? false, maxMembers: body.maxMembers,
-                                                      musicOnHold: body.musicOnHold ?? false)
+                                                      musicOnHold: body.musicOnHold ?? false, pin: body.pin, secret: body.secret)
                 return try JSON.response(try await server.createRoom(id: body.id, kind: kind, description: body.description,
                                                                      options: options), status: .created)
             } catch let e as ControlError { throw APIError(e) }
@@ -90,9 +123,11 @@ struct RoomRoutes {
             do { return try JSON.response(try await server.room(id: try context.parameters.require("room"))) }
             catch let e as ControlError { throw APIError(e) }
         }
-        rooms.delete(":room") { _, context in
+        rooms.delete(":room") { request, context in
+            let roomID = try context.parameters.require("room")
+            try await requireSecret(request, roomID)
             do {
-                try await server.deleteRoom(id: try context.parameters.require("room"))
+                try await server.deleteRoom(id: roomID)
                 return Response(status: .noContent)
             } catch let e as ControlError { throw APIError(e) }
         }
@@ -126,12 +161,13 @@ struct RoomRoutes {
             do {
                 let created = try await server.addParticipant(
                     roomID: roomID, .init(offer: body.offer, role: participantRole, display: body.display, dtlsRole: role,
-                                          record: body.record ?? false, sources: sources))
+                                          record: body.record ?? false, sources: sources, pin: body.pin, userID: body.userId))
                 return try JSON.response(created, status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.post(":room/recordings") { request, context in
             let roomID = try Self.checkedRoomID(try context.parameters.require("room"))
+            try await requireSecret(request, roomID)
             // The body is optional ({} or nothing); it must be a JSON object when present.
             var request = request
             let buffer = try await request.collectBody(upTo: 1 << 16)
@@ -163,8 +199,9 @@ struct RoomRoutes {
             do { return try JSON.response(RecordingList(recordings: try await server.listRecordings(roomID: roomID))) }
             catch let e as ControlError { throw APIError(e) }
         }
-        rooms.delete(":room/recordings/:recording") { _, context in
+        rooms.delete(":room/recordings/:recording") { request, context in
             let roomID = try Self.checkedRoomID(try context.parameters.require("room"))
+            try await requireSecret(request, roomID)
             do {
                 return try JSON.response(try await server.stopRecording(roomID: roomID,
                                                                         recordingID: try context.parameters.require("recording")))
@@ -179,6 +216,32 @@ struct RoomRoutes {
                                                          participantID: try context.parameters.require("participant"),
                                                          offer: body.offer)
                 return try JSON.response(Answer(answer: answer))
+            } catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.post(":room/participants/:participant/kick") { request, context in
+            let roomID = try context.parameters.require("room")
+            try await requireSecret(request, roomID)
+            let body = try await JSON.decode(Kick.self, from: request)
+            if let b = body.banS, !(b >= 0 && b <= 86400 * 30) {
+                throw APIError(.badRequest, "invalid_ban", "ban_s must be between 0 and 2592000 seconds")
+            }
+            do {
+                try await server.kick(roomID: roomID, participantID: try context.parameters.require("participant"),
+                                      ban: body.banS.map { .milliseconds(Int64($0 * 1000)) })
+                return Response(status: .noContent)
+            } catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.post(":room/participants/:participant/mute") { request, context in
+            let roomID = try context.parameters.require("room")
+            try await requireSecret(request, roomID)
+            let body = try await JSON.decode(Mute.self, from: request)
+            guard let kind = MediaKind(rawValue: body.kind) else {
+                throw APIError(.badRequest, "invalid_kind", "kind must be \"audio\" or \"video\", not \"\(body.kind)\"")
+            }
+            do {
+                try await server.setMuted(roomID: roomID, participantID: try context.parameters.require("participant"),
+                                          kind: kind, muted: body.muted ?? true)
+                return Response(status: .noContent)
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.post(":room/participants/:participant/subscriptions") { request, context in

@@ -29,6 +29,8 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     private(set) var recorder: Recorder?
     /// Whether the current streamer's packets go to `recorder` (it records everyone, or this one).
     private var recordsStreamer = false
+    /// Kinds a moderator muted: not forwarded (nor recorded) until unmuted.
+    private var mutedKinds: Set<MediaKind> = []
     /// Loss above this fraction (of 256) is a slow link: 13/256 ≈ 5%.
     static let slowLinkFraction: UInt8 = 13
 
@@ -151,6 +153,7 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         guard streamer === publisher else { return }
         streamer = nil
         recordsStreamer = false
+        mutedKinds = []
         if publisher.speech.speaking {
             events.emit("speaking", room: id, participant: publisher.id, role: "streamer", speaking: false)
         }
@@ -166,6 +169,16 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         streamer.sendReceiverReports(now: now)
         local.tick(now: now)
         worker.flush()
+    }
+
+    // MARK: moderation
+
+    /// Mutes or unmutes the streamer's audio or video (viewers then wait for a key frame).
+    func setMuted(streamer id: String, kind: MediaKind, muted: Bool) -> Bool {
+        guard let streamer, streamer.id == id else { return false }
+        if muted { mutedKinds.insert(kind) } else { mutedKinds.remove(kind) }
+        if !muted, kind == .video { requestKeyFrame(ssrc: 0, now: .now) }
+        return true
     }
 
     // MARK: speakers
@@ -213,6 +226,7 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     /// Fan-out of one streamer packet: copied into the ring of every other worker with viewers
     /// of this room, then to the viewers here (rewritten in place and restored). No allocation.
     func forward(_ packet: RTPPacketView, from stream: InboundStream, now: ContinuousClock.Instant) {
+        if !mutedKinds.isEmpty, mutedKinds.contains(stream.kind) { return }
         let codec = stream.codec(packet.payloadType)
         if recordsStreamer, let recorder {
             recorder.record(UnsafeRawBufferPointer(packet.bytes), video: stream.kind == .video, codec: codec,

@@ -177,6 +177,24 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         if s.track.kind == .video, s.flowing { requestKeyFrame(s.source, now: .now) }
     }
 
+    // MARK: moderation
+
+    /// A moderator muted (or unmuted) a member's audio or video: its tracks of that kind are
+    /// no longer forwarded (nor recorded), and the member is told on its signaling channel.
+    func setMuted(member id: String, kind: MediaKind, muted: Bool) -> Bool {
+        guard let m = members[id] else { return false }
+        for t in m.published.values where t.kind == kind {
+            t.muted = muted
+            if !muted, kind == .video {
+                for r in t.receivers { r.track.waitingForKeyFrame = true }
+                requestKeyFrame(t, now: .now, force: true)
+            }
+        }
+        m.notify("muted", ["kind": kind.rawValue, "muted": muted])
+        worker.flush()
+        return true
+    }
+
     // MARK: recording
 
     /// From now on each member (the current ones and those who join) is recorded by the
@@ -295,6 +313,7 @@ final class ConferenceRoom: Room, @unchecked Sendable {
 
     /// One packet of a published track to everyone receiving it. No allocation.
     func forward(_ packet: RTPPacketView, track: PublishedTrack, stream: InboundStream, now: ContinuousClock.Instant) {
+        guard !track.muted else { return }
         let receivers = track.receivers
         guard !receivers.isEmpty else { return }
         var fan = FanOut(packet, codec: stream.codec(packet.payloadType), clockRate: stream.clockRate, extensionBlock: extensionBlock)

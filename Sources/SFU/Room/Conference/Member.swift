@@ -14,6 +14,8 @@ final class PublishedTrack {
     let media: NegotiatedMedia
     /// Learnt on the first packet.
     var stream: InboundStream?
+    /// A moderator muted it: not forwarded, not recorded.
+    var muted = false
     /// The subscriptions packets go to: active (negotiated), not paused, not over a last-N
     /// limit. Pausing takes a subscription out of this list, so it costs nothing per packet.
     private(set) var receivers: [Subscription] = []
@@ -292,7 +294,7 @@ final class Member: TransportDelegate {
            let change = speech.observe(level: level[0], now: now - Publisher.origin) {
             room.speechChanged(self, change)
         }
-        if let recorder, track.recorded {
+        if let recorder, track.recorded, !track.muted {
             recorder.record(UnsafeRawBufferPointer(packet.bytes), video: stream.kind == .video, codec: stream.codec(packet.payloadType),
                             clockRate: stream.clockRate)
             room.worker.wakeAtFlush(recorder.wakeFD)

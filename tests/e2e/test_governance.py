@@ -1,0 +1,82 @@
+"""Room protection and moderation: a pin to join and a secret to manage (distinct), kick with a
+ban on rejoining, and mute (the bridge stops forwarding and tells the member)."""
+import os
+import time
+
+from conftest import ROOT, wait_for
+from test_chromium_echo import chromium  # noqa: F401  (fixture)
+from test_conference import join, member_stats
+from test_events import EventLog
+
+OFFER = open(os.path.join(ROOT, "tests", "fixtures", "offers", "chromium_recvonly.sdp")).read()
+
+
+def secret_request(b, method, path, secret, body=None):
+    import json
+    import urllib.error
+    import urllib.request
+    req = urllib.request.Request(b.base + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"content-type": "application/json", **({"X-Room-Secret": secret} if secret else {})})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            text = r.read().decode()
+            return r.status, (json.loads(text) if text else None)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode() or "null")
+
+
+def test_pin_to_join_and_secret_to_manage(bridged):
+    status, body = bridged.post("/v1/rooms", {"id": "vault", "kind": "streaming", "pin": "same", "secret": "same"})
+    assert status == 400 and body["error"]["code"] == "invalid_option"
+    assert bridged.post("/v1/rooms", {"id": "vault", "kind": "streaming", "pin": "1234", "secret": "s3cret"})[0] == 201
+    for pin in (None, "4321", "12345", ""):
+        body = {"role": "viewer", "offer": OFFER, **({"pin": pin} if pin is not None else {})}
+        status, err = bridged.post("/v1/rooms/vault/participants", body)
+        assert status == 403 and err["error"]["code"] == "wrong_pin", (pin, err)
+    assert bridged.post("/v1/rooms/vault/participants", {"role": "viewer", "offer": OFFER, "pin": "1234"})[0] == 201
+    # Managing needs the secret (the pin is not it).
+    for secret in (None, "1234", "s3cre"):
+        status, err = secret_request(bridged, "DELETE", "/v1/rooms/vault", secret)
+        assert status == 403 and err["error"]["code"] == "wrong_secret", (secret, err)
+        status, err = secret_request(bridged, "POST", "/v1/rooms/vault/recordings", secret, {})
+        assert status == 403 and err["error"]["code"] == "wrong_secret"
+    assert secret_request(bridged, "DELETE", "/v1/rooms/vault", "s3cret")[0] == 204
+
+
+def test_kick_bans_the_user_for_a_while(bridged):
+    log = EventLog(bridged.events_url())
+    try:
+        assert bridged.post("/v1/rooms", {"id": "club", "kind": "streaming"})[0] == 201
+        status, alice = bridged.post("/v1/rooms/club/participants", {"role": "viewer", "offer": OFFER, "user_id": "alice"})
+        assert status == 201
+        assert bridged.post(f"/v1/rooms/club/participants/{alice['id']}/kick", {"ban_s": 2})[0] == 204
+        wait_for(lambda: [e for e in log.events if e["type"] == "participant_left" and e.get("reason") == "kicked"], 5,
+                 what="participant_left kicked")
+        status, err = bridged.post("/v1/rooms/club/participants", {"role": "viewer", "offer": OFFER, "user_id": "alice"})
+        assert status == 403 and err["error"]["code"] == "banned", err
+        assert bridged.post("/v1/rooms/club/participants", {"role": "viewer", "offer": OFFER, "user_id": "bob"})[0] == 201
+        time.sleep(2.2)
+        assert bridged.post("/v1/rooms/club/participants", {"role": "viewer", "offer": OFFER, "user_id": "alice"})[0] == 201
+        status, err = bridged.post("/v1/rooms/club/participants/nobody/kick", {})
+        assert status == 404
+    finally:
+        log.close()
+
+
+def test_mute_stops_forwarding_and_tells_the_member(bridged, chromium):
+    assert bridged.post("/v1/rooms", {"id": "mod", "kind": "conference"})[0] == 201
+    (a, pa), (b, pb) = join(chromium, bridged, "mod"), join(chromium, bridged, "mod")
+    video = f"{pa}/1"
+    wait_for(lambda: (member_stats(chromium, b).get(video) or {}).get("framesDecoded", 0) >= 10, 30, what="b decoding a")
+    assert bridged.post(f"/v1/rooms/mod/participants/{pa}/mute", {"kind": "video"})[0] == 204
+    time.sleep(0.5)
+    frozen = member_stats(chromium, b)[video]["packetsReceived"]
+    time.sleep(2)
+    assert member_stats(chromium, b)[video]["packetsReceived"] == frozen
+    chromium.switch_to.window(a)
+    notices = chromium.execute_script("return window.bridged.notices")
+    assert {"type": "muted", "kind": "video", "muted": True} in notices, notices
+    assert bridged.post(f"/v1/rooms/mod/participants/{pa}/mute", {"kind": "video", "muted": False})[0] == 204
+    wait_for(lambda: member_stats(chromium, b)[video]["packetsReceived"] > frozen + 20, 10, what="video back after unmute")
+    status, err = bridged.post(f"/v1/rooms/mod/participants/{pa}/mute", {"kind": "smell"})
+    assert status == 400 and err["error"]["code"] == "invalid_kind"
