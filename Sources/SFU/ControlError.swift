@@ -20,6 +20,7 @@ public enum ControlError: Error, Equatable, Sendable {
     case wrongPin(String)
     case wrongSecret(String)
     case banned(room: String, seconds: Int)
+    case notAllowed(String)
 
     /// The API's error code.
     public var code: String {
@@ -44,6 +45,7 @@ public enum ControlError: Error, Equatable, Sendable {
         case .wrongPin: "wrong_pin"
         case .wrongSecret: "wrong_secret"
         case .banned: "banned"
+        case .notAllowed: "not_allowed"
         }
     }
 
@@ -69,6 +71,7 @@ public enum ControlError: Error, Equatable, Sendable {
         case .wrongPin(let room): "room \(room) needs its pin to join (\"pin\"), and the one given is not it"
         case .wrongSecret(let room): "managing room \(room) needs its secret (X-Room-Secret), and the one given is not it"
         case .banned(let room, let seconds): "this user was kicked from room \(room) and may rejoin in \(seconds) s"
+        case .notAllowed(let why): why
         }
     }
 }

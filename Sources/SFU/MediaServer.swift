@@ -86,6 +86,8 @@ public actor MediaServer {
     private var recordings: [String: [RecordingEntry]] = [:]
     /// Rooms created with `record: true`: each streamer is recorded from the moment it publishes.
     private var recordedRooms: Set<String> = []
+    /// Conference rooms whose members (moderators aside) wait in the lobby.
+    private var lobbyRooms: Set<String> = []
     /// Rooms' pins and secrets, and who is banned after a kick.
     private var roomAccess: [String: RoomAccess] = [:]
     /// Per room: participant → the user id it joined with (what a ban names).
@@ -181,7 +183,11 @@ public actor MediaServer {
         /// Needed to join (`pin`) and to manage the room (`secret`: delete it, record, kick, mute).
         public var pin: String?
         public var secret: String?
-        public init(record: Bool = false, maxMembers: Int? = nil, musicOnHold: Bool = false, pin: String? = nil, secret: String? = nil) {
+        /// Conference rooms: every member but moderators waits in the lobby until admitted.
+        public var lobby = false
+        public init(record: Bool = false, maxMembers: Int? = nil, musicOnHold: Bool = false, pin: String? = nil, secret: String? = nil,
+                    lobby: Bool = false) {
+            self.lobby = lobby
             self.record = record
             self.maxMembers = maxMembers
             self.musicOnHold = musicOnHold
@@ -196,7 +202,8 @@ public actor MediaServer {
         let record = record || options.record
         guard isValidID(id) else { throw .invalidID(id) }
         guard rooms[id] == nil else { throw .roomExists(id) }
-        if kind != .conference, options.maxMembers != nil || options.musicOnHold { throw .notConference(id) }
+        if kind != .conference, options.maxMembers != nil || options.musicOnHold || options.lobby { throw .notConference(id) }
+        if options.lobby { lobbyRooms.insert(id) } else { lobbyRooms.remove(id) }
         if let n = options.maxMembers, !(1...configuration.maxMembersPerRoom).contains(n) {
             throw .invalidOption("max_members must be between 1 and \(configuration.maxMembersPerRoom) (the bridge's max_members_per_room)")
         }
@@ -312,8 +319,14 @@ public actor MediaServer {
         public var pin: String?
         /// Who this is for the signaling server (what a kick's ban names).
         public var userID: String?
+        /// Conference rooms: waits in the lobby (also every non-moderator of a lobby room).
+        public var lobby: Bool
+        public var moderator: Bool
         public init(offer: String, role: ParticipantRole? = nil, display: String? = nil, dtlsRole: DTLSConnection.Role? = nil,
-                    record: Bool = false, sources: [String: TrackSource] = [:], pin: String? = nil, userID: String? = nil) {
+                    record: Bool = false, sources: [String: TrackSource] = [:], pin: String? = nil, userID: String? = nil,
+                    lobby: Bool = false, moderator: Bool = false) {
+            self.lobby = lobby
+            self.moderator = moderator
             self.sources = sources
             self.pin = pin
             self.userID = userID
@@ -328,6 +341,8 @@ public actor MediaServer {
     public struct ParticipantCreated: Sendable, Codable {
         public var id: String
         public var answer: String
+        /// Conference rooms: it waits in the lobby (its signaling channel says when admitted).
+        public var lobby: Bool?
     }
 
     /// Answers a peer's offer and creates its transport in the room (a streaming room's viewer:
@@ -359,8 +374,9 @@ public actor MediaServer {
         let local = LocalTransportParameters(ice: ICECredentials.random(), fingerprint: certificate.sha256Fingerprint,
                                              candidates: candidateAddresses[worker.index].map { ($0, port) },
                                              preferredRole: request.dtlsRole ?? .server)
+        let waits = room is ConferenceRoom && (request.lobby || (lobbyRooms.contains(roomID) && !request.moderator))
         let join = JoinRequest(participantID: pid, role: request.role, display: request.display, offer: offer,
-                               local: local, consentTimeout: configuration.consentTimeout, sources: request.sources)
+                               local: local, consentTimeout: configuration.consentTimeout, sources: request.sources, lobby: waits)
         joining[worker.index] += 1
         let result: Result<String, ControlError> = await onLoop(part: part) { part in
             do throws(ControlError) { return .success(try part.join(join)) } catch { return .failure(error) }
@@ -380,7 +396,7 @@ public actor MediaServer {
                     logger.error("cannot start the room's recording", metadata: ["room": "\(roomID)", "error": "\(error.message)"])
                 }
             }
-            return ParticipantCreated(id: pid, answer: answer)
+            return ParticipantCreated(id: pid, answer: answer, lobby: waits ? true : nil)
         case .failure(let error):
             throw error
         }
@@ -442,6 +458,14 @@ public actor MediaServer {
         }
         userIDs[roomID]?[participantID] = nil
         logger.info("participant kicked", metadata: ["room": "\(roomID)", "participant": "\(participantID)", "ban_seconds": "\(ban?.components.seconds ?? 0)"])
+    }
+
+    /// Admits a member waiting in a conference's lobby, denies it, or sends it back there.
+    public func lobby(roomID: String, participantID: String, action: LobbyAction) async throws(ControlError) {
+        let room = try conference(roomID)
+        guard await onLoop(of: room, { $0.lobby(member: participantID, action: action) }) else {
+            throw .participantNotFound(room: roomID, participant: participantID)
+        }
     }
 
     /// Stops (or resumes) forwarding a publisher's audio or video; it is told (conference

@@ -19,7 +19,7 @@ struct APIError: HTTPResponseError {
         case .roomExists, .streamerPresent, .recordingExists: .conflict
         case .roomNotFound, .participantNotFound, .recordingNotFound, .trackNotFound: .notFound
         case .invalidID, .negotiation, .invalidRole, .notRecordable, .invalidSignal, .notConference, .invalidOption: .badRequest
-        case .roomFull, .wrongPin, .wrongSecret, .banned: .forbidden
+        case .roomFull, .wrongPin, .wrongSecret, .banned, .notAllowed: .forbidden
         case .transport, .recordingFailed: .internalServerError
         }
         self.init(status, error.code, error.message)

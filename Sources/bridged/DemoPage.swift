@@ -173,8 +173,10 @@ async function startMember(roomID = null) {
     };
     await pc.setLocalDescription(await pc.createOffer());
     window.bridged.offerAt = performance.now();
-    const created = await api("POST", `/v1/rooms/${room}/participants`,
-                              { offer: pc.localDescription.sdp, role: "member", display: "member" });
+    const body = { offer: pc.localDescription.sdp, role: "member", display: "member" };
+    if (q.get("moderator")) body.moderator = true;  // skips a lobby room's lobby
+    const created = await api("POST", `/v1/rooms/${room}/participants`, body);
+    window.bridged.lobby = !!created.lobby;  // waiting until a moderator admits it
     participant = created.id;
     await pc.setRemoteDescription({ type: "answer", sdp: created.answer });
     const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -212,6 +214,7 @@ async function onSignal(m) {
     window.bridged.signalErrors.push(m);
   } else {
     (window.bridged.notices = window.bridged.notices || []).push(m);  // e.g. {type: "muted", kind, muted}
+    if (m.type === "lobby") window.bridged.lobby = m.state === "waiting";
   }
 }
 

@@ -18,6 +18,8 @@ struct RoomRoutes {
         /// Needed to join; needed to manage (header `X-Room-Secret`).
         var pin: String?
         var secret: String?
+        /// Conference rooms: members (moderators aside) wait in the lobby until admitted.
+        var lobby: Bool?
     }
 
     struct CreateParticipant: Decodable {
@@ -34,7 +36,12 @@ struct RoomRoutes {
         /// The room's pin, if it has one; who this is (what a kick's ban names).
         var pin: String?
         var userId: String?
+        /// Conference rooms: wait in the lobby; a moderator skips a lobby room's lobby.
+        var lobby: Bool?
+        var moderator: Bool?
     }
+
+    struct Lobby: Decodable { var action: String }
 
     struct Kick: Decodable { var banS: Double? }
     struct Mute: Decodable {
@@ -113,7 +120,8 @@ struct RoomRoutes {
             }
             do {
                 let options = MediaServer.RoomOptions(record: body.record ?? false, maxMembers: body.maxMembers,
-                                                      musicOnHold: body.musicOnHold ?? false, pin: body.pin, secret: body.secret)
+                                                      musicOnHold: body.musicOnHold ?? false, pin: body.pin, secret: body.secret,
+                                                      lobby: body.lobby ?? false)
                 return try JSON.response(try await server.createRoom(id: body.id, kind: kind, description: body.description,
                                                                      options: options), status: .created)
             } catch let e as ControlError { throw APIError(e) }
@@ -161,7 +169,8 @@ struct RoomRoutes {
             do {
                 let created = try await server.addParticipant(
                     roomID: roomID, .init(offer: body.offer, role: participantRole, display: body.display, dtlsRole: role,
-                                          record: body.record ?? false, sources: sources, pin: body.pin, userID: body.userId))
+                                          record: body.record ?? false, sources: sources, pin: body.pin, userID: body.userId,
+                                          lobby: body.lobby ?? false, moderator: body.moderator ?? false))
                 return try JSON.response(created, status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }
@@ -228,6 +237,18 @@ struct RoomRoutes {
             do {
                 try await server.kick(roomID: roomID, participantID: try context.parameters.require("participant"),
                                       ban: body.banS.map { .milliseconds(Int64($0 * 1000)) })
+                return Response(status: .noContent)
+            } catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.post(":room/participants/:participant/lobby") { request, context in
+            let roomID = try context.parameters.require("room")
+            try await requireSecret(request, roomID)
+            let body = try await JSON.decode(Lobby.self, from: request)
+            guard let action = LobbyAction(rawValue: body.action) else {
+                throw APIError(.badRequest, "invalid_action", "action must be \"admit\", \"deny\" or \"wait\" (back to the lobby), not \"\(body.action)\"")
+            }
+            do {
+                try await server.lobby(roomID: roomID, participantID: try context.parameters.require("participant"), action: action)
                 return Response(status: .noContent)
             } catch let e as ControlError { throw APIError(e) }
         }

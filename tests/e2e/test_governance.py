@@ -6,6 +6,7 @@ import time
 from conftest import ROOT, wait_for
 from test_chromium_echo import chromium  # noqa: F401  (fixture)
 from test_conference import join, member_stats
+from test_chromium_streaming import open_page
 from test_events import EventLog
 
 OFFER = open(os.path.join(ROOT, "tests", "fixtures", "offers", "chromium_recvonly.sdp")).read()
@@ -80,3 +81,48 @@ def test_mute_stops_forwarding_and_tells_the_member(bridged, chromium):
     wait_for(lambda: member_stats(chromium, b)[video]["packetsReceived"] > frozen + 20, 10, what="video back after unmute")
     status, err = bridged.post(f"/v1/rooms/mod/participants/{pa}/mute", {"kind": "smell"})
     assert status == 400 and err["error"]["code"] == "invalid_kind"
+
+
+def test_lobby_waits_until_a_moderator_admits(bridged, chromium):
+    log = EventLog(bridged.events_url())
+    try:
+        assert bridged.post("/v1/rooms", {"id": "door", "kind": "conference", "lobby": True})[0] == 201
+        host = open_member(chromium, bridged, "door", moderator=True)
+        guest = open_member(chromium, bridged, "door")
+        chromium.switch_to.window(guest[0])
+        assert chromium.execute_script("return window.bridged.lobby") is True
+        wait_for(lambda: [e for e in log.events if e["type"] == "lobby_waiting" and e.get("participant") == guest[1]], 5,
+                 what="lobby_waiting")
+        time.sleep(3)  # connected to nothing: neither receives the other
+        assert not [k for k in member_stats(chromium, guest[0]) if k.startswith(host[1] + "/")]
+        assert not [k for k in member_stats(chromium, host[0]) if k.startswith(guest[1] + "/")]
+        assert bridged.post(f"/v1/rooms/door/participants/{guest[1]}/lobby", {"action": "admit"})[0] == 204
+        wait_for(lambda: (member_stats(chromium, guest[0]).get(f"{host[1]}/1") or {}).get("framesDecoded", 0) >= 10, 30,
+                 what="admitted guest decoding the host")
+        wait_for(lambda: (member_stats(chromium, host[0]).get(f"{guest[1]}/1") or {}).get("framesDecoded", 0) >= 10, 30,
+                 what="host decoding the admitted guest")
+        chromium.switch_to.window(guest[0])
+        assert {"type": "lobby", "state": "admitted"} in chromium.execute_script("return window.bridged.notices")
+        # A third one is denied: it is removed.
+        third = open_member(chromium, bridged, "door")
+        assert bridged.post(f"/v1/rooms/door/participants/{third[1]}/lobby", {"action": "deny"})[0] == 204
+        wait_for(lambda: [e for e in log.events if e["type"] == "participant_left" and e.get("participant") == third[1]
+                          and e.get("reason") == "lobby_denied"], 5, what="denied participant removed")
+        assert [e for e in log.events if e["type"] == "lobby_denied"]
+        status, err = bridged.post(f"/v1/rooms/door/participants/{guest[1]}/lobby", {"action": "open-sesame"})
+        assert status == 400 and err["error"]["code"] == "invalid_action"
+    finally:
+        log.close()
+
+
+def test_a_viewer_may_not_publish(bridged):
+    assert bridged.post("/v1/rooms", {"id": "talk", "kind": "conference"})[0] == 201
+    sendrecv = open(os.path.join(ROOT, "tests", "fixtures", "offers", "chromium_sendrecv.sdp")).read()
+    status, err = bridged.post("/v1/rooms/talk/participants", {"role": "viewer", "offer": sendrecv})
+    assert status == 403 and err["error"]["code"] == "not_allowed", err
+    assert bridged.post("/v1/rooms/talk/participants", {"role": "viewer", "offer": OFFER})[0] == 201
+
+
+def open_member(driver, bridged, room, moderator=False):
+    handle = open_page(driver, bridged.base + f"/?room={room}&role=member&autostart=1&canvas=1" + ("&moderator=1" if moderator else ""))
+    return handle, driver.execute_script("return window.bridged.participant")

@@ -203,6 +203,14 @@ struct ConferenceSession: Sendable {
         receiveExtensions[kind] = Self.extensions(of: m)
     }
 
+    /// Whether the member sends anything in this session.
+    var publishes: Bool {
+        sections.contains { s in
+            if case .publish = s.role { return !s.stopped && !s.rejected }
+            return false
+        }
+    }
+
     // MARK: the bridge offers
 
     /// The session that sends the member exactly `forwards` (in sections reused or added),

@@ -19,6 +19,8 @@ struct JoinRequest: Sendable {
     /// Conference members: the source of each published section, by mid (default: audio a
     /// microphone, the first video a camera, further videos screens).
     var sources: [String: TrackSource] = [:]
+    /// Conference rooms: waits in the lobby until a moderator admits it.
+    var lobby = false
 }
 
 /// The participants of a room that one worker serves: the whole room, or (streaming rooms with

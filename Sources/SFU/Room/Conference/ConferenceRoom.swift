@@ -53,8 +53,8 @@ final class ConferenceRoom: Room, @unchecked Sendable {
     // MARK: members
 
     func join(_ request: JoinRequest) throws(ControlError) -> String {
-        guard request.role == nil || request.role == .member else {
-            throw .invalidRole("a conference room's participants have \"role\": \"member\"")
+        guard request.role == nil || request.role == .member || request.role == .viewer else {
+            throw .invalidRole("a conference room's participants have \"role\": \"member\" (or \"viewer\": receives, may not publish)")
         }
         guard members.count < maxMembers else { throw .roomFull(room: id, limit: maxMembers) }
         let remote: RemoteTransportParameters
@@ -62,6 +62,8 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         var session = ConferenceSession(local: request.local, role: remote.dtlsRole, remoteUfrag: remote.ice.ufrag)
         let answer: SessionDescription
         do { answer = try session.answer(request.offer, sources: request.sources) } catch { throw .negotiation(error) }
+        let canPublish = request.role != .viewer
+        if !canPublish, session.publishes { throw .notAllowed("a viewer may not publish: offer recvonly sections only") }
         let transport: WebRTCTransport
         do {
             transport = try worker.makeTransport(
@@ -71,13 +73,18 @@ final class ConferenceRoom: Room, @unchecked Sendable {
             throw .transport("cannot create the DTLS transport: \(error)")
         }
         let member = Member(room: self, id: request.participantID, display: request.display, transport: transport,
-                            session: session, keyFrameInterval: keyFrameInterval, speech: speech)
+                            session: session, keyFrameInterval: keyFrameInterval, speech: speech, canPublish: canPublish)
+        member.inLobby = request.lobby
         transport.delegate = member
         members[member.id] = member
         memberList.append(member)
         speakingOrder.append(member.id)
-        events.emit("participant_joined", room: id, participant: member.id, role: "member", display: request.display)
-        if let makeRecorder { member.recorder = makeRecorder(member.id) }
+        events.emit("participant_joined", room: id, participant: member.id, role: canPublish ? "member" : "viewer", display: request.display)
+        if member.inLobby {
+            events.emit("lobby_waiting", room: id, participant: member.id, display: request.display)
+        } else if let makeRecorder {
+            member.recorder = makeRecorder(member.id)
+        }
         let (added, _) = member.syncPublished()
         for t in added { announce(t, published: true) }
         layoutChanged()
@@ -139,16 +146,17 @@ final class ConferenceRoom: Room, @unchecked Sendable {
     /// Someone joined or left, or published or stopped a track: each member is offered every
     /// other member's tracks (and music on hold when alone).
     func layoutChanged() {
-        let alone = memberList.count == 1
+        let admitted = memberList.filter { !$0.inLobby }
+        let alone = admitted.count == 1
         for m in memberList {
             var forwards: [ForwardRequest] = []
-            for other in memberList where other !== m {
+            for other in admitted where other !== m && !m.inLobby {
                 for t in other.published.values.sorted(by: { $0.mid < $1.mid }) {
                     guard let c = t.codec else { continue }
                     forwards.append(ForwardRequest(track: t.id, kind: t.kind, codecName: c.name, clockRate: c.clockRate, stream: other.id))
                 }
             }
-            if alone, let hold {
+            if alone, !m.inLobby, let hold {
                 forwards.append(ForwardRequest(track: HoldMusic.trackID, kind: .audio, codecName: "opus", clockRate: 48000, stream: "hold"))
                 hold.start()
             }
@@ -178,6 +186,36 @@ final class ConferenceRoom: Room, @unchecked Sendable {
     }
 
     // MARK: moderation
+
+    /// The lobby: admit a waiting member (it then receives the others and they it), deny it
+    /// (it is removed), or send an admitted one back. The member is told on its channel.
+    func lobby(member id: String, action: LobbyAction) -> Bool {
+        guard let m = members[id] else { return false }
+        switch action {
+        case .admit:
+            guard m.inLobby else { return true }
+            m.inLobby = false
+            for t in m.published.values { t.held = false }
+            if let makeRecorder, m.recorder == nil { m.recorder = makeRecorder(m.id) }
+            events.emit("lobby_admitted", room: self.id, participant: id)
+            m.notify("lobby", ["state": "admitted"])
+            layoutChanged()
+        case .deny:
+            events.emit("lobby_denied", room: self.id, participant: id)
+            m.notify("lobby", ["state": "denied"])
+            _ = remove(participantID: id, reason: "lobby_denied")
+        case .wait:
+            guard !m.inLobby else { return true }
+            m.inLobby = true
+            for t in m.published.values { t.held = true }
+            m.recorder = nil
+            events.emit("lobby_waiting", room: self.id, participant: id, display: m.display)
+            m.notify("lobby", ["state": "waiting"])
+            layoutChanged()
+        }
+        worker.flush()
+        return true
+    }
 
     /// A moderator muted (or unmuted) a member's audio or video: its tracks of that kind are
     /// no longer forwarded (nor recorded), and the member is told on its signaling channel.
@@ -313,7 +351,7 @@ final class ConferenceRoom: Room, @unchecked Sendable {
 
     /// One packet of a published track to everyone receiving it. No allocation.
     func forward(_ packet: RTPPacketView, track: PublishedTrack, stream: InboundStream, now: ContinuousClock.Instant) {
-        guard !track.muted else { return }
+        guard !track.muted, !track.held else { return }
         let receivers = track.receivers
         guard !receivers.isEmpty else { return }
         var fan = FanOut(packet, codec: stream.codec(packet.payloadType), clockRate: stream.clockRate, extensionBlock: extensionBlock)
@@ -409,4 +447,11 @@ enum SignalMessage: Sendable {
         guard let data = try? JSONSerialization.data(withJSONObject: message, options: [.sortedKeys]) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }
+}
+
+/// What a moderator does with a member and the lobby.
+public enum LobbyAction: String, Sendable {
+    case admit, deny
+    /// Back to the lobby.
+    case wait
 }

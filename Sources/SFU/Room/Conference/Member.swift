@@ -16,6 +16,8 @@ final class PublishedTrack {
     var stream: InboundStream?
     /// A moderator muted it: not forwarded, not recorded.
     var muted = false
+    /// Its publisher waits in the lobby: not forwarded.
+    var held = false
     /// The subscriptions packets go to: active (negotiated), not paused, not over a last-N
     /// limit. Pausing takes a subscription out of this list, so it costs nothing per packet.
     private(set) var receivers: [Subscription] = []
@@ -116,13 +118,19 @@ final class Member: TransportDelegate {
     var maxVideo: Int?
     /// While the room is recorded: this member's recorder.
     var recorder: Recorder?
+    /// In the lobby: connected to nothing (it receives nothing, nobody receives it) until a
+    /// moderator admits it.
+    var inLobby = false
+    /// A viewer: receives the others, may not publish.
+    let canPublish: Bool
     private(set) var keyFrameRequests: UInt64 = 0
     private let rtcp = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
     private let reports = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 8)
     let joined = ContinuousClock.now
 
     init(room: ConferenceRoom, id: String, display: String?, transport: WebRTCTransport, session: ConferenceSession,
-         keyFrameInterval: Duration, speech: SpeechDetection) {
+         keyFrameInterval: Duration, speech: SpeechDetection, canPublish: Bool = true) {
+        self.canPublish = canPublish
         self.room = room
         self.id = id
         self.display = display
@@ -148,6 +156,7 @@ final class Member: TransportDelegate {
             let live = !s.stopped && !s.rejected
             if live, published[s.mid] == nil {
                 let t = PublishedTrack(id: "\(id)/\(s.mid)", publisher: self, media: s.negotiated, source: source)
+                t.held = inLobby
                 published[s.mid] = t
                 added.append(t)
             } else if !live, let t = published.removeValue(forKey: s.mid) {
@@ -202,6 +211,7 @@ final class Member: TransportDelegate {
         var next = session
         let answer: SessionDescription
         do { answer = try next.answer(sdp, sources: sources) } catch { throw .negotiation(error) }
+        if !canPublish, next.publishes { throw .notAllowed("a viewer may not publish") }
         session = next
         activateSubscriptions()
         let (added, removed) = syncPublished()
