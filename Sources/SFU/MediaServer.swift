@@ -88,6 +88,8 @@ public actor MediaServer {
     private var recordedRooms: Set<String> = []
     /// Rooms' pins and secrets, and who is banned after a kick.
     private var roomAccess: [String: RoomAccess] = [:]
+    /// Rooms created `permanent`: `expireIdleRooms` leaves them.
+    private var permanentRooms: Set<String> = []
     /// Per room: participant → the user id it joined with (what a ban names).
     private var userIDs: [String: [String: String]] = [:]
     /// Playable files being built (awaited at shutdown).
@@ -181,6 +183,8 @@ public actor MediaServer {
         /// Needed to join (`pin`) and to manage the room (`secret`: delete it, record, kick, mute).
         public var pin: String?
         public var secret: String?
+        /// Stored by bridged and re-created at its next start; never expires idle.
+        public var permanent = false
         public init(record: Bool = false, maxMembers: Int? = nil, musicOnHold: Bool = false, pin: String? = nil, secret: String? = nil) {
             self.record = record
             self.maxMembers = maxMembers
@@ -224,6 +228,7 @@ public actor MediaServer {
         events.emit("room_created", room: id, kind: kind.rawValue)
         rooms[id] = room
         roomAccess[id] = RoomAccess(pin: options.pin, secret: options.secret)
+        if options.permanent { permanentRooms.insert(id) } else { permanentRooms.remove(id) }
         emptySince[id] = .now
         roomTickers[id] = worker.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             room.tick(now: .now)
@@ -256,6 +261,7 @@ public actor MediaServer {
         recordings[id] = nil
         recordedRooms.remove(id)
         roomAccess[id] = nil
+        permanentRooms.remove(id)
         userIDs[id] = nil
         await onLoop(room) { $0.close() }
         for g in remote { await onLoop(of: g) { $0.close() } }
@@ -760,7 +766,7 @@ public actor MediaServer {
 
     /// Deletes rooms that have had no participants for `roomIdleTimeout`.
     func expireIdleRooms(now: ContinuousClock.Instant) async {
-        for (id, room) in rooms {
+        for (id, room) in rooms where !permanentRooms.contains(id) {
             var empty = true
             for part in await parts(of: id, room) where !(await onLoop(part: part, { $0.isEmpty })) { empty = false }
             if empty {
