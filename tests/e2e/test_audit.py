@@ -10,8 +10,11 @@ import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
+import jsonschema
+
 from conftest import ROOT, Bridged, wait_for
 from test_governance import secret_request
+from test_openapi import SPEC, resolve_refs
 
 OFFER = open(os.path.join(ROOT, "tests", "fixtures", "offers", "chromium_recvonly.sdp")).read()
 
@@ -98,6 +101,13 @@ def test_audit_records_denied_attempts(bridged):
         assert e["client"].startswith("127.0.0.1:"), e
         assert started <= parse_time(e["time"]) <= datetime.now(timezone.utc) + timedelta(seconds=1), e
     assert parse_time(entries[0]["time"]) >= parse_time(entries[1]["time"])
+    # OpenAPI 3.0's `nullable` is JSON Schema's type list.
+    schema = resolve_refs(SPEC["components"]["schemas"]["AuditEntry"])
+    for field in schema["properties"].values():
+        if field.pop("nullable", False):
+            field["type"] = [field["type"], "null"]
+    for e in entries:
+        jsonschema.validate(e, schema)
 
     # Every control call is there: the successful ones as api_call.
     calls = bridged.get("/v1/audit?room=vault")[1]["entries"]
