@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries from Debian, through pkg-config.
@@ -48,9 +49,13 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        // bridged's embedded SQLite database (GRDB): permanent rooms and the audit log.
+        .target(name: "BridgedStore", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: strict),
         // The daemon: configuration, control API, demo page.
         .executableTarget(name: "bridged", dependencies: [
-            "SFU", "RTP", "ICE", "COpenSSL",
+            "SFU", "RTP", "ICE", "COpenSSL", "BridgedStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -61,6 +66,7 @@ let package = Package(
 
         .testTarget(name: "RTPTests", dependencies: ["RTP", "CSRTP", "COpenSSL"], swiftSettings: strict),
         .testTarget(name: "ICETests", dependencies: ["ICE"], swiftSettings: strict),
+        .testTarget(name: "BridgedStoreTests", dependencies: ["BridgedStore"], swiftSettings: strict),
         .testTarget(name: "SFUTests", dependencies: [
             "SFU", "RTP", "ICE", "COpenSSL", "CMallocCounter",
             .product(name: "NIOCore", package: "swift-nio"),

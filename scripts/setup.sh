@@ -3,7 +3,7 @@
 #   scripts/setup.sh        what building and running bridged needs
 #   scripts/setup.sh test   plus the real peers the tests use (Chromium, aiortc, ffmpeg)
 set -euo pipefail
-pkgs=(pkg-config libssl-dev libsrtp2-dev libavformat-dev)
+pkgs=(pkg-config libssl-dev libsrtp2-dev libavformat-dev libsqlite3-dev)
 if [ "${1:-}" = test ]; then
     pkgs+=(chromium chromium-driver iproute2 python3-pip golang-go golang-github-pion-webrtc.v3-dev libvpx-dev libopus-dev util-linux janus-tools ffmpeg coturn)
 fi

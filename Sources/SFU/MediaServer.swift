@@ -90,6 +90,8 @@ public actor MediaServer {
     private var lobbyRooms: Set<String> = []
     /// Rooms' pins and secrets, and who is banned after a kick.
     private var roomAccess: [String: RoomAccess] = [:]
+    /// Rooms created `permanent`: `expireIdleRooms` leaves them.
+    private var permanentRooms: Set<String> = []
     /// Per room: participant → the user id it joined with (what a ban names).
     private var userIDs: [String: [String: String]] = [:]
     /// Playable files being built (awaited at shutdown).
@@ -185,6 +187,8 @@ public actor MediaServer {
         public var secret: String?
         /// Conference rooms: every member but moderators waits in the lobby until admitted.
         public var lobby = false
+        /// Stored by bridged and re-created at its next start; never expires idle.
+        public var permanent = false
         public init(record: Bool = false, maxMembers: Int? = nil, musicOnHold: Bool = false, pin: String? = nil, secret: String? = nil,
                     lobby: Bool = false) {
             self.lobby = lobby
@@ -231,6 +235,7 @@ public actor MediaServer {
         events.emit("room_created", room: id, kind: kind.rawValue)
         rooms[id] = room
         roomAccess[id] = RoomAccess(pin: options.pin, secret: options.secret)
+        if options.permanent { permanentRooms.insert(id) } else { permanentRooms.remove(id) }
         emptySince[id] = .now
         roomTickers[id] = worker.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             room.tick(now: .now)
@@ -263,6 +268,7 @@ public actor MediaServer {
         recordings[id] = nil
         recordedRooms.remove(id)
         roomAccess[id] = nil
+        permanentRooms.remove(id)
         userIDs[id] = nil
         await onLoop(room) { $0.close() }
         for g in remote { await onLoop(of: g) { $0.close() } }
@@ -784,7 +790,7 @@ public actor MediaServer {
 
     /// Deletes rooms that have had no participants for `roomIdleTimeout`.
     func expireIdleRooms(now: ContinuousClock.Instant) async {
-        for (id, room) in rooms {
+        for (id, room) in rooms where !permanentRooms.contains(id) {
             var empty = true
             for part in await parts(of: id, room) where !(await onLoop(part: part, { $0.isEmpty })) { empty = false }
             if empty {

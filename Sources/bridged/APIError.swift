@@ -26,8 +26,13 @@ struct APIError: HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        try JSON.response(ErrorBody(error: .init(code: code, message: message)), status: status)
+        var response = try JSON.response(ErrorBody(error: .init(code: code, message: message)), status: status)
+        response.headers[.init(Self.codeHeader)!] = code  // for the audit log, whichever middleware made this response
+        return response
     }
+
+    /// `X-Error-Code`: the error's code, also in the body.
+    static let codeHeader = "X-Error-Code"
 }
 
 struct ErrorBody: Encodable {

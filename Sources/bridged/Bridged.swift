@@ -1,4 +1,5 @@
 import ArgumentParser
+import BridgedStore
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -44,6 +45,9 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "TURN URL handed to clients with TURN REST API credentials; repeatable.") var turnServer: [String] = []
     @Option(help: "Secret shared with the TURN server (coturn static-auth-secret; also BRIDGED_TURN_SECRET).") var turnSecret: String?
     @Option(help: "Origin allowed to call the API from browsers, or * (repeatable).") var corsOrigin: [String] = []
+    @Option(help: "SQLite database of permanent rooms and the audit log (default /tmp/bridged-state/bridged.sqlite).")
+    var database: String?
+    @Option(help: "Audit log entries kept, newest first (default 100000).") var auditMaxEntries: Int?
 
     func run() async throws {
         var c = try config.map(Configuration.load) ?? Configuration()
@@ -75,6 +79,8 @@ struct Bridged: AsyncParsableCommand {
         if let turnSecret, !turnSecret.isEmpty { c.turnSecret = turnSecret }
         if let recordingHook { c.recordingHook = recordingHook.split(separator: " ").map(String.init) }
         if let recordingNoMediaTimeout { c.recordingNoMediaTimeoutSeconds = recordingNoMediaTimeout }
+        if let database { c.database = database }
+        if let auditMaxEntries { c.auditMaxEntries = auditMaxEntries }
 
         try c.validate()
         var logger = Logger(label: "bridged")
@@ -82,12 +88,20 @@ struct Bridged: AsyncParsableCommand {
 
         let server = try MediaServer(configuration: try c.media(), logger: logger)
         try await server.start()
+        // The database: permanent rooms are back before the API serves; the audit log follows
+        // the control calls (AuditMiddleware) and the bridge's security events.
+        let store = try Store(path: c.database, auditLimit: c.auditMaxEntries)
+        let storeLogger = logger
+        let audit = AuditLog(store: store) { storeLogger.error("audit entry not written", metadata: ["error": "\($0)"]) }
+        let auditedEvents = AuditEvents.follow(server.events, into: audit)
+        try await PermanentRooms.restore(from: store, into: server, logger: logger)
 
         let webhooks = Webhooks(targets: c.webhookUrls.compactMap { URL(string: $0) }.map { .init(url: $0, secret: c.webhookSecret ?? "") },
                                 queue: c.webhookQueue, events: server.events, logger: logger)
         webhooks.start()
 
-        let router = Router()
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: AuditMiddleware(log: audit))
         let origins = c.effectiveCORSOrigins
         if !origins.isEmpty { router.add(middleware: CORSPolicyMiddleware(origins: origins)) }
         if let key = c.apiKey { router.add(middleware: APIKeyMiddleware(key: key)) }
@@ -102,7 +116,8 @@ struct Bridged: AsyncParsableCommand {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: await metrics.render())))
         }
-        RoomRoutes(server: server).register(on: router)
+        RoomRoutes(server: server, store: store).register(on: router)
+        AuditRoutes(store: store, log: audit).register(on: router)
         ICEServerRoutes(stun: c.stunServers, turn: c.turnServers, secret: c.turnSecret, ttl: Int64(c.turnTtlSeconds))
             .register(on: router)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
@@ -137,6 +152,8 @@ struct Bridged: AsyncParsableCommand {
             // The graceful period ran out with connections still open: still a normal stop.
             logger.debug("service group ended", metadata: ["error": "\(error)"])
         }
+        auditedEvents.cancel()
+        await audit.finish()
         logger.notice("bridged stopped")
     }
 }

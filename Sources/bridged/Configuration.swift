@@ -60,6 +60,11 @@ struct Configuration: Codable, Sendable {
     var speakerContinueDbov: Int = -50
     var speakerHangoverMs: Int = 1500
 
+    /// The SQLite database: permanent rooms and the audit log, which keeps its newest
+    /// `audit_max_entries` entries.
+    var database: String = "/tmp/bridged-state/bridged.sqlite"
+    var auditMaxEntries: Int = 100_000
+
     init() {}
 
     init(from decoder: any Decoder) throws {
@@ -96,6 +101,8 @@ struct Configuration: Codable, Sendable {
         turnServers = try c.decodeIfPresent([String].self, forKey: .turnServers) ?? d.turnServers
         turnSecret = try c.decodeIfPresent(String.self, forKey: .turnSecret)
         turnTtlSeconds = try c.decodeIfPresent(Double.self, forKey: .turnTtlSeconds) ?? d.turnTtlSeconds
+        database = try c.decodeIfPresent(String.self, forKey: .database) ?? d.database
+        auditMaxEntries = try c.decodeIfPresent(Int.self, forKey: .auditMaxEntries) ?? d.auditMaxEntries
     }
 
     /// `BRIDGED_<SETTING>` environment variables (e.g. BRIDGED_HTTP_PORT=9000,
@@ -138,6 +145,8 @@ struct Configuration: Codable, Sendable {
         if let v = value("TURN_SECRET"), !v.isEmpty { turnSecret = v }
         if let v = try number("TURN_TTL_SECONDS", Double.self) { turnTtlSeconds = v }
         if let v = value("CORS_ORIGINS") { corsOrigins = v.split(separator: ",").map(String.init) }
+        if let v = value("DATABASE"), !v.isEmpty { database = v }
+        if let v = try number("AUDIT_MAX_ENTRIES", Int.self) { auditMaxEntries = v }
     }
 
     static func load(path: String) throws -> Configuration {
@@ -176,6 +185,8 @@ struct Configuration: Codable, Sendable {
         guard webhookQueue >= 1 else { throw ConfigurationError("webhook_queue must be at least 1") }
         guard maxMembersPerRoom >= 1 else { throw ConfigurationError("max_members_per_room must be at least 1") }
         guard turnTtlSeconds >= 60 else { throw ConfigurationError("turn_ttl_seconds must be at least 60") }
+        guard !database.isEmpty else { throw ConfigurationError("database must be a file path") }
+        guard auditMaxEntries >= 1 else { throw ConfigurationError("audit_max_entries must be at least 1") }
     }
 
     var effectiveCORSOrigins: [String] {

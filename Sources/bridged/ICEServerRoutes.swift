@@ -33,7 +33,7 @@ struct ICEServerRoutes {
         return out
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.get("/v1/ice-servers") { request, _ in
             let user = request.uri.queryParameters["user"].map(String.init) ?? ""
             // The user goes into the TURN username ("expiry:user"): keep it plain.

@@ -1,3 +1,4 @@
+import BridgedStore
 import Foundation
 import Hummingbird
 import SFU
@@ -5,6 +6,8 @@ import SFU
 /// `/v1/rooms` and `/v1/rooms/{id}/participants`: see docs/api.md.
 struct RoomRoutes {
     let server: MediaServer
+    /// Where permanent rooms are kept (PermanentRooms.swift).
+    var store: Store? = nil
 
     struct CreateRoom: Decodable {
         var id: String?
@@ -20,6 +23,8 @@ struct RoomRoutes {
         var secret: String?
         /// Conference rooms: members (moderators aside) wait in the lobby until admitted.
         var lobby: Bool?
+        /// Stored and re-created at the next start; never expires idle.
+        var permanent: Bool?
     }
 
     struct CreateParticipant: Decodable {
@@ -102,7 +107,7 @@ struct RoomRoutes {
         return id
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         let rooms = router.group("v1/rooms")
         rooms.post { request, _ in
             let body = try await JSON.decode(CreateRoom.self, from: request)
@@ -119,11 +124,13 @@ struct RoomRoutes {
                 throw APIError(.badRequest, "invalid_option", "pin (to join) and secret (to manage) must differ")
             }
             do {
-                let options = MediaServer.RoomOptions(record: body.record ?? false, maxMembers: body.maxMembers,
+                var options = MediaServer.RoomOptions(record: body.record ?? false, maxMembers: body.maxMembers,
                                                       musicOnHold: body.musicOnHold ?? false, pin: body.pin, secret: body.secret,
                                                       lobby: body.lobby ?? false)
-                return try JSON.response(try await server.createRoom(id: body.id, kind: kind, description: body.description,
-                                                                     options: options), status: .created)
+                options.permanent = body.permanent ?? false
+                let info = try await server.createRoom(id: body.id, kind: kind, description: body.description, options: options)
+                try await PermanentRooms.created(info, options, description: body.description, server: server, store: store)
+                return try JSON.response(info, status: .created)
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.get { _, _ in try JSON.response(RoomList(rooms: await server.listRooms())) }
@@ -136,6 +143,7 @@ struct RoomRoutes {
             try await requireSecret(request, roomID)
             do {
                 try await server.deleteRoom(id: roomID)
+                await PermanentRooms.deleted(roomID, store: store, logger: context.logger)
                 return Response(status: .noContent)
             } catch let e as ControlError { throw APIError(e) }
         }

@@ -38,8 +38,12 @@ class Bridged:
         self.log_path = f"/tmp/bridged-e2e-{self.http_port}.log"
         self.log = open(self.log_path, "w")
         workers = [] if "--workers" in extra or "--udp" in extra else ["--workers", WORKERS]
+        # Each bridge its own database (permanent rooms, audit log), deleted at stop, unless the
+        # test names one (to start a second bridge on the same).
+        self.own_database = None if "--database" in extra else f"/tmp/bridged-e2e-{self.http_port}.sqlite"
+        database = ["--database", self.own_database] if self.own_database else []
         args = [BRIDGED, "--http-port", str(self.http_port), "--media-port", str(self.media_port),
-                *workers, "--log-level", "debug", *extra]
+                *workers, "--log-level", "debug", *database, *extra]
         if "--udp" in extra:
             self.media_port = None
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
@@ -85,12 +89,19 @@ class Bridged:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.log.close()
+        self.remove_database()
+
+    def remove_database(self):
+        for suffix in ("", "-wal", "-shm"):
+            if self.own_database and os.path.exists(self.own_database + suffix):
+                os.remove(self.own_database + suffix)
 
     def kill(self):
         """SIGKILL: the process gets no chance to finish anything."""
         self.proc.kill()
         self.proc.wait(10)
         self.log.close()
+        self.remove_database()
 
     def logs(self):
         return open(self.log_path).read()

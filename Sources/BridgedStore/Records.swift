@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+
+/// A room created with `"permanent": true`: its settings, re-created at every start.
+public struct PermanentRoom: Sendable, Equatable, Codable {
+    public var id: String
+    /// "echo", "streaming" or "conference".
+    public var kind: String
+    public var description: String?
+    public var record: Bool
+    public var maxMembers: Int?
+    public var musicOnHold: Bool
+    /// Needed to join; needed to manage (stored as given: the room checks them).
+    public var pin: String?
+    public var secret: String?
+    public var createdAt: Date
+
+    public init(id: String, kind: String, description: String? = nil, record: Bool = false, maxMembers: Int? = nil,
+                musicOnHold: Bool = false, pin: String? = nil, secret: String? = nil, createdAt: Date = Date()) {
+        self.id = id
+        self.kind = kind
+        self.description = description
+        self.record = record
+        self.maxMembers = maxMembers
+        self.musicOnHold = musicOnHold
+        self.pin = pin
+        self.secret = secret
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, description, record, pin, secret
+        case maxMembers = "max_members", musicOnHold = "music_on_hold", createdAt = "created_at"
+    }
+}
+
+extension PermanentRoom: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "permanent_room"
+}
+
+/// One line of the audit log: a control call, or a security event of the bridge.
+public struct AuditEntry: Sendable, Equatable, Codable {
+    /// Control calls: `api_call`, or `access_denied` for a 401 or 403 answer.
+    public static let apiCall = "api_call"
+    public static let accessDenied = "access_denied"
+
+    public var id: Int64?
+    public var time: Date
+    /// `api_call`, `access_denied`, or the event's type (`participant_left`, `participant_muted`,
+    /// `lobby_…`).
+    public var type: String
+    /// Control calls: the request and its answer's status and error code (nil when it succeeded).
+    public var method: String?
+    public var path: String?
+    public var status: Int?
+    public var code: String?
+    /// `ok`, `denied` (401, 403), `failed` (other errors); events: their reason (e.g. `kicked`),
+    /// else `ok`.
+    public var outcome: String
+    /// Control calls: the client's address.
+    public var client: String?
+    public var room: String?
+    public var participant: String?
+    /// Events: the event as JSON.
+    public var detail: String?
+
+    public init(id: Int64? = nil, time: Date = Date(), type: String, method: String? = nil, path: String? = nil,
+                status: Int? = nil, code: String? = nil, outcome: String, client: String? = nil, room: String? = nil,
+                participant: String? = nil, detail: String? = nil) {
+        self.id = id
+        self.time = time
+        self.type = type
+        self.method = method
+        self.path = path
+        self.status = status
+        self.code = code
+        self.outcome = outcome
+        self.client = client
+        self.room = room
+        self.participant = participant
+        self.detail = detail
+    }
+}
+
+extension AuditEntry: FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "audit"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}
+
+/// `GET /v1/audit`'s filters.
+public struct AuditQuery: Sendable, Equatable {
+    /// Entries at or after `from`, before `to`.
+    public var from: Date?
+    public var to: Date?
+    public var room: String?
+    /// Any of these types (empty: all).
+    public var types: [String]
+    public var limit: Int
+
+    public init(from: Date? = nil, to: Date? = nil, room: String? = nil, types: [String] = [], limit: Int = 1000) {
+        self.from = from
+        self.to = to
+        self.room = room
+        self.types = types
+        self.limit = limit
+    }
+}

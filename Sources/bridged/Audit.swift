@@ -1,0 +1,104 @@
+import BridgedStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import SFU
+
+/// The control API's request context: hummingbird's basic one plus the client's address, which
+/// the audit log records.
+struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let remoteAddress: SocketAddress?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// Records every control call (`/v1/…`, but the health check and CORS preflights) in the audit
+/// log: method, path, status, error code, client address, and the room and participant named by
+/// the path. It sits outside the other middleware, so refusals by the API key (401) are recorded
+/// too. Recording queues the entry (`AuditLog.record`): the answer never waits for the disk.
+struct AuditMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
+    let log: AuditLog
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard path.hasPrefix("/v1/"), path != "/v1/health", request.method != .options else {
+            return try await next(request, context)
+        }
+        let time = Date()
+        do {
+            let response = try await next(request, context)
+            log.record(Self.entry(request, context, time: time, status: response.status.code,
+                                  code: response.headers[.init(APIError.codeHeader)!]))
+            return response
+        } catch let error as any HTTPResponseError {
+            log.record(Self.entry(request, context, time: time, status: error.status.code, code: (error as? APIError)?.code))
+            throw error
+        } catch {
+            log.record(Self.entry(request, context, time: time, status: 500, code: nil))
+            throw error
+        }
+    }
+
+    static func entry(_ request: Request, _ context: Context, time: Date, status: Int, code: String?) -> AuditEntry {
+        let path = request.uri.path
+        // /v1/rooms/{room}[/participants/{participant}[/…]]
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let room = parts.count >= 3 && parts[1] == "rooms" ? parts[2] : nil
+        let participant = parts.count >= 5 && parts[1] == "rooms" && parts[3] == "participants" ? parts[4] : nil
+        let denied = status == 401 || status == 403
+        return AuditEntry(
+            time: time, type: denied ? AuditEntry.accessDenied : AuditEntry.apiCall,
+            method: request.method.rawValue, path: String(path.prefix(Self.maxField * 4)), status: status, code: code,
+            outcome: status < 400 ? "ok" : denied ? "denied" : "failed",
+            client: context.remoteAddress.map(Self.address),
+            room: room.map { String($0.prefix(Self.maxField)) }, participant: participant.map { String($0.prefix(Self.maxField)) })
+    }
+
+    /// Path-derived fields are cut at this many characters (ids are at most 64).
+    static var maxField: Int { 128 }
+
+    static func address(_ a: SocketAddress) -> String {
+        switch a {
+        case .v4, .v6: a.ipAddress.map { "\($0):\(a.port ?? 0)" } ?? "\(a)"
+        case .unixDomainSocket: a.pathname ?? "unix"
+        }
+    }
+}
+
+/// The bridge's security events that go into the audit log: a kick, a mute, anything of the
+/// lobby. (Denied joins and management calls are already there as `access_denied` calls.)
+enum AuditEvents {
+    static func isAudited(_ e: BridgeEvent) -> Bool {
+        (e.type == "participant_left" && e.reason == "kicked")
+            || e.type.hasPrefix("lobby_") || e.type.hasPrefix("participant_muted")
+    }
+
+    static func entry(_ e: BridgeEvent) -> AuditEntry {
+        let time = Self.parseTime(e.time) ?? Date()
+        let detail = (try? JSON.encoder.encode(e)).flatMap { String(data: $0, encoding: .utf8) }
+        return AuditEntry(time: time, type: e.type,
+                          outcome: e.type.hasSuffix("_denied") ? "denied" : e.reason ?? "ok",
+                          room: e.room, participant: e.participant, detail: detail)
+    }
+
+    /// Feeds the audited events of `bus` into `log` until the task is cancelled.
+    static func follow(_ bus: EventBus, into log: AuditLog) -> Task<Void, Never> {
+        let (id, events) = bus.subscribe()
+        return Task {
+            await withTaskCancellationHandler {
+                for await e in events where isAudited(e) { log.record(entry(e)) }
+            } onCancel: {
+                bus.unsubscribe(id)
+            }
+        }
+    }
+
+    static func parseTime(_ s: String) -> Date? {
+        AuditRoutes.parseTime(s)
+    }
+}
