@@ -216,6 +216,9 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
     static let flushInterval: Int64 = 500_000_000
 
     private var writeManifestFirst = false
+    /// Tests: the writer thread sleeps this long (µs) before each round, as a slow disk would
+    /// hold it in `write`.
+    nonisolated(unsafe) var stallForTesting: UInt32 = 0
 
     private func run() {
         // Visible to top/perf as "rec-<id>" (15 bytes at most).
@@ -224,6 +227,7 @@ public final class Recorder: @unchecked Sendable {  // producer side confined to
         var lastFlush = Self.monotonicNanos()
         var pfd = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
         while true {
+            if stallForTesting > 0 { usleep(stallForTesting) }
             let stop = stopping.load(ordering: .acquiring)
             while let m = ring.peek() {
                 if m.type == .senderReport {
