@@ -83,6 +83,9 @@ def test_audit_records_denied_attempts(bridged):
     assert bridged.post("/v1/rooms", {"id": "vault", "kind": "streaming", "pin": "1234", "secret": "s3cret"})[0] == 201
     status, err = bridged.post("/v1/rooms/vault/participants", {"role": "viewer", "offer": OFFER, "pin": "4321"})
     assert status == 403 and err["error"]["code"] == "wrong_pin"
+    # Audit times have millisecond resolution: keep the two refusals in different milliseconds
+    # (a release build answers both within one), so that `to` (exclusive) can separate them.
+    time.sleep(0.01)
     status, err = secret_request(bridged, "DELETE", "/v1/rooms/vault", "guess")
     assert status == 403 and err["error"]["code"] == "wrong_secret"
     # Another room's refusal, which the room filter leaves out.
