@@ -69,26 +69,7 @@ public struct OggOpus: Sendable {
         guard !packets.isEmpty else { throw .noAudio }
     }
 
-    /// RFC 6716 §3.1: the packet's duration in 48 kHz samples (nil: malformed).
-    public static func samples(_ packet: [UInt8]) -> Int? {
-        guard let toc = packet.first else { return nil }
-        let config = Int(toc >> 3)
-        let frame: Int  // samples per frame at 48 kHz
-        switch config {
-        case 0...11: frame = [480, 960, 1920, 2880][config & 3]           // SILK: 10, 20, 40, 60 ms
-        case 12...15: frame = [480, 960][config & 1]                     // hybrid: 10, 20 ms
-        default: frame = [120, 240, 480, 960][config & 3]                // CELT: 2.5, 5, 10, 20 ms
-        }
-        let frames: Int
-        switch toc & 3 {
-        case 0: frames = 1
-        case 1, 2: frames = 2
-        default:
-            guard packet.count >= 2 else { return nil }
-            frames = Int(packet[1] & 0x3F)
-        }
-        let total = frames * frame
-        guard frames > 0, total <= 5760 else { return nil }  // at most 120 ms
-        return total
-    }
+    /// RFC 6716 §3.1: the packet's duration in 48 kHz samples (nil: malformed); the same
+    /// TOC reading the recordings' Opus depacketizer uses.
+    public static func samples(_ packet: [UInt8]) -> Int? { OpusDepacketizer.samples(packet) }
 }
