@@ -41,6 +41,26 @@ final class InboundStream {
 
     @inline(__always)
     func codec(_ payloadType: UInt8) -> CodecKind { codecs[Int(payloadType & 0x7F)] }
+
+    /// One packet of this stream arrived: counters, reception statistics, and (video) the
+    /// retransmission ring.
+    @inline(__always)
+    func received(_ packet: RTPPacketView, now: ContinuousClock.Instant) {
+        packets &+= 1
+        bytes &+= UInt64(packet.bytes.count)
+        statistics.record(sequence: packet.sequenceNumber, timestamp: packet.timestamp, arrival: now)
+        retransmissions?.store(sequence: packet.sequenceNumber, packet: UnsafeRawBufferPointer(packet.bytes))
+    }
+
+    /// Writes a key-frame request for this stream into `out` (at least 64 bytes) and returns its
+    /// length: a PLI, or a FIR where the publisher negotiated only that (RFC 5104 §4.3.1: media
+    /// SSRC 0, the target in the FCI with a sequence number that changes with every request).
+    func writeKeyFrameRequest(into out: UnsafeMutableRawBufferPointer) -> Int {
+        guard usesFIR else { return PictureLossIndication(senderSSRC: 1, mediaSSRC: ssrc).serialize(into: out) }
+        firSequence &+= 1
+        return FullIntraRequest(senderSSRC: 1, mediaSSRC: 0,
+                                entries: [FullIntraRequestEntry(ssrc: ssrc, sequenceNumber: firSequence)]).serialize(into: out)
+    }
 }
 
 /// The streamer of a streaming room: receives its media and hands each packet to the room.
@@ -87,13 +107,7 @@ final class Publisher: TransportDelegate {
 
     /// A key-frame request for `stream`: PLI, or FIR where the publisher negotiated only that.
     func requestKeyFrame(_ stream: InboundStream) {
-        guard stream.usesFIR else { sendPLI(mediaSSRC: stream.ssrc); return }
-        // RFC 5104 §4.3.1: media SSRC 0, the target in the FCI with a sequence number that
-        // changes with every new request.
-        stream.firSequence &+= 1
-        let fir = FullIntraRequest(senderSSRC: 1, mediaSSRC: 0,
-                                   entries: [FullIntraRequestEntry(ssrc: stream.ssrc, sequenceNumber: stream.firSequence)])
-        let n = fir.serialize(into: UnsafeMutableRawBufferPointer(start: rtcp, count: 64))
+        let n = stream.writeKeyFrameRequest(into: UnsafeMutableRawBufferPointer(start: rtcp, count: 64))
         keyFrameRequests &+= 1
         transport.sendRTCP(UnsafeRawBufferPointer(start: rtcp, count: n))
     }
@@ -116,10 +130,7 @@ final class Publisher: TransportDelegate {
             stream = learnt
         }
         let now = ContinuousClock.now
-        stream.packets &+= 1
-        stream.bytes &+= UInt64(packet.bytes.count)
-        stream.statistics.record(sequence: packet.sequenceNumber, timestamp: packet.timestamp, arrival: now)
-        stream.retransmissions?.store(sequence: packet.sequenceNumber, packet: UnsafeRawBufferPointer(packet.bytes))
+        stream.received(packet, now: now)
         if let id = stream.audioLevelID, let level = packet.headerExtension(id: id), level.count >= 1,
            let change = speech.observe(level: level[0], now: now - Self.origin) {
             room.speechChanged(self, change)
@@ -181,14 +192,6 @@ final class Publisher: TransportDelegate {
                                                into: UnsafeMutableRawBufferPointer(start: reports + offset, count: 1024 - offset))
         }
         if offset > 0 { transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: offset)) }
-    }
-
-    /// RFC 4585 §6.3.1 Picture Loss Indication to the publisher.
-    func sendPLI(mediaSSRC: UInt32) {
-        let n = PictureLossIndication(senderSSRC: 1, mediaSSRC: mediaSSRC)
-            .serialize(into: UnsafeMutableRawBufferPointer(start: rtcp, count: 64))
-        keyFrameRequests &+= 1
-        transport.sendRTCP(UnsafeRawBufferPointer(start: rtcp, count: n))
     }
 
     var info: ParticipantInfo {

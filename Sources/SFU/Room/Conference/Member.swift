@@ -296,10 +296,7 @@ final class Member: TransportDelegate {
         }
         guard let track = published[stream.mid] else { return }
         let now = ContinuousClock.now
-        stream.packets &+= 1
-        stream.bytes &+= UInt64(packet.bytes.count)
-        stream.statistics.record(sequence: packet.sequenceNumber, timestamp: packet.timestamp, arrival: now)
-        stream.retransmissions?.store(sequence: packet.sequenceNumber, packet: UnsafeRawBufferPointer(packet.bytes))
+        stream.received(packet, now: now)
         if let id = stream.audioLevelID, let level = packet.headerExtension(id: id), level.count >= 1,
            let change = speech.observe(level: level[0], now: now - Publisher.origin) {
             room.speechChanged(self, change)
@@ -399,15 +396,7 @@ final class Member: TransportDelegate {
     /// RFC 4585 PLI, or RFC 5104 FIR where the member negotiated only that.
     func requestKeyFrame(_ stream: InboundStream) {
         keyFrameRequests &+= 1
-        let n: Int
-        if stream.usesFIR {
-            stream.firSequence &+= 1
-            n = FullIntraRequest(senderSSRC: 1, entries: [FullIntraRequestEntry(ssrc: stream.ssrc, sequenceNumber: stream.firSequence)])
-                .serialize(into: UnsafeMutableRawBufferPointer(start: rtcp, count: 64))
-        } else {
-            n = PictureLossIndication(senderSSRC: 1, mediaSSRC: stream.ssrc)
-                .serialize(into: UnsafeMutableRawBufferPointer(start: rtcp, count: 64))
-        }
+        let n = stream.writeKeyFrameRequest(into: UnsafeMutableRawBufferPointer(start: rtcp, count: 64))
         transport.sendRTCP(UnsafeRawBufferPointer(start: rtcp, count: n))
     }
 
