@@ -52,6 +52,26 @@ final class OutboundTrack {
         bytes &+= UInt64(count)
     }
 
+    /// Sends a stored packet of the mapped stream again (a NACK), as `sequence`, rewritten for
+    /// this track in `scratch` (the stored copy is never touched).
+    func retransmit(_ stored: UnsafeRawBufferPointer, sequence: UInt16, scratch: UnsafeMutableRawPointer, via transport: WebRTCTransport) {
+        guard stored.count <= WorkerRing.slotSize else { return }
+        scratch.copyMemory(from: stored.baseAddress!, byteCount: stored.count)
+        guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: stored.count)) else { return }
+        guard view.ssrc == source else { return }  // the track moved on to another stream meanwhile
+        let outType = payloadTypes[Int(view.payloadType & 0x7F)]
+        guard outType != Self.unmapped else { return }
+        view.ssrc = localSSRC
+        view.sequenceNumber = sequence
+        view.timestamp = view.timestamp &+ timestampOffset
+        view.payloadType = outType
+        if view.hasExtension && !extensionsIdentity {
+            extensionIDs.withUnsafeBufferPointer { view.remapHeaderExtensionIDs($0) }
+        }
+        retransmitted &+= 1
+        transport.sendRTP(UnsafeRawBufferPointer(view.bytes))
+    }
+
     /// The streamer left: wait for the next one's key frame.
     func detach() {
         splice.detach()

@@ -201,21 +201,7 @@ final class ViewerGroup: RoomPart, RingReceiver, @unchecked Sendable {  // confi
 
     /// Resends a stored streamer packet to one viewer, rewritten for it in `scratch`.
     func retransmit(_ stored: UnsafeRawBufferPointer, to viewer: Viewer, track: OutboundTrack, sequence outSequence: UInt16) {
-        guard stored.count <= WorkerRing.slotSize else { return }
-        scratch.copyMemory(from: stored.baseAddress!, byteCount: stored.count)
-        guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: stored.count)) else { return }
-        guard view.ssrc == track.source else { return }  // the track moved on to another stream meanwhile
-        let outType = track.payloadTypes[Int(view.payloadType & 0x7F)]
-        guard outType != OutboundTrack.unmapped else { return }
-        view.ssrc = track.localSSRC
-        view.sequenceNumber = outSequence
-        view.timestamp = view.timestamp &+ track.timestampOffset
-        view.payloadType = outType
-        if view.hasExtension && !track.extensionsIdentity {
-            track.extensionIDs.withUnsafeBufferPointer { view.remapHeaderExtensionIDs($0) }
-        }
-        track.retransmitted &+= 1
-        viewer.transport.sendRTP(UnsafeRawBufferPointer(view.bytes))
+        track.retransmit(stored, sequence: outSequence, scratch: scratch, via: viewer.transport)
     }
 
     private func sendHome(_ type: RingMessageType, a: UInt32, b: UInt32 = 0, c: UInt32 = 0, d: UInt64 = 0) {

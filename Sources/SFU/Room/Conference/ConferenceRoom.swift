@@ -372,22 +372,8 @@ final class ConferenceRoom: Room, @unchecked Sendable {
     }
 
     /// A stored packet again for one subscriber (a NACK), rewritten in `scratch`.
-    func retransmit(_ stored: UnsafeRawBufferPointer, on s: Subscription, source: UInt32, sequence: UInt16) {
-        guard stored.count <= WorkerRing.slotSize else { return }
-        scratch.copyMemory(from: stored.baseAddress!, byteCount: stored.count)
-        guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: stored.count)),
-              view.ssrc == source else { return }
-        let outType = s.track.payloadTypes[Int(view.payloadType & 0x7F)]
-        guard outType != OutboundTrack.unmapped else { return }
-        view.ssrc = s.track.localSSRC
-        view.sequenceNumber = sequence
-        view.timestamp = view.timestamp &+ s.track.timestampOffset
-        view.payloadType = outType
-        if view.hasExtension && !s.track.extensionsIdentity {
-            s.track.extensionIDs.withUnsafeBufferPointer { view.remapHeaderExtensionIDs($0) }
-        }
-        s.track.retransmitted &+= 1
-        s.subscriber.transport.sendRTP(UnsafeRawBufferPointer(view.bytes))
+    func retransmit(_ stored: UnsafeRawBufferPointer, on s: Subscription, sequence: UInt16) {
+        s.track.retransmit(stored, sequence: sequence, scratch: scratch, via: s.subscriber.transport)
     }
 
     // MARK: speakers

@@ -352,8 +352,7 @@ final class Member: TransportDelegate {
                 }
             case 205 where header.count == 1 && range.count >= 12:
                 let mediaSSRC = bytes.loadBigEndianUInt32(at: range.lowerBound + 8)
-                guard let s = bySSRC[mediaSSRC], let source = s.track.source,
-                      let buffer = s.source.stream?.retransmissions else { continue }
+                guard let s = bySSRC[mediaSSRC], let buffer = s.source.stream?.retransmissions else { continue }
                 var fci = range.lowerBound + 12
                 while fci + 4 <= range.upperBound {
                     let pid = UInt16(bytes[fci]) << 8 | UInt16(bytes[fci + 1])
@@ -361,7 +360,7 @@ final class Member: TransportDelegate {
                     for bit in -1..<16 where bit < 0 || mask & (1 << bit) != 0 {
                         let seq = pid &+ UInt16(bit + 1)
                         if let stored = buffer.packet(sequence: seq &- s.track.sequenceOffset) {
-                            room.retransmit(stored, on: s, source: source, sequence: seq)
+                            room.retransmit(stored, on: s, sequence: seq)
                         }
                     }
                     fci += 4
