@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
     ],
     targets: [
         // C libraries from Debian, through pkg-config.
@@ -53,9 +54,13 @@ let package = Package(
         .target(name: "BridgedStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
+        // Join tokens: JWTs signed by the signaling server (jwt-kit), checked and mapped to claims.
+        .target(name: "Access", dependencies: [
+            .product(name: "JWTKit", package: "jwt-kit"),
+        ], swiftSettings: strict),
         // The daemon: configuration, control API, demo page.
         .executableTarget(name: "bridged", dependencies: [
-            "SFU", "RTP", "ICE", "COpenSSL", "BridgedStore",
+            "SFU", "RTP", "ICE", "COpenSSL", "BridgedStore", "Access",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -66,6 +71,9 @@ let package = Package(
 
         .testTarget(name: "RTPTests", dependencies: ["RTP", "CSRTP", "COpenSSL"], swiftSettings: strict),
         .testTarget(name: "ICETests", dependencies: ["ICE"], swiftSettings: strict),
+        .testTarget(name: "AccessTests", dependencies: [
+            "Access", .product(name: "JWTKit", package: "jwt-kit"),
+        ], swiftSettings: strict),
         .testTarget(name: "BridgedStoreTests", dependencies: ["BridgedStore"], swiftSettings: strict),
         .testTarget(name: "SFUTests", dependencies: [
             "SFU", "RTP", "ICE", "COpenSSL", "CMallocCounter",

@@ -14,9 +14,14 @@ public struct PermanentRoom: Sendable, Equatable, Codable {
     public var pin: String?
     public var secret: String?
     public var createdAt: Date
+    /// The other settings (lobby, streamers, single access), as the JSON object bridged gave:
+    /// new settings need no new column.
+    public var settings: String?
 
     public init(id: String, kind: String, description: String? = nil, record: Bool = false, maxMembers: Int? = nil,
-                musicOnHold: Bool = false, pin: String? = nil, secret: String? = nil, createdAt: Date = Date()) {
+                musicOnHold: Bool = false, pin: String? = nil, secret: String? = nil, createdAt: Date = Date(),
+                settings: String? = nil) {
+        self.settings = settings
         self.id = id
         self.kind = kind
         self.description = description
@@ -29,7 +34,7 @@ public struct PermanentRoom: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, description, record, pin, secret
+        case id, kind, description, record, pin, secret, settings
         case maxMembers = "max_members", musicOnHold = "music_on_hold", createdAt = "created_at"
     }
 }
@@ -107,4 +112,33 @@ public struct AuditQuery: Sendable, Equatable {
         self.types = types
         self.limit = limit
     }
+}
+
+/// A join token's id (`jti`) the bridge must remember until the token expires: a single-use
+/// invite that was used, or a token that was revoked.
+public struct TokenID: Sendable, Equatable, Codable {
+    public static let used = "used"
+    public static let revoked = "revoked"
+
+    public var jti: String
+    public var room: String
+    /// `used` or `revoked`.
+    public var state: String
+    public var expiresAt: Date
+
+    public init(jti: String, room: String, state: String, expiresAt: Date) {
+        self.jti = jti
+        self.room = room
+        self.state = state
+        self.expiresAt = expiresAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jti, room, state
+        case expiresAt = "expires_at"
+    }
+}
+
+extension TokenID: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "token_id"
 }

@@ -74,6 +74,15 @@ public final class Store: Sendable {
                 t.column("detail", .text)
             }
         }
+        m.registerMigration("v2: room settings, token ids") { db in
+            try db.alter(table: PermanentRoom.databaseTableName) { t in t.add(column: "settings", .text) }
+            try db.create(table: TokenID.databaseTableName) { t in
+                t.primaryKey("jti", .text)
+                t.column("room", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("expires_at", .datetime).notNull().indexed()
+            }
+        }
         return m
     }
 
@@ -95,6 +104,43 @@ public final class Store: Sendable {
         try await pool.read { db in
             try PermanentRoom.order(Column("created_at"), Column("id")).fetchAll(db)
         }
+    }
+
+    // MARK: Join token ids
+
+    /// A single-use invite is presented: true the first time (its id is then remembered until
+    /// `expiresAt`), false when it was used or revoked before. One transaction: two joins racing
+    /// with the same invite cannot both get true.
+    public func useInvite(jti: String, room: String, expiresAt: Date) async throws -> Bool {
+        try await pool.write { db in
+            if try TokenID.fetchOne(db, key: jti) != nil { return false }
+            try TokenID(jti: jti, room: room, state: TokenID.used, expiresAt: expiresAt).insert(db)
+            return true
+        }
+    }
+
+    /// Revokes a token id until `expiresAt` (a used invite stays refused either way).
+    public func revoke(jti: String, room: String, expiresAt: Date) async throws {
+        try await pool.write { db in
+            if var existing = try TokenID.fetchOne(db, key: jti) {
+                existing.state = TokenID.revoked
+                existing.expiresAt = max(existing.expiresAt, expiresAt)
+                try existing.update(db)
+            } else {
+                try TokenID(jti: jti, room: room, state: TokenID.revoked, expiresAt: expiresAt).insert(db)
+            }
+        }
+    }
+
+    /// What is remembered of a token id: `used`, `revoked`, or nil.
+    public func tokenState(jti: String) async throws -> String? {
+        try await pool.read { db in try TokenID.fetchOne(db, key: jti)?.state }
+    }
+
+    /// Forgets the ids of tokens expired before `now` (they are refused for their expiry anyway).
+    @discardableResult
+    public func pruneTokenIDs(now: Date) async throws -> Int {
+        try await pool.write { db in try TokenID.filter(Column("expires_at") < now).deleteAll(db) }
     }
 
     // MARK: Audit log

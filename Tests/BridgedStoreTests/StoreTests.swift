@@ -98,4 +98,39 @@ struct StoreTests {
             await log.finish()
         }
     }
+
+    @Test func aRoomsOtherSettingsRoundTrip() async throws {
+        try await withStore { (store, path) async throws in
+            let room = PermanentRoom(id: "stage", kind: "streaming", createdAt: Date(timeIntervalSince1970: 1_700_000_000),
+                                     settings: #"{"streamers":["alice"],"single_access":"replace"}"#)
+            try await store.saveRoom(room)
+            #expect(try await Store(path: path).rooms() == [room])
+        }
+    }
+
+    @Test func anInviteIsUsedOnceAndRevocationsAreRemembered() async throws {
+        try await withStore { (store, path) async throws in
+            let later = Date(timeIntervalSince1970: 1_900_000_000)
+            #expect(try await store.useInvite(jti: "inv-1", room: "a", expiresAt: later))
+            #expect(!(try await store.useInvite(jti: "inv-1", room: "a", expiresAt: later)))
+            // Racing joins with one invite: exactly one wins.
+            let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 { group.addTask { try await store.useInvite(jti: "inv-2", room: "a", expiresAt: later) } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(wins == 1)
+            try await store.revoke(jti: "multi", room: "a", expiresAt: later)
+            try await store.revoke(jti: "inv-1", room: "a", expiresAt: later)
+            let reopened = try Store(path: path)
+            #expect(try await reopened.tokenState(jti: "multi") == TokenID.revoked)
+            #expect(try await reopened.tokenState(jti: "inv-1") == TokenID.revoked)
+            #expect(try await reopened.tokenState(jti: "inv-2") == TokenID.used)
+            #expect(try await reopened.tokenState(jti: "other") == nil)
+            #expect(!(try await reopened.useInvite(jti: "multi", room: "a", expiresAt: later)))
+            // Expired ids are forgotten.
+            try await store.revoke(jti: "old", room: "a", expiresAt: Date(timeIntervalSince1970: 1_000))
+            #expect(try await store.pruneTokenIDs(now: Date(timeIntervalSince1970: 2_000)) == 1)
+            #expect(try await store.tokenState(jti: "old") == nil)
+        }
+    }
 }
