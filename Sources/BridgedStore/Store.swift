@@ -132,6 +132,11 @@ public final class Store: Sendable {
         }
     }
 
+    /// Forgets a token id (an invite whose join failed is usable again).
+    public func forgetTokenID(jti: String) async throws {
+        _ = try await pool.write { db in try TokenID.deleteOne(db, key: jti) }
+    }
+
     /// What is remembered of a token id: `used`, `revoked`, or nil.
     public func tokenState(jti: String) async throws -> String? {
         try await pool.read { db in try TokenID.fetchOne(db, key: jti)?.state }

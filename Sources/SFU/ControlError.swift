@@ -21,6 +21,7 @@ public enum ControlError: Error, Equatable, Sendable {
     case wrongSecret(String)
     case banned(room: String, seconds: Int)
     case notAllowed(String)
+    case alreadyJoined(room: String, user: String)
 
     /// The API's error code.
     public var code: String {
@@ -46,6 +47,7 @@ public enum ControlError: Error, Equatable, Sendable {
         case .wrongSecret: "wrong_secret"
         case .banned: "banned"
         case .notAllowed: "not_allowed"
+        case .alreadyJoined: "already_joined"
         }
     }
 
@@ -72,6 +74,7 @@ public enum ControlError: Error, Equatable, Sendable {
         case .wrongSecret(let room): "managing room \(room) needs its secret (X-Room-Secret), and the one given is not it"
         case .banned(let room, let seconds): "this user was kicked from room \(room) and may rejoin in \(seconds) s"
         case .notAllowed(let why): why
+        case .alreadyJoined(let room, let user): "user \(user) is already in room \(room), which allows one connection per user"
         }
     }
 }
@@ -80,5 +83,13 @@ public enum ControlError: Error, Equatable, Sendable {
 public func isValidID(_ id: String) -> Bool {
     (1...64).contains(id.utf8.count) && id.utf8.allSatisfy { c in
         (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c == 0x2d
+    }
+}
+
+/// User ids (a token's `sub`, `user_id`) also allow `.` and `@` (e-mail-like ids).
+public func isValidUserID(_ id: String) -> Bool {
+    (1...64).contains(id.utf8.count) && id.utf8.allSatisfy { c in
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c == 0x2d
+            || c == 0x2e || c == 0x40
     }
 }

@@ -92,8 +92,6 @@ public actor MediaServer {
     private var roomAccess: [String: RoomAccess] = [:]
     /// Rooms created `permanent`: `expireIdleRooms` leaves them.
     private var permanentRooms: Set<String> = []
-    /// Per room: participant → the user id it joined with (what a ban names).
-    private var userIDs: [String: [String: String]] = [:]
     /// Playable files being built (awaited at shutdown).
     private var finishing: [String: Task<[RecordingManifest], Never>] = [:]
     private let finisher: RecordingFinisher
@@ -189,6 +187,12 @@ public actor MediaServer {
         public var lobby = false
         /// Stored by bridged and re-created at its next start; never expires idle.
         public var permanent = false
+        /// Streaming rooms: the user ids that may stream ("*" anyone, "moderators" any
+        /// moderator). With it, a streamer arriving while another streams waits on standby and
+        /// takes over when that one leaves.
+        public var streamers: [String]?
+        /// One connection per user id: a second join is refused or replaces the first.
+        public var singleAccess: SingleAccess?
         public init(record: Bool = false, maxMembers: Int? = nil, musicOnHold: Bool = false, pin: String? = nil, secret: String? = nil,
                     lobby: Bool = false) {
             self.lobby = lobby
@@ -207,6 +211,12 @@ public actor MediaServer {
         guard isValidID(id) else { throw .invalidID(id) }
         guard rooms[id] == nil else { throw .roomExists(id) }
         if kind != .conference, options.maxMembers != nil || options.musicOnHold || options.lobby { throw .notConference(id) }
+        if let streamers = options.streamers {
+            guard kind == .streaming else { throw .invalidOption("streamers is a streaming room's option") }
+            guard !streamers.isEmpty, streamers.allSatisfy({ $0 == "*" || isValidUserID($0) }) else {
+                throw .invalidOption("streamers must list user ids (1-64 characters from A-Z a-z 0-9 _ - . @), \"*\" or \"moderators\"")
+            }
+        }
         if options.lobby { lobbyRooms.insert(id) } else { lobbyRooms.remove(id) }
         if let n = options.maxMembers, !(1...configuration.maxMembersPerRoom).contains(n) {
             throw .invalidOption("max_members must be between 1 and \(configuration.maxMembersPerRoom) (the bridge's max_members_per_room)")
@@ -234,7 +244,8 @@ public actor MediaServer {
         }
         events.emit("room_created", room: id, kind: kind.rawValue)
         rooms[id] = room
-        roomAccess[id] = RoomAccess(pin: options.pin, secret: options.secret)
+        roomAccess[id] = RoomAccess(pin: options.pin, secret: options.secret, streamers: options.streamers,
+                                    singleAccess: options.singleAccess)
         if options.permanent { permanentRooms.insert(id) } else { permanentRooms.remove(id) }
         emptySince[id] = .now
         roomTickers[id] = worker.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
@@ -269,7 +280,6 @@ public actor MediaServer {
         recordedRooms.remove(id)
         roomAccess[id] = nil
         permanentRooms.remove(id)
-        userIDs[id] = nil
         await onLoop(room) { $0.close() }
         for g in remote { await onLoop(of: g) { $0.close() } }
         events.emit("room_destroyed", room: id, reason: reason)
@@ -278,14 +288,20 @@ public actor MediaServer {
 
     /// The room as the API shows it: with viewers on other workers, one list in join order.
     private func info(_ id: String, _ room: any Room) async -> RoomInfo {
+        var info = await plainInfo(id, room)
+        for i in info.participants.indices { annotate(&info.participants[i], roomID: id) }
+        return info
+    }
+
+    private func plainInfo(_ id: String, _ room: any Room) async -> RoomInfo {
         let remote = await viewerGroups(of: id)
         guard !remote.isEmpty, let streaming = room as? StreamingRoom else { return await onLoop(room) { $0.info } }
-        let (home, streamer) = await onLoop(of: streaming) { r in (r.local.infos, r.streamer?.info) }
+        let (home, streamers) = await onLoop(of: streaming) { r in (r.local.infos, r.info.participants.filter { $0.role == "streamer" }) }
         var viewers = home
         for g in remote { viewers += await onLoop(of: g) { $0.infos } }
         viewers.sort { $0.joined < $1.joined }
         return RoomInfo(id: id, kind: .streaming, description: streaming.description,
-                        participants: (streamer.map { [$0] } ?? []) + viewers.map(\.info))
+                        participants: streamers + viewers.map(\.info))
     }
 
     /// Every part of a room: the room on its home worker, then its viewer groups elsewhere.
@@ -328,6 +344,11 @@ public actor MediaServer {
         /// Conference rooms: waits in the lobby (also every non-moderator of a lobby room).
         public var lobby: Bool
         public var moderator: Bool
+        /// One connection for this user id in the room, even if the room does not ask for it
+        /// (a second join is then refused, or replaces this one if the room says so).
+        public var singleAccess = false
+        /// A join token for this room admitted it: the pin is not asked for.
+        public var tokenAdmitted = false
         public init(offer: String, role: ParticipantRole? = nil, display: String? = nil, dtlsRole: DTLSConnection.Role? = nil,
                     record: Bool = false, sources: [String: TrackSource] = [:], pin: String? = nil, userID: String? = nil,
                     lobby: Bool = false, moderator: Bool = false) {
@@ -359,9 +380,30 @@ public actor MediaServer {
         do { offer = try SessionDescription(parsing: request.offer) } catch {
             throw .negotiation(.invalidSDP("\(error)"))
         }
-        guard RoomAccess.matches(roomAccess[roomID]?.pin, request.pin) else { throw .wrongPin(roomID) }
+        guard request.tokenAdmitted || RoomAccess.matches(roomAccess[roomID]?.pin, request.pin) else { throw .wrongPin(roomID) }
         if let until = roomAccess[roomID]?.isBanned(request.userID, now: .now) {
             throw .banned(room: roomID, seconds: Int((until - .now).components.seconds) + 1)
+        }
+        var standby = false
+        if room is StreamingRoom, request.role == .streamer, let access = roomAccess[roomID], access.streamers != nil {
+            guard access.mayStream(userID: request.userID, moderator: request.moderator) else {
+                throw .notAllowed("user \(request.userID ?? "(none: no user_id)") may not stream in room \(roomID): only its streamers may")
+            }
+            standby = true
+        }
+        if let user = request.userID, request.singleAccess || roomAccess[roomID]?.singleAccess != nil {
+            let present = await presentParticipants(of: user, in: roomID, room)
+            if !present.isEmpty {
+                switch roomAccess[roomID]?.singleAccess ?? .refuse {
+                case .refuse:
+                    throw .alreadyJoined(room: roomID, user: user)
+                case .replace:
+                    for other in present {
+                        try? await removeParticipant(roomID: roomID, id: other, reason: "replaced")
+                        roomAccess[roomID]?.people[other] = nil
+                    }
+                }
+            }
         }
         if request.record {
             guard !(room is EchoRoom) else { throw .notRecordable(roomID) }
@@ -382,7 +424,9 @@ public actor MediaServer {
                                              preferredRole: request.dtlsRole ?? .server)
         let waits = room is ConferenceRoom && (request.lobby || (lobbyRooms.contains(roomID) && !request.moderator))
         let join = JoinRequest(participantID: pid, role: request.role, display: request.display, offer: offer,
-                               local: local, consentTimeout: configuration.consentTimeout, sources: request.sources, lobby: waits)
+                               local: local, consentTimeout: configuration.consentTimeout, sources: request.sources, lobby: waits,
+                               standby: standby)
+        roomAccess[roomID]?.people[pid] = .init(userID: request.userID, moderator: request.moderator, joining: true)
         joining[worker.index] += 1
         let result: Result<String, ControlError> = await onLoop(part: part) { part in
             do throws(ControlError) { return .success(try part.join(join)) } catch { return .failure(error) }
@@ -390,7 +434,7 @@ public actor MediaServer {
         joining[worker.index] -= 1
         switch result {
         case .success(let answer):
-            if let user = request.userID { userIDs[roomID, default: [:]][pid] = user }
+            roomAccess[roomID]?.people[pid]?.joining = false
             logger.info("participant joined", metadata: ["room": "\(roomID)", "participant": "\(pid)",
                                                          "role": "\(request.role?.rawValue ?? "-")", "worker": "\(worker.index)"])
             let running = recordings[roomID]?.last.map { $0.stopped == nil } ?? false
@@ -404,8 +448,64 @@ public actor MediaServer {
             }
             return ParticipantCreated(id: pid, answer: answer, lobby: waits ? true : nil)
         case .failure(let error):
+            roomAccess[roomID]?.people[pid] = nil
             throw error
         }
+    }
+
+    /// The participants in the room that joined as `user` (joins under way count); entries of
+    /// those that left are dropped.
+    private func presentParticipants(of user: String, in roomID: String, _ room: any Room) async -> [String] {
+        var out: [String] = []
+        for pid in roomAccess[roomID]?.participants(of: user) ?? [] {
+            if roomAccess[roomID]?.people[pid]?.joining == true {
+                out.append(pid)
+            } else if await part(of: roomID, room, participant: pid) != nil {
+                out.append(pid)
+            } else {
+                roomAccess[roomID]?.people[pid] = nil
+            }
+        }
+        return out
+    }
+
+    /// The user id a participant joined with, if it is in the room.
+    public func userID(roomID: String, participantID: String) -> String? {
+        roomAccess[roomID]?.people[participantID]?.userID
+    }
+
+    /// Whether `user` is in the room as a moderator now (granted at join or since, not revoked).
+    public func isModerator(roomID: String, user: String) async -> Bool {
+        guard let room = rooms[roomID] else { return false }
+        for pid in await presentParticipants(of: user, in: roomID, room) where roomAccess[roomID]?.people[pid]?.moderator == true {
+            return true
+        }
+        return false
+    }
+
+    /// Grants or revokes moderator: `moderator_granted` / `moderator_revoked`, and a conference
+    /// member is told on its signaling channel.
+    public func setModerator(roomID: String, participantID: String, moderator: Bool) async throws(ControlError) {
+        guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
+        guard await part(of: roomID, room, participant: participantID) != nil else {
+            throw .participantNotFound(room: roomID, participant: participantID)
+        }
+        let before = roomAccess[roomID]?.people[participantID]?.moderator ?? false
+        roomAccess[roomID]?.people[participantID, default: .init(userID: nil, moderator: false, joining: false)].moderator = moderator
+        if let c = room as? ConferenceRoom {
+            await onLoop(of: c) { _ = $0.tell(member: participantID, "moderator", ["moderator": moderator]) }
+        }
+        if before != moderator {
+            events.emit(moderator ? "moderator_granted" : "moderator_revoked", room: roomID, participant: participantID)
+        }
+    }
+
+    /// Who a participant is: its user id and whether it moderates (the API adds them to the
+    /// room's view of it).
+    private func annotate(_ p: inout ParticipantInfo, roomID: String) {
+        guard let person = roomAccess[roomID]?.people[p.id] else { return }
+        p.userId = person.userID
+        p.moderator = person.moderator ? true : nil
     }
 
     /// ICE restart with the participant's new offer; returns the answer.
@@ -434,7 +534,10 @@ public actor MediaServer {
     public func participant(roomID: String, id: String) async throws(ControlError) -> ParticipantInfo {
         guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
         for part in await parts(of: roomID, room) {
-            if let info = await onLoop(part: part, { $0.participantInfo(id) }) { return info }
+            if var info = await onLoop(part: part, { $0.participantInfo(id) }) {
+                annotate(&info, roomID: roomID)
+                return info
+            }
         }
         throw .participantNotFound(room: roomID, participant: id)
     }
@@ -459,10 +562,10 @@ public actor MediaServer {
     /// joined with may not rejoin for `ban`.
     public func kick(roomID: String, participantID: String, ban: Duration?) async throws(ControlError) {
         try await removeParticipant(roomID: roomID, id: participantID, reason: "kicked")
-        if let ban, ban > .zero, let user = userIDs[roomID]?[participantID] {
+        if let ban, ban > .zero, let user = roomAccess[roomID]?.people[participantID]?.userID {
             roomAccess[roomID]?.ban(user, until: .now + ban)
         }
-        userIDs[roomID]?[participantID] = nil
+        roomAccess[roomID]?.people[participantID] = nil
         logger.info("participant kicked", metadata: ["room": "\(roomID)", "participant": "\(participantID)", "ban_seconds": "\(ban?.components.seconds ?? 0)"])
     }
 

@@ -16,7 +16,7 @@ struct APIError: HTTPResponseError {
 
     init(_ error: ControlError) {
         let status: HTTPResponse.Status = switch error {
-        case .roomExists, .streamerPresent, .recordingExists: .conflict
+        case .roomExists, .streamerPresent, .recordingExists, .alreadyJoined: .conflict
         case .roomNotFound, .participantNotFound, .recordingNotFound, .trackNotFound: .notFound
         case .invalidID, .negotiation, .invalidRole, .notRecordable, .invalidSignal, .notConference, .invalidOption: .badRequest
         case .roomFull, .wrongPin, .wrongSecret, .banned, .notAllowed: .forbidden

@@ -6,10 +6,11 @@ import NIOCore
 import SFU
 
 /// The control API's request context: hummingbird's basic one plus the client's address, which
-/// the audit log records.
-struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
+/// the audit log records, and who calls (`AccessMiddleware`).
+struct APIRequestContext: RequestContext, RemoteAddressRequestContext, CallerContext {
     var coreContext: CoreRequestContextStorage
     let remoteAddress: SocketAddress?
+    var caller: Caller = .open
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -23,6 +24,9 @@ struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
 /// too. Recording queues the entry (`AuditLog.record`): the answer never waits for the disk.
 struct AuditMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
     let log: AuditLog
+    /// The WebSocket router: only upgrades are recorded here. A refused upgrade falls through to
+    /// the API's router, which answers (and records) the refusal.
+    var upgradesOnly = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -32,13 +36,16 @@ struct AuditMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
         let time = Date()
         do {
             let response = try await next(request, context)
+            if upgradesOnly, response.status != .ok { return response }
             log.record(Self.entry(request, context, time: time, status: response.status.code,
                                   code: response.headers[.init(APIError.codeHeader)!]))
             return response
         } catch let error as any HTTPResponseError {
+            if upgradesOnly { throw error }
             log.record(Self.entry(request, context, time: time, status: error.status.code, code: (error as? APIError)?.code))
             throw error
         } catch {
+            if upgradesOnly { throw error }
             log.record(Self.entry(request, context, time: time, status: 500, code: nil))
             throw error
         }
@@ -70,12 +77,12 @@ struct AuditMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
     }
 }
 
-/// The bridge's security events that go into the audit log: a kick, a mute, anything of the
-/// lobby. (Denied joins and management calls are already there as `access_denied` calls.)
+/// The bridge's security events that go into the audit log: a kick, a connection replaced
+/// (single access), a mute, a moderator granted or revoked, anything of the lobby. (Denied joins and management calls are already there as `access_denied` calls.)
 enum AuditEvents {
     static func isAudited(_ e: BridgeEvent) -> Bool {
-        (e.type == "participant_left" && e.reason == "kicked")
-            || e.type.hasPrefix("lobby_") || e.type.hasPrefix("participant_muted")
+        (e.type == "participant_left" && (e.reason == "kicked" || e.reason == "replaced"))
+            || e.type.hasPrefix("lobby_") || e.type.hasPrefix("participant_muted") || e.type.hasPrefix("moderator_")
     }
 
     static func entry(_ e: BridgeEvent) -> AuditEntry {

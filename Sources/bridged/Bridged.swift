@@ -31,7 +31,9 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "Seconds a room may stay without participants before it is deleted.") var roomIdleTimeout: Double?
     @Flag(inversion: .prefixedNo, help: "UDP GSO: send the packets queued for one peer in one message (default on).") var gso: Bool?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String?
-    @Option(help: "Require Authorization: Bearer KEY on the API (also BRIDGED_API_KEY).") var apiKey: String?
+    @Option(help: "Require Authorization: Bearer KEY (the admin key) or a join token on the API (also BRIDGED_API_KEY).") var apiKey: String?
+    @Option(help: "HS256 secret join tokens are signed with, 32 bytes or more (also BRIDGED_TOKEN_SECRET).") var tokenSecret: String?
+    @Option(help: "PEM file of the P-256 public key ES256 join tokens are checked with.") var tokenPublicKeyFile: String?
     @Option(help: "Directory recordings are written to (default /tmp/bridged-recordings).") var recordingDir: String?
     @Option(help: "Command run with a recording's files once its playable file is ready (absolute path, then arguments; the files are appended).")
     var recordingHook: String?
@@ -67,6 +69,8 @@ struct Bridged: AsyncParsableCommand {
         if let gso { c.gso = gso }
         if let logLevel { c.logLevel = logLevel }
         if let key = apiKey, !key.isEmpty { c.apiKey = key }
+        if let tokenSecret, !tokenSecret.isEmpty { c.tokenSecret = tokenSecret }
+        if let tokenPublicKeyFile { c.tokenPublicKeyFile = tokenPublicKeyFile }
         if !corsOrigin.isEmpty { c.corsOrigins = corsOrigin }
         if let recordingDir { c.recordingDir = recordingDir }
         if let maxMembersPerRoom { c.maxMembersPerRoom = maxMembersPerRoom }
@@ -83,8 +87,10 @@ struct Bridged: AsyncParsableCommand {
         if let auditMaxEntries { c.auditMaxEntries = auditMaxEntries }
 
         try c.validate()
-        var logger = Logger(label: "bridged")
-        logger.logLevel = Logger.Level(rawValue: c.logLevel) ?? .info
+        let tokens = try await c.tokenVerifier()
+        let logLevel = LogLevelControl(Logger.Level(rawValue: c.logLevel) ?? .info)
+        logLevel.bootstrap()
+        let logger = Logger(label: "bridged")
 
         let server = try MediaServer(configuration: try c.media(), logger: logger)
         try await server.start()
@@ -104,7 +110,8 @@ struct Bridged: AsyncParsableCommand {
         router.add(middleware: AuditMiddleware(log: audit))
         let origins = c.effectiveCORSOrigins
         if !origins.isEmpty { router.add(middleware: CORSPolicyMiddleware(origins: origins)) }
-        if let key = c.apiKey { router.add(middleware: APIKeyMiddleware(key: key)) }
+        let access = AccessPolicy(apiKey: c.apiKey, verifier: tokens, store: store)
+        router.add(middleware: AccessMiddleware(policy: access))
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: DemoPage.html)))
@@ -116,12 +123,17 @@ struct Bridged: AsyncParsableCommand {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: await metrics.render())))
         }
-        RoomRoutes(server: server, store: store).register(on: router)
+        let roomRoutes = RoomRoutes(server: server, store: store)
+        roomRoutes.register(on: router)
+        SignalRoutes.fallback(roomRoutes, on: router)
+        LogLevelRoutes(control: logLevel).register(on: router)
         AuditRoutes(store: store, log: audit).register(on: router)
         ICEServerRoutes(stun: c.stunServers, turn: c.turnServers, secret: c.turnSecret, ttl: Int64(c.turnTtlSeconds))
             .register(on: router)
-        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
-        if let key = c.apiKey { webSocketRouter.add(middleware: APIKeyMiddleware(key: key)) }
+        // A refused WebSocket upgrade falls through to `router`, which answers why (and audits it).
+        let webSocketRouter = Router(context: WebSocketAPIContext.self)
+        webSocketRouter.add(middleware: AuditMiddleware(log: audit, upgradesOnly: true))
+        webSocketRouter.add(middleware: AccessMiddleware(policy: access))
         EventRoutes(events: server.events).register(on: webSocketRouter)
         SignalRoutes(server: server).register(on: webSocketRouter)
 

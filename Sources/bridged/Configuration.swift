@@ -1,3 +1,4 @@
+import Access
 import Foundation
 import SFU
 
@@ -22,8 +23,15 @@ struct Configuration: Codable, Sendable {
     /// UDP GSO on the media sockets.
     var gso: Bool = true
     var logLevel: String = "info"
-    /// When set, every /v1/ call needs `Authorization: Bearer <api_key>`.
+    /// When set, every /v1/ call needs `Authorization: Bearer <api_key>` (the admin key) or a
+    /// join token.
     var apiKey: String? = nil
+    /// Join tokens (JWTs from the signaling server): HS256 with `token_secret` (32 bytes or
+    /// more), or ES256 checked with the P-256 public key in the PEM file `token_public_key_file`;
+    /// `exp` and `nbf` get `token_leeway_seconds` of clock skew.
+    var tokenSecret: String? = nil
+    var tokenPublicKeyFile: String? = nil
+    var tokenLeewaySeconds: Double = 5
     /// Origins allowed to call the API from a browser ("*" for any). Default: any origin when
     /// the API listens on loopback, none otherwise.
     var corsOrigins: [String]? = nil
@@ -84,6 +92,9 @@ struct Configuration: Codable, Sendable {
         gso = try c.decodeIfPresent(Bool.self, forKey: .gso) ?? d.gso
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
         apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey)
+        tokenSecret = try c.decodeIfPresent(String.self, forKey: .tokenSecret)
+        tokenPublicKeyFile = try c.decodeIfPresent(String.self, forKey: .tokenPublicKeyFile)
+        tokenLeewaySeconds = try c.decodeIfPresent(Double.self, forKey: .tokenLeewaySeconds) ?? d.tokenLeewaySeconds
         corsOrigins = try c.decodeIfPresent([String].self, forKey: .corsOrigins)
         recordingDir = try c.decodeIfPresent(String.self, forKey: .recordingDir) ?? d.recordingDir
         recordingHook = try c.decodeIfPresent([String].self, forKey: .recordingHook) ?? d.recordingHook
@@ -128,6 +139,9 @@ struct Configuration: Codable, Sendable {
         if let v = try number("GSO", Bool.self) { gso = v }
         if let v = value("LOG_LEVEL") { logLevel = v }
         if let v = value("API_KEY"), !v.isEmpty { apiKey = v }
+        if let v = value("TOKEN_SECRET"), !v.isEmpty { tokenSecret = v }
+        if let v = value("TOKEN_PUBLIC_KEY_FILE"), !v.isEmpty { tokenPublicKeyFile = v }
+        if let v = try number("TOKEN_LEEWAY_SECONDS", Double.self) { tokenLeewaySeconds = v }
         if let v = value("RECORDING_DIR"), !v.isEmpty { recordingDir = v }
         if let v = value("RECORDING_HOOK") { recordingHook = v.split(separator: " ").map(String.init) }
         if let v = try number("RECORDING_HOOK_TIMEOUT_SECONDS", Double.self) { recordingHookTimeoutSeconds = v }
@@ -187,6 +201,29 @@ struct Configuration: Codable, Sendable {
         guard turnTtlSeconds >= 60 else { throw ConfigurationError("turn_ttl_seconds must be at least 60") }
         guard !database.isEmpty else { throw ConfigurationError("database must be a file path") }
         guard auditMaxEntries >= 1 else { throw ConfigurationError("audit_max_entries must be at least 1") }
+        if let secret = tokenSecret, secret.utf8.count < 32 {
+            throw ConfigurationError("token_secret must be at least 32 bytes (RFC 7518 section 3.2), not \(secret.utf8.count)")
+        }
+        if let key = apiKey, let secret = tokenSecret, key == secret {
+            throw ConfigurationError("token_secret must differ from api_key (the admin key)")
+        }
+        guard (0...300).contains(tokenLeewaySeconds) else { throw ConfigurationError("token_leeway_seconds must be between 0 and 300") }
+    }
+
+    /// The join-token checker: HS256 and/or ES256 as configured, none if neither is.
+    func tokenVerifier() async throws -> JoinTokenVerifier {
+        var pem: String?
+        if let path = tokenPublicKeyFile {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError("token_public_key_file: cannot read \(path)")
+            }
+            pem = String(decoding: data, as: UTF8.self)
+        }
+        do {
+            return try await JoinTokenVerifier(secret: tokenSecret, publicKeyPEM: pem, leeway: tokenLeewaySeconds)
+        } catch {
+            throw ConfigurationError("\(error)")
+        }
     }
 
     var effectiveCORSOrigins: [String] {

@@ -10,7 +10,7 @@ import SFU
 struct EventRoutes {
     let events: EventBus
 
-    func register(on router: Router<BasicWebSocketRequestContext>) {
+    func register(on router: Router<WebSocketAPIContext>) {
         router.ws("/v1/events") { request, _ in
             if let since = request.uri.queryParameters["since"], UInt64(since) == nil {
                 return .dontUpgrade

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ICE
+import SFU
 
 /// `GET /v1/ice-servers[?user=ID]`: the ICE servers a client passes to its RTCPeerConnection,
 /// TURN ones with fresh TURN REST API credentials (docs/api.md).
@@ -37,16 +38,10 @@ struct ICEServerRoutes {
         router.get("/v1/ice-servers") { request, _ in
             let user = request.uri.queryParameters["user"].map(String.init) ?? ""
             // The user goes into the TURN username ("expiry:user"): keep it plain.
-            guard user.isEmpty || isPlainUser(user) else {
+            guard user.isEmpty || isValidUserID(user) else {
                 throw APIError(.badRequest, "invalid_user", "user must be 1-64 characters from A-Z a-z 0-9 _ - . @")
             }
             return try JSON.response(servers(user: user, now: Int64(Date().timeIntervalSince1970)))
-        }
-    }
-
-    private func isPlainUser(_ s: String) -> Bool {
-        (1...64).contains(s.utf8.count) && s.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c == 0x2d || c == 0x2e || c == 0x40
         }
     }
 }

@@ -6,15 +6,25 @@ import SFU
 /// Rooms created with `"permanent": true`: stored with their settings, re-created at every
 /// start before the API serves, forgotten by `DELETE /v1/rooms/{id}`; they never expire idle.
 enum PermanentRooms {
+    /// The settings kept in the store's `settings` column (JSON, snake_case keys).
+    struct Settings: Codable {
+        var lobby: Bool?
+        var streamers: [String]?
+        var singleAccess: String?
+    }
+
     /// After `POST /v1/rooms` created `info`: stores it when it is permanent. If the store
     /// fails the room is deleted again and the call fails (500 `store_failed`): a room the
     /// client was told is permanent must be.
     static func created(_ info: RoomInfo, _ options: MediaServer.RoomOptions, description: String?,
                         server: MediaServer, store: Store?) async throws {
         guard options.permanent, let store else { return }
+        let settings = Settings(lobby: options.lobby ? true : nil, streamers: options.streamers,
+                                singleAccess: options.singleAccess?.rawValue)
         let room = PermanentRoom(id: info.id, kind: info.kind.rawValue, description: description, record: options.record,
                                  maxMembers: options.maxMembers, musicOnHold: options.musicOnHold,
-                                 pin: options.pin, secret: options.secret)
+                                 pin: options.pin, secret: options.secret,
+                                 settings: String(decoding: try JSON.encoder.encode(settings), as: UTF8.self))
         do {
             try await store.saveRoom(room)
         } catch {
@@ -43,6 +53,15 @@ enum PermanentRooms {
             var options = MediaServer.RoomOptions(record: room.record, maxMembers: room.maxMembers, musicOnHold: room.musicOnHold,
                                                   pin: room.pin, secret: room.secret)
             options.permanent = true
+            if let text = room.settings {
+                guard let settings = try? JSON.decoder.decode(Settings.self, from: Data(text.utf8)) else {
+                    logger.error("permanent room settings unreadable", metadata: ["room": "\(room.id)", "settings": "\(text)"])
+                    continue
+                }
+                options.lobby = settings.lobby ?? false
+                options.streamers = settings.streamers
+                options.singleAccess = settings.singleAccess.flatMap(SingleAccess.init(rawValue:))
+            }
             do {
                 _ = try await server.createRoom(id: room.id, kind: kind, description: room.description, options: options)
                 logger.info("permanent room restored", metadata: ["room": "\(room.id)", "kind": "\(room.kind)"])

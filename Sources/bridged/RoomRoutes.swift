@@ -1,3 +1,4 @@
+import Access
 import BridgedStore
 import Foundation
 import Hummingbird
@@ -6,8 +7,8 @@ import SFU
 /// `/v1/rooms` and `/v1/rooms/{id}/participants`: see docs/api.md.
 struct RoomRoutes {
     let server: MediaServer
-    /// Where permanent rooms are kept (PermanentRooms.swift).
-    var store: Store? = nil
+    /// Where permanent rooms (PermanentRooms.swift) and used or revoked token ids are kept.
+    let store: Store
 
     struct CreateRoom: Decodable {
         var id: String?
@@ -25,6 +26,10 @@ struct RoomRoutes {
         var lobby: Bool?
         /// Stored and re-created at the next start; never expires idle.
         var permanent: Bool?
+        /// Streaming rooms: who may stream (user ids, "*", "moderators"); others on standby.
+        var streamers: [String]?
+        /// One connection per user id: "refuse" or "replace" a second join.
+        var singleAccess: String?
     }
 
     struct CreateParticipant: Decodable {
@@ -44,11 +49,19 @@ struct RoomRoutes {
         /// Conference rooms: wait in the lobby; a moderator skips a lobby room's lobby.
         var lobby: Bool?
         var moderator: Bool?
+        /// One connection for this user id (refused or replaced as the room says).
+        var singleAccess: Bool?
     }
 
     struct Lobby: Decodable { var action: String }
 
     struct Kick: Decodable { var banS: Double? }
+    struct Moderator: Decodable { var moderator: Bool }
+    struct Revoke: Decodable {
+        var jti: String
+        /// When the token expires (seconds since 1970): it is remembered until then.
+        var exp: Double?
+    }
     struct Mute: Decodable {
         var kind: String
         var muted: Bool?
@@ -99,6 +112,68 @@ struct RoomRoutes {
         if case .failure(let e) = result { throw APIError(e) }
     }
 
+    /// Managing a room: the admin key, a moderator's join token (`moderators`), or else the
+    /// room's secret when it has one. A token that is not a moderator's: 403 `not_a_moderator`.
+    func requireManager(_ request: Request, _ context: APIRequestContext, _ roomID: String, moderators: Bool = true) async throws {
+        switch context.caller {
+        case .admin:
+            return
+        case .token(let claims):
+            if moderators, let user = claims.userID, await server.isModerator(roomID: roomID, user: user) { return }
+            if request.headers.contains(where: { $0.name.canonicalName == "x-room-secret" }) {
+                try await requireSecret(request, roomID)
+                return
+            }
+            throw APIError(.forbidden, "not_a_moderator",
+                           "this needs a moderator of room \(roomID), and user \(claims.userID ?? "(none)") is not one there")
+        case .open:
+            try await requireSecret(request, roomID)
+        }
+    }
+
+    /// A participant's own endpoints: a join token reaches only the participants that joined
+    /// with its user id (a moderator's reaches every participant of its room).
+    func requireOwn(_ context: APIRequestContext, _ roomID: String, _ participantID: String, moderators: Bool = true) async throws {
+        guard let claims = context.caller.claims else { return }
+        if let user = claims.userID {
+            if await server.userID(roomID: roomID, participantID: participantID) == user { return }
+            if moderators, await server.isModerator(roomID: roomID, user: user) { return }
+        }
+        throw APIError(.forbidden, "not_your_participant",
+                       "participant \(participantID) did not join with this token's user (\(claims.userID ?? "none"))")
+    }
+
+    /// A join with a token: the token's claims decide the user id, name, role, moderator,
+    /// lobby, recording and single access; the body may only ask for less (a viewer instead of
+    /// a publisher). A single-use invite is used up here (401 `token_used` the second time).
+    func applyToken(_ claims: JoinClaims, to request: inout MediaServer.ParticipantRequest, body: CreateParticipant) async throws {
+        if let r = claims.role {
+            guard let granted = ParticipantRole(rawValue: r), granted != .echo else {
+                throw APIError(.forbidden, "not_allowed", "the token's role \"\(r)\" is not one of member, viewer, streamer")
+            }
+            if let asked = request.role, asked != granted, asked != .viewer {
+                throw APIError(.forbidden, "not_allowed", "the token allows role \(r), not \(asked.rawValue)")
+            }
+            request.role = request.role ?? granted
+        }
+        if body.moderator == true, !claims.moderator {
+            throw APIError(.forbidden, "not_allowed", "the token does not make its holder a moderator")
+        }
+        if body.record == true, !claims.record {
+            throw APIError(.forbidden, "not_allowed", "the token does not allow recording")
+        }
+        if let asked = body.userId, asked != claims.userID {
+            throw APIError(.forbidden, "not_allowed", "the user id comes from the token (\(claims.userID ?? "none")), not the body")
+        }
+        request.userID = claims.userID
+        request.display = claims.name ?? request.display
+        request.moderator = claims.moderator
+        request.lobby = request.lobby || claims.lobby
+        request.record = claims.record
+        request.singleAccess = request.singleAccess || claims.singleAccess
+        request.tokenAdmitted = true
+    }
+
     static func checkedID(_ id: String, what: String) throws -> String {
         guard isValidID(id) else {
             throw APIError(.badRequest, "invalid_id",
@@ -123,11 +198,20 @@ struct RoomRoutes {
             if let pin = body.pin, pin == body.secret {
                 throw APIError(.badRequest, "invalid_option", "pin (to join) and secret (to manage) must differ")
             }
+            var singleAccess: SingleAccess?
+            if let value = body.singleAccess {
+                guard let parsed = SingleAccess(rawValue: value) else {
+                    throw APIError(.badRequest, "invalid_option", "single_access must be \"refuse\" or \"replace\", not \"\(value)\"")
+                }
+                singleAccess = parsed
+            }
             do {
                 var options = MediaServer.RoomOptions(record: body.record ?? false, maxMembers: body.maxMembers,
                                                       musicOnHold: body.musicOnHold ?? false, pin: body.pin, secret: body.secret,
                                                       lobby: body.lobby ?? false)
                 options.permanent = body.permanent ?? false
+                options.streamers = body.streamers
+                options.singleAccess = singleAccess
                 let info = try await server.createRoom(id: body.id, kind: kind, description: body.description, options: options)
                 try await PermanentRooms.created(info, options, description: body.description, server: server, store: store)
                 return try JSON.response(info, status: .created)
@@ -140,7 +224,7 @@ struct RoomRoutes {
         }
         rooms.delete(":room") { request, context in
             let roomID = try context.parameters.require("room")
-            try await requireSecret(request, roomID)
+            try await requireManager(request, context, roomID, moderators: false)
             do {
                 try await server.deleteRoom(id: roomID)
                 await PermanentRooms.deleted(roomID, store: store, logger: context.logger)
@@ -174,17 +258,35 @@ struct RoomRoutes {
             guard body.offer.hasPrefix("v=") else {
                 throw APIError(.badRequest, "invalid_offer", "offer must be an SDP offer starting with v=0")
             }
+            if let user = body.userId, !isValidUserID(user) {
+                throw APIError(.badRequest, "invalid_user_id", "user_id must be 1-64 characters from A-Z a-z 0-9 _ - . @")
+            }
+            var join = MediaServer.ParticipantRequest(
+                offer: body.offer, role: participantRole, display: body.display, dtlsRole: role, record: body.record ?? false,
+                sources: sources, pin: body.pin, userID: body.userId, lobby: body.lobby ?? false, moderator: body.moderator ?? false)
+            join.singleAccess = body.singleAccess ?? false
+            var invite: JoinClaims?
+            if let claims = context.caller.claims {
+                try await applyToken(claims, to: &join, body: body)
+                if claims.singleUse, let jti = claims.jti {
+                    guard try await store.useInvite(jti: jti, room: roomID, expiresAt: claims.expires) else {
+                        throw APIError(TokenError.used(jti))
+                    }
+                    invite = claims
+                }
+            }
             do {
-                let created = try await server.addParticipant(
-                    roomID: roomID, .init(offer: body.offer, role: participantRole, display: body.display, dtlsRole: role,
-                                          record: body.record ?? false, sources: sources, pin: body.pin, userID: body.userId,
-                                          lobby: body.lobby ?? false, moderator: body.moderator ?? false))
+                let created = try await server.addParticipant(roomID: roomID, join)
                 return try JSON.response(created, status: .created)
-            } catch let e as ControlError { throw APIError(e) }
+            } catch let e as ControlError {
+                // A join that failed leaves the invite usable.
+                if let jti = invite?.jti { try? await store.forgetTokenID(jti: jti) }
+                throw APIError(e)
+            }
         }
         rooms.post(":room/recordings") { request, context in
             let roomID = try Self.checkedRoomID(try context.parameters.require("room"))
-            try await requireSecret(request, roomID)
+            try await requireManager(request, context, roomID, moderators: false)
             // The body is optional ({} or nothing); it must be a JSON object when present.
             var request = request
             let buffer = try await request.collectBody(upTo: 1 << 16)
@@ -218,7 +320,7 @@ struct RoomRoutes {
         }
         rooms.delete(":room/recordings/:recording") { request, context in
             let roomID = try Self.checkedRoomID(try context.parameters.require("room"))
-            try await requireSecret(request, roomID)
+            try await requireManager(request, context, roomID, moderators: false)
             do {
                 return try JSON.response(try await server.stopRecording(roomID: roomID,
                                                                         recordingID: try context.parameters.require("recording")))
@@ -227,6 +329,7 @@ struct RoomRoutes {
         rooms.post(":room/participants/:participant/ice-restart") { request, context in
             struct Body: Decodable { var offer: String }
             struct Answer: Encodable { var answer: String }
+            try await requireOwn(context, try context.parameters.require("room"), try context.parameters.require("participant"))
             let body = try await JSON.decode(Body.self, from: request)
             do {
                 let answer = try await server.restartICE(roomID: try context.parameters.require("room"),
@@ -237,7 +340,7 @@ struct RoomRoutes {
         }
         rooms.post(":room/participants/:participant/kick") { request, context in
             let roomID = try context.parameters.require("room")
-            try await requireSecret(request, roomID)
+            try await requireManager(request, context, roomID)
             let body = try await JSON.decode(Kick.self, from: request)
             if let b = body.banS, !(b >= 0 && b <= 86400 * 30) {
                 throw APIError(.badRequest, "invalid_ban", "ban_s must be between 0 and 2592000 seconds")
@@ -250,7 +353,7 @@ struct RoomRoutes {
         }
         rooms.post(":room/participants/:participant/lobby") { request, context in
             let roomID = try context.parameters.require("room")
-            try await requireSecret(request, roomID)
+            try await requireManager(request, context, roomID)
             let body = try await JSON.decode(Lobby.self, from: request)
             guard let action = LobbyAction(rawValue: body.action) else {
                 throw APIError(.badRequest, "invalid_action", "action must be \"admit\", \"deny\" or \"wait\" (back to the lobby), not \"\(body.action)\"")
@@ -262,7 +365,7 @@ struct RoomRoutes {
         }
         rooms.post(":room/participants/:participant/mute") { request, context in
             let roomID = try context.parameters.require("room")
-            try await requireSecret(request, roomID)
+            try await requireManager(request, context, roomID)
             let body = try await JSON.decode(Mute.self, from: request)
             guard let kind = MediaKind(rawValue: body.kind) else {
                 throw APIError(.badRequest, "invalid_kind", "kind must be \"audio\" or \"video\", not \"\(body.kind)\"")
@@ -273,7 +376,30 @@ struct RoomRoutes {
                 return Response(status: .noContent)
             } catch let e as ControlError { throw APIError(e) }
         }
+        rooms.post(":room/participants/:participant/moderator") { request, context in
+            let roomID = try context.parameters.require("room")
+            try await requireManager(request, context, roomID)
+            let body = try await JSON.decode(Moderator.self, from: request)
+            do {
+                try await server.setModerator(roomID: roomID, participantID: try context.parameters.require("participant"),
+                                              moderator: body.moderator)
+                return Response(status: .noContent)
+            } catch let e as ControlError { throw APIError(e) }
+        }
+        rooms.post(":room/revoked-tokens") { request, context in
+            let roomID = try Self.checkedRoomID(try context.parameters.require("room"))
+            try await requireManager(request, context, roomID, moderators: false)
+            let body = try await JSON.decode(Revoke.self, from: request)
+            guard !body.jti.isEmpty, body.jti.utf8.count <= 256 else {
+                throw APIError(.badRequest, "invalid_jti", "jti must be 1-256 characters")
+            }
+            // Remembered until the token expires (by default: a week, longer than a join token lives).
+            let until = body.exp.map { Date(timeIntervalSince1970: $0) } ?? Date().addingTimeInterval(7 * 86400)
+            try await store.revoke(jti: body.jti, room: roomID, expiresAt: until)
+            return Response(status: .noContent)
+        }
         rooms.post(":room/participants/:participant/subscriptions") { request, context in
+            try await requireOwn(context, try context.parameters.require("room"), try context.parameters.require("participant"))
             let body = try await JSON.decode(Subscriptions.self, from: request)
             if let n = body.maxVideo, n < 0 {
                 throw APIError(.badRequest, "invalid_max_video", "max_video must be 0 or more (or null: no limit)")
@@ -289,12 +415,14 @@ struct RoomRoutes {
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.get(":room/participants/:participant") { _, context in
+            try await requireOwn(context, try context.parameters.require("room"), try context.parameters.require("participant"))
             do {
                 return try JSON.response(try await server.participant(
                     roomID: try context.parameters.require("room"), id: try context.parameters.require("participant")))
             } catch let e as ControlError { throw APIError(e) }
         }
         rooms.delete(":room/participants/:participant") { _, context in
+            try await requireOwn(context, try context.parameters.require("room"), try context.parameters.require("participant"))
             do {
                 try await server.removeParticipant(roomID: try context.parameters.require("room"),
                                                    id: try context.parameters.require("participant"))

@@ -9,11 +9,15 @@ import SFU
 struct SignalRoutes {
     let server: MediaServer
 
-    func register(on router: Router<BasicWebSocketRequestContext>) {
+    func register(on router: Router<WebSocketAPIContext>) {
         router.ws("/v1/rooms/:room/participants/:participant/signal") { _, context in
-            // Only an existing member of a conference room may connect.
+            // Only an existing member of a conference room may connect; with a join token, only
+            // the member that joined with its user id.
             guard let room = context.parameters.get("room"), let pid = context.parameters.get("participant"),
                   isValidID(room), isValidID(pid) else { return .dontUpgrade }
+            if let claims = context.caller.claims {
+                guard let user = claims.userID, await server.userID(roomID: room, participantID: pid) == user else { return .dontUpgrade }
+            }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let room = context.requestContext.parameters.get("room") ?? ""
@@ -48,6 +52,17 @@ struct SignalRoutes {
                 group.cancelAll()
             }
             await server.detachSignal(roomID: room, participantID: pid)
+        }
+    }
+
+    /// A refused upgrade lands here: the API's answer says why (401/403 from the access
+    /// checks, else 426: this path is a WebSocket).
+    static func fallback(_ routes: RoomRoutes, on router: Router<APIRequestContext>) {
+        router.get("/v1/rooms/:room/participants/:participant/signal") { _, context -> Response in
+            let room = try context.parameters.require("room"), pid = try context.parameters.require("participant")
+            try await routes.requireOwn(context, room, pid, moderators: false)
+            throw APIError(.upgradeRequired, "websocket_required",
+                           "the signaling channel is a WebSocket (Upgrade: websocket) of a conference member")
         }
     }
 

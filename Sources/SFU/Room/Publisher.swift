@@ -100,7 +100,8 @@ final class Publisher: TransportDelegate {
     }
 
     func transportDidConnect(_ transport: WebRTCTransport) {
-        // A new streamer: viewers need its first key frame.
+        // A new streamer: viewers need its first key frame (one on standby: when it takes over).
+        guard room.streamer === self else { return }
         let now = ContinuousClock.now
         for stream in streams.values { room.requestKeyFrame(stream, now: now) }
     }
@@ -113,6 +114,7 @@ final class Publisher: TransportDelegate {
     }
 
     func transportDidChangeRemoteAddress(_ transport: WebRTCTransport) {
+        guard room.streamer === self else { return }
         let now = ContinuousClock.now
         for stream in streams.values { room.requestKeyFrame(stream, now: now) }
     }
@@ -131,6 +133,9 @@ final class Publisher: TransportDelegate {
         }
         let now = ContinuousClock.now
         stream.received(packet, now: now)
+        // A streamer on standby: its streams are known (a key frame is asked for when it takes
+        // over), nothing is forwarded.
+        guard room.streamer === self else { return }
         if let id = stream.audioLevelID, let level = packet.headerExtension(id: id), level.count >= 1,
            let change = speech.observe(level: level[0], now: now - Self.origin) {
             room.speechChanged(self, change)
@@ -175,7 +180,7 @@ final class Publisher: TransportDelegate {
             let rtp = bytes.loadBigEndianUInt32(at: range.lowerBound + 16)
             stream.lastSenderReport = (ntp, rtp)
             stream.statistics.senderReport(ntpTimestamp: ntp, arrival: now)
-            room.senderReport(stream, ntp: ntp, rtp: rtp)
+            if room.streamer === self { room.senderReport(stream, ntp: ntp, rtp: rtp) }
         }
     }
 

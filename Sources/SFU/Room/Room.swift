@@ -21,6 +21,9 @@ struct JoinRequest: Sendable {
     var sources: [String: TrackSource] = [:]
     /// Conference rooms: waits in the lobby until a moderator admits it.
     var lobby = false
+    /// Streaming rooms with a `streamers` permission: a streamer arriving while another streams
+    /// waits (connected, not forwarded) and takes over when it leaves, instead of a 409.
+    var standby = false
 }
 
 /// The participants of a room that one worker serves: the whole room, or (streaming rooms with

@@ -47,6 +47,9 @@ public struct ParticipantInfo: Sendable, Codable, Equatable {
     public var packetsLost: Int64 = 0
     /// Latest loss fraction in percent, same direction as `packetsLost`.
     public var lossPercent: Double = 0
+    /// The user id it joined with, and whether it moderates the room.
+    public var userId: String? = nil
+    public var moderator: Bool? = nil
 }
 
 extension ParticipantInfo {

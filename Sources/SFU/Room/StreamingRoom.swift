@@ -20,6 +20,9 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     /// The room's token on the workers' rings.
     let token: UInt32
     private(set) var streamer: Publisher?
+    /// Eligible streamers that arrived while another streamed, first come first: connected,
+    /// their packets not forwarded; the first takes over when the streamer leaves.
+    private(set) var standby: [Publisher] = []
     /// The viewers on the home worker.
     let local: ViewerGroup
     /// The other workers that serve viewers of this room.
@@ -54,14 +57,14 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         local.attachHome(self)
     }
 
-    var isEmpty: Bool { streamer == nil && local.isEmpty }
+    var isEmpty: Bool { streamer == nil && standby.isEmpty && local.isEmpty }
 
     // MARK: control
 
     func join(_ request: JoinRequest) throws(ControlError) -> String {
         switch request.role {
         case .streamer?:
-            if let current = streamer {
+            if let current = streamer, !request.standby {
                 throw .streamerPresent(room: id, streamer: current.display.map { "\(current.id), \"\($0)\"" } ?? current.id)
             }
             let (answer, transport) = try negotiate(request, bridgeSends: { _ in false }, singleCodec: true)
@@ -69,12 +72,13 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
                                       transport: transport, media: answer.media, keyFrameInterval: keyFrameInterval,
                                       speech: speech)
             transport.delegate = publisher
-            streamer = publisher
-            streamerChanges &+= 1
-            recordsStreamer = records(publisher)
-            tellViewers(snapshot)
             events.emit("participant_joined", room: id, participant: publisher.id, role: "streamer", display: request.display)
-            events.emit("streamer_changed", room: id, participant: publisher.id, streamer: publisher.id)
+            if streamer == nil {
+                takeOver(publisher)
+            } else {
+                standby.append(publisher)
+                events.emit("streamer_standby", room: id, participant: publisher.id, streamer: streamer?.id)
+            }
             return answer.sdp.serialized()
         case .viewer?:
             return try local.join(request)
@@ -83,19 +87,44 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         }
     }
 
+    /// `publisher` becomes the streamer: viewers switch to it (a key frame is asked for at once
+    /// when its streams are known already, a waiting streamer's).
+    private func takeOver(_ publisher: Publisher) {
+        streamer = publisher
+        streamerChanges &+= 1
+        recordsStreamer = records(publisher)
+        tellViewers(snapshot)
+        events.emit("streamer_changed", room: id, participant: publisher.id, streamer: publisher.id)
+        requestKeyFrame(ssrc: 0, now: .now)
+    }
+
     func endpoint(_ id: String) -> (transport: WebRTCTransport, media: [NegotiatedMedia])? {
         if let streamer, streamer.id == id { return (streamer.transport, streamer.media) }
+        if let s = standby.first(where: { $0.id == id }) { return (s.transport, s.media) }
         return local.endpoint(id)
     }
 
     func participantInfo(_ id: String) -> ParticipantInfo? {
         if let streamer, streamer.id == id { return streamer.info }
+        if let s = standby.first(where: { $0.id == id }) { return standbyInfo(s) }
         return local.participantInfo(id)
+    }
+
+    private func standbyInfo(_ publisher: Publisher) -> ParticipantInfo {
+        var info = publisher.info
+        info.notice = "standby: takes over when the streamer leaves"
+        return info
     }
 
     func remove(participantID: String, reason: String) -> Bool {
         if let s = streamer, s.id == participantID {
+            events.emit("participant_left", room: id, participant: participantID, role: "streamer", reason: reason)
             streamerLeft(s)
+            s.transport.close()
+            return true
+        }
+        if let i = standby.firstIndex(where: { $0.id == participantID }) {
+            let s = standby.remove(at: i)
             events.emit("participant_left", room: id, participant: participantID, role: "streamer", reason: reason)
             s.transport.close()
             return true
@@ -106,6 +135,7 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     /// The streamer and the home worker's viewers leave; the groups on other workers are closed
     /// by the control plane on their own loops.
     func close() {
+        for s in standby { _ = remove(participantID: s.id, reason: "room_destroyed") }
         if let s = streamer { _ = remove(participantID: s.id, reason: "room_destroyed") }
         local.close()
         if !links.isEmpty { worker.unregister(receiverToken: token) }
@@ -115,6 +145,7 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     var info: RoomInfo {
         var participants: [ParticipantInfo] = []
         if let streamer { participants.append(streamer.info) }
+        participants += standby.map(standbyInfo)
         participants += local.infos.map(\.info)
         return RoomInfo(id: id, kind: .streaming, description: description, participants: participants)
     }
@@ -148,7 +179,7 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     }
 
     /// The streamer is gone (left, kicked, or its transport failed): viewers wait for the next
-    /// one, keeping their sequence and timestamp spaces.
+    /// one, keeping their sequence and timestamp spaces; a waiting streamer takes over at once.
     func streamerLeft(_ publisher: Publisher) {
         guard streamer === publisher else { return }
         streamer = nil
@@ -159,6 +190,7 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         }
         tellViewers(nil)
         events.emit("streamer_changed", room: id, participant: publisher.id, streamer: nil)
+        if !standby.isEmpty { takeOver(standby.removeFirst()) }
     }
 
     /// Once a second: receiver reports to the streamer, sender reports to the viewers here

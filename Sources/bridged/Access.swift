@@ -1,0 +1,121 @@
+import Access
+import BridgedStore
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
+import SFU
+
+/// Who is calling the API.
+enum Caller: Sendable {
+    /// No API key is configured and no token was given: every call is allowed (a development
+    /// set-up; production sets `api_key`).
+    case open
+    /// The admin key (`api_key`): everything, rooms' secrets included.
+    case admin
+    /// A join token: its room's participant endpoints only, as its claims allow.
+    case token(JoinClaims)
+
+    var claims: JoinClaims? {
+        if case .token(let c) = self { return c }
+        return nil
+    }
+}
+
+/// A request context that carries the caller (set by `AccessMiddleware`).
+protocol CallerContext: RequestContext {
+    var caller: Caller { get set }
+}
+
+/// The WebSocket routes' context: the caller and the client's address, like the API's.
+struct WebSocketAPIContext: WebSocketRequestContext, RemoteAddressRequestContext, CallerContext {
+    var coreContext: CoreRequestContextStorage
+    let webSocket: WebSocketHandlerReference<Self>
+    let remoteAddress: SocketAddress?
+    var caller: Caller = .open
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        webSocket = .init()
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// How a caller is recognised: the admin key, or a join token (JWT) checked by `verifier`,
+/// whose id must not be revoked (`store`). Credentials come in `Authorization: Bearer …`, or in
+/// `?access_token=` where a browser cannot set headers (WebSockets).
+struct AccessPolicy: Sendable {
+    let apiKey: String?
+    let verifier: JoinTokenVerifier
+    let store: Store
+    /// The time tokens are checked against.
+    var now: @Sendable () -> Date = { Date() }
+
+    func caller(_ request: Request) async throws -> Caller {
+        var credential: String?
+        if let header = request.headers[.authorization] {
+            guard header.hasPrefix("Bearer ") else {
+                throw APIError(.unauthorized, "unauthorized", "the Authorization header must be \"Bearer <api key or join token>\"")
+            }
+            credential = String(header.dropFirst(7))
+        } else if let query = request.uri.queryParameters["access_token"] {
+            credential = String(query)
+        }
+        if let key = apiKey, let credential, constantTimeEqual(Array(credential.utf8), Array(key.utf8)) {
+            return .admin
+        }
+        if let credential, JoinTokenVerifier.looksLikeJWT(credential) {
+            let claims: JoinClaims
+            do { claims = try await verifier.verify(credential, now: now()) } catch { throw APIError(error) }
+            if let jti = claims.jti, try await store.tokenState(jti: jti) == TokenID.revoked {
+                throw APIError(TokenError.revoked(jti))
+            }
+            return .token(claims)
+        }
+        if apiKey != nil {
+            throw APIError(.unauthorized, "unauthorized",
+                           credential == nil ? "this API needs Authorization: Bearer <api key or join token>" : "wrong API key")
+        }
+        return .open
+    }
+
+    /// What a join token may reach: its room (`GET /v1/rooms/{room}`), the room's participant
+    /// endpoints (joining, then its own participant), and `GET /v1/ice-servers`. Anything else
+    /// is the admin's (403 `admin_only`); another room is 401 `token_wrong_room`.
+    static func checkScope(_ claims: JoinClaims, method: HTTPRequest.Method, path: String) throws {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        if parts.count == 2, parts[1] == "ice-servers", method == .get { return }
+        if parts.count >= 3, parts[1] == "rooms", parts.count >= 4 ? parts[3] == "participants" : method == .get {
+            guard parts[2] == claims.room else {
+                throw APIError(TokenError.wrongRoom(token: claims.room, path: String(parts[2])))
+            }
+            return
+        }
+        throw APIError(.forbidden, "admin_only",
+                       "\(method.rawValue) \(path) needs the admin key: a join token reaches only its room's participant endpoints")
+    }
+}
+
+/// Recognises the caller of every `/v1/` call (but the health check and CORS preflights) and
+/// keeps a join token inside its scope (`AccessPolicy.checkScope`).
+struct AccessMiddleware<Context: CallerContext>: RouterMiddleware {
+    let policy: AccessPolicy
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard path.hasPrefix("/v1/"), path != "/v1/health", request.method != .options else {
+            return try await next(request, context)
+        }
+        var context = context
+        context.caller = try await policy.caller(request)
+        if let claims = context.caller.claims { try AccessPolicy.checkScope(claims, method: request.method, path: path) }
+        return try await next(request, context)
+    }
+}
+
+extension APIError {
+    /// A refused token: 401 with the reason's code (`token_expired`, `token_wrong_room`, …).
+    init(_ error: TokenError) {
+        self.init(.unauthorized, error.code, error.message)
+    }
+}
