@@ -32,9 +32,14 @@ const $ = (id) => document.getElementById(id);
 let pc = null, room = null, participant = null, timer = null;
 window.bridged = { state: "idle", error: null, offerAt: 0, firstFrameAt: 0 };
 
+// ?token=JWT: a join token from the signaling server; the page then calls its own participant
+// endpoints with it (Authorization header; access_token on the signaling WebSocket).
+const token = new URLSearchParams(location.search).get("token");
+
 async function api(method, path, body) {
-  const r = await fetch(path, { method, headers: { "content-type": "application/json" },
-                                body: body ? JSON.stringify(body) : undefined });
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const r = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
   const text = await r.text();
   const json = text ? JSON.parse(text) : null;
   if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${json && json.error ? json.error.message : text}`);
@@ -180,7 +185,8 @@ async function startMember(roomID = null) {
     participant = created.id;
     await pc.setRemoteDescription({ type: "answer", sdp: created.answer });
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    ws = new WebSocket(`${scheme}://${location.host}/v1/rooms/${room}/participants/${participant}/signal`);
+    const auth = token ? `?access_token=${encodeURIComponent(token)}` : "";
+    ws = new WebSocket(`${scheme}://${location.host}/v1/rooms/${room}/participants/${participant}/signal${auth}`);
     ws.onmessage = (ev) => { signalChain = signalChain.then(() => onSignal(JSON.parse(ev.data))).catch((e) => {
       window.bridged.signalErrors.push(String(e)); }); };
     await new Promise((ok, fail) => { ws.onopen = ok; ws.onerror = fail; });
