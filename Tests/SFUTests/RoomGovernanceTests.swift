@@ -1,0 +1,164 @@
+import Foundation
+import RTP
+import Testing
+@testable import SFU
+
+/// Who may stream, one connection per user, moderators: through `MediaServer`, with real UDP
+/// sockets and SRTP where media matters (ICE and DTLS skipped).
+@Suite struct RoomGovernanceTests {
+    static func server() async throws -> MediaServer {
+        var configuration = MediaConfiguration()
+        configuration.port = 0
+        configuration.workers = 1
+        let server = try MediaServer(configuration: configuration)
+        try await server.start()
+        return server
+    }
+
+    /// A VP8 key frame whose first payload byte after the descriptor says who sent it.
+    static func frame(_ marker: UInt8, sequence: UInt16, ssrc: UInt32) -> RTPPacket {
+        RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: UInt32(sequence) * 3000, ssrc: ssrc,
+                  payload: [0x10, 0x00, marker] + [UInt8](repeating: marker, count: 100))
+    }
+
+    static func nextVideo(_ peer: SRTPTestPeer) throws -> UInt8? {
+        while let p = try peer.receiveRTP() {
+            if p.payloadType != 111 { return p.payload.count > 2 ? p.payload[2] : nil }
+        }
+        return nil
+    }
+
+    @Test func onlyStreamersStreamAndTheNextOneTakesOver() async throws {
+        let server = try await Self.server()
+        let port = server.workers[0].localPort
+        var options = MediaServer.RoomOptions()
+        options.streamers = ["alice", "bob"]
+        _ = try await server.createRoom(id: "stage", kind: .streaming, description: nil, options: options)
+        let offer = try StreamingOffers.streamer()
+
+        let a = try await server.addParticipant(roomID: "stage", .init(offer: offer, role: .streamer, userID: "alice"))
+        await #expect(throws: ControlError.self) {
+            _ = try await server.addParticipant(roomID: "stage", .init(offer: offer, role: .streamer, userID: "carol"))
+        }
+        do {
+            _ = try await server.addParticipant(roomID: "stage", .init(offer: offer, role: .streamer))
+            Issue.record("a streamer without a user id was accepted")
+        } catch { #expect(error.code == "not_allowed") }
+        let b = try await server.addParticipant(roomID: "stage", .init(offer: offer, role: .streamer, userID: "bob"))
+        let v = try await server.addParticipant(roomID: "stage", .init(offer: try StreamingOffers.viewer(), role: .viewer))
+        let info = try await server.room(id: "stage")
+        #expect(info.participants.map(\.id) == [a.id, b.id, v.id])
+        #expect(info.participants[0].notice == nil && info.participants[1].notice?.hasPrefix("standby") == true)
+        #expect(info.participants.map(\.userId) == ["alice", "bob", nil])
+
+        let alice = try SRTPTestPeer(seed: 0x10, bridgePort: port)
+        try await alice.establish(server, room: "stage", participant: a.id)
+        let bob = try SRTPTestPeer(seed: 0x20, bridgePort: port)
+        try await bob.establish(server, room: "stage", participant: b.id)
+        let viewer = try SRTPTestPeer(seed: 0x30, bridgePort: port)
+        try await viewer.establish(server, room: "stage", participant: v.id)
+
+        // alice is forwarded; bob, on standby, is not.
+        try alice.sendRTP(Self.frame(0xA1, sequence: 1, ssrc: 0xA000_0001))
+        #expect(try Self.nextVideo(viewer) == 0xA1)
+        try bob.sendRTP(Self.frame(0xB1, sequence: 1, ssrc: 0xB000_0001))
+        try alice.sendRTP(Self.frame(0xA2, sequence: 2, ssrc: 0xA000_0001))
+        #expect(try Self.nextVideo(viewer) == 0xA2)
+
+        // alice leaves: bob is the streamer at once, is asked for a key frame, and is forwarded.
+        try await server.removeParticipant(roomID: "stage", id: a.id)
+        #expect(try bob.receiveRTCP(type: 206) != nil, "no PLI to the streamer that took over")
+        try bob.sendRTP(Self.frame(0xB2, sequence: 2, ssrc: 0xB000_0001))
+        #expect(try Self.nextVideo(viewer) == 0xB2)
+        let after = try await server.room(id: "stage")
+        #expect(after.participants.map(\.id) == [b.id, v.id] && after.participants[0].notice == nil)
+        await server.shutdown()
+    }
+
+    @Test func withoutAStreamersListASecondStreamerIsRefused() async throws {
+        let server = try await Self.server()
+        _ = try await server.createRoom(id: "open", kind: .streaming, description: nil)
+        let offer = try StreamingOffers.streamer()
+        _ = try await server.addParticipant(roomID: "open", .init(offer: offer, role: .streamer, userID: "x"))
+        do {
+            _ = try await server.addParticipant(roomID: "open", .init(offer: offer, role: .streamer, userID: "y"))
+            Issue.record("second streamer accepted")
+        } catch { #expect(error.code == "streamer_present") }
+        var options = MediaServer.RoomOptions()
+        options.streamers = ["*"]
+        await #expect(throws: ControlError.invalidOption("streamers is a streaming room's option")) {
+            _ = try await server.createRoom(id: "c", kind: .conference, description: nil, options: options)
+        }
+        options.streamers = ["bad id!"]
+        await #expect(throws: ControlError.self) {
+            _ = try await server.createRoom(id: "s", kind: .streaming, description: nil, options: options)
+        }
+        await server.shutdown()
+    }
+
+    @Test(arguments: [SingleAccess?.none, .refuse, .replace])
+    func singleAccess(_ mode: SingleAccess?) async throws {
+        let server = try await Self.server()
+        var options = MediaServer.RoomOptions()
+        options.singleAccess = mode
+        _ = try await server.createRoom(id: "desk", kind: .conference, description: nil, options: options)
+        let offer = try StreamingOffers.viewer()
+        let first = try await server.addParticipant(roomID: "desk", .init(offer: offer, role: .viewer, userID: "ann"))
+        let second: MediaServer.ParticipantCreated?
+        do {
+            second = try await server.addParticipant(roomID: "desk", .init(offer: offer, role: .viewer, userID: "ann"))
+        } catch {
+            #expect(error == .alreadyJoined(room: "desk", user: "ann"))
+            second = nil
+        }
+        let ids = try await server.room(id: "desk").participants.map(\.id)
+        switch mode {
+        case nil: #expect(ids == [first.id, second?.id])
+        case .refuse?: #expect(second == nil && ids == [first.id])
+        case .replace?: #expect(ids == [second?.id])
+        }
+        // Asked for by the participant (a token's single_access): refused, unless the room replaces.
+        var request = MediaServer.ParticipantRequest(offer: offer, role: .viewer, userID: "ann")
+        request.singleAccess = true
+        if mode == .replace {
+            let third = try await server.addParticipant(roomID: "desk", request)
+            #expect(try await server.room(id: "desk").participants.map(\.id) == [third.id])
+        } else {
+            await #expect(throws: ControlError.self) { _ = try await server.addParticipant(roomID: "desk", request) }
+        }
+        // Gone, the user may join again.
+        for id in try await server.room(id: "desk").participants.map(\.id) {
+            try await server.removeParticipant(roomID: "desk", id: id)
+        }
+        _ = try await server.addParticipant(roomID: "desk", request)
+        await server.shutdown()
+    }
+
+    @Test func moderatorsAreGrantedAndRevoked() async throws {
+        let server = try await Self.server()
+        _ = try await server.createRoom(id: "board", kind: .conference, description: nil)
+        let offer = try StreamingOffers.viewer()
+        let chair = try await server.addParticipant(roomID: "board", .init(offer: offer, role: .viewer, userID: "chair", moderator: true))
+        let bob = try await server.addParticipant(roomID: "board", .init(offer: offer, role: .viewer, userID: "bob"))
+        #expect(await server.isModerator(roomID: "board", user: "chair"))
+        #expect(!(await server.isModerator(roomID: "board", user: "bob")))
+        try await server.setModerator(roomID: "board", participantID: bob.id, moderator: true)
+        #expect(await server.isModerator(roomID: "board", user: "bob"))
+        #expect(try await server.participant(roomID: "board", id: bob.id).moderator == true)
+        try await server.setModerator(roomID: "board", participantID: bob.id, moderator: false)
+        #expect(!(await server.isModerator(roomID: "board", user: "bob")))
+        // One who left is no moderator any more.
+        try await server.removeParticipant(roomID: "board", id: chair.id)
+        #expect(!(await server.isModerator(roomID: "board", user: "chair")))
+        await #expect(throws: ControlError.participantNotFound(room: "board", participant: chair.id)) {
+            try await server.setModerator(roomID: "board", participantID: chair.id, moderator: true)
+        }
+        // The kept events, replayed to a subscriber that then leaves (which ends its stream).
+        let (id, kept) = server.events.subscribe(after: 0)
+        server.events.unsubscribe(id)
+        var types: [String] = []
+        for await e in kept where e.type.hasPrefix("moderator_") { types.append(e.type) }
+        #expect(types == ["moderator_granted", "moderator_revoked"])
+        await server.shutdown()
+    }
+}
