@@ -37,9 +37,11 @@ def test_permanent_room_survives_restart(tmp_path):
     b = Bridged("--database", database)
     try:
         status, room = b.post("/v1/rooms", {"id": "keep", "kind": "conference", "description": "board meeting",
-                                            "max_members": 3, "pin": "1234", "secret": "s3cret", "permanent": True})
+                                            "max_members": 3, "pin": "1234", "secret": "s3cret", "permanent": True,
+                                            "lobby": True, "single_access": "refuse"})
         assert status == 201, room
-        assert b.post("/v1/rooms", {"id": "lobby", "kind": "streaming", "description": "kept too", "permanent": True})[0] == 201
+        assert b.post("/v1/rooms", {"id": "lobby", "kind": "streaming", "description": "kept too", "permanent": True,
+                                    "streamers": ["alice"]})[0] == 201
         assert b.post("/v1/rooms", {"id": "temp", "kind": "streaming"})[0] == 201
     finally:
         b.stop()
@@ -60,6 +62,18 @@ def test_permanent_room_survives_restart(tmp_path):
             assert status == 403 and err["error"]["code"] == "wrong_pin", err
         status, err = secret_request(b, "DELETE", "/v1/rooms/keep", "wrong")
         assert status == 403 and err["error"]["code"] == "wrong_secret", err
+        # So did the lobby, single access and the streamers.
+        viewer = {"role": "viewer", "offer": OFFER, "pin": "1234", "user_id": "ann"}
+        status, joined = b.post("/v1/rooms/keep/participants", {**viewer, "role": "member"})
+        assert status == 201 and joined.get("lobby") is True, joined
+        status, err = b.post("/v1/rooms/keep/participants", {**viewer, "role": "member"})
+        assert status == 409 and err["error"]["code"] == "already_joined", err
+        sendrecv = open(os.path.join(ROOT, "tests", "fixtures", "offers", "chromium_sendrecv.sdp")).read()
+        status, err = b.post("/v1/rooms/lobby/participants", {"role": "streamer", "offer": sendrecv, "user_id": "bob"})
+        assert status == 403 and err["error"]["code"] == "not_allowed", err
+        assert b.post("/v1/rooms/lobby/participants", {"role": "streamer", "offer": sendrecv, "user_id": "alice"})[0] == 201
+        for p in b.get("/v1/rooms/keep")[1]["participants"] + b.get("/v1/rooms/lobby")[1]["participants"]:
+            assert b.delete(f"/v1/rooms/{'keep' if p['role'] == 'member' else 'lobby'}/participants/{p['id']}")[0] == 204
         # Permanent rooms never expire idle; others do.
         assert b.post("/v1/rooms", {"id": "brief", "kind": "streaming"})[0] == 201
         wait_for(lambda: b.get("/v1/rooms/brief")[0] == 404, 10, what="the non-permanent room to expire")
