@@ -51,6 +51,15 @@ BAD_REQUESTS = [
     ("POST", "/v1/rooms/taken/participants", {"role": "judge", "offer": OFFER}, None, 400, "invalid_role", "judge"),
     ("POST", "/v1/rooms/taken/participants", {"offer": OFFER}, None, 400, "invalid_role", "streamer"),
     ("POST", "/v1/rooms", None, b"{" + b" " * (2 << 20) + b"}", 413, "body_too_large", "bytes"),
+    ("POST", "/v1/rooms", {"kind": "conference", "streamers": ["a"]}, None, 400, "invalid_option", "streaming room"),
+    ("POST", "/v1/rooms", {"kind": "streaming", "streamers": ["a b"]}, None, 400, "invalid_option", "user ids"),
+    ("POST", "/v1/rooms", {"kind": "streaming", "single_access": "twice"}, None, 400, "invalid_option", "twice"),
+    ("POST", "/v1/rooms/taken/participants", {"role": "viewer", "offer": OFFER, "user_id": "a/b"}, None,
+     400, "invalid_user_id", "user_id"),
+    ("POST", "/v1/rooms/taken/participants/who/moderator", {"moderator": "yes"}, None, 400, "invalid_body", "moderator"),
+    ("POST", "/v1/rooms/taken/participants/who/moderator", {"moderator": True}, None, 404, "participant_not_found", "who"),
+    ("POST", "/v1/rooms/taken/revoked-tokens", {"jti": ""}, None, 400, "invalid_jti", "jti"),
+    ("PUT", "/v1/log-level", {"level": "shout"}, None, 400, "invalid_level", "shout"),
 ]
 
 

@@ -90,6 +90,17 @@ def test_tokens_are_checked_and_scoped():
         assert code(call(b, "POST", "/v1/rooms/alpha/participants", {**join, "user_id": "someone-else"},
                          auth=token("alpha", sub="x"))) == (403, "not_allowed")
 
+        # A token's record claim starts recording this participant when it joins; without it the
+        # body cannot ask for recording.
+        assert code(call(b, "POST", "/v1/rooms/beta/participants", {"offer": RECVONLY, "role": "member", "record": True},
+                         auth=token("beta", sub="rita", role="member"))) == (403, "not_allowed")
+        status, rita = call(b, "POST", "/v1/rooms/beta/participants", {"offer": RECVONLY},
+                            auth=token("beta", sub="rita", role="member", record=True))
+        assert status == 201, rita
+        status, recordings = call(b, "GET", "/v1/rooms/beta/recordings", auth=ADMIN)
+        assert [r["state"] for r in recordings["recordings"]] == ["recording"], recordings
+        assert call(b, "GET", f"/v1/rooms/beta/participants/{rita['id']}", auth=ADMIN)[1]["role"] == "member"
+
         # A single-use invite joins once; its second use is refused.
         invite = token("beta", sub="ivan", jti="invite-1", single_use=True)
         assert call(b, "POST", "/v1/rooms/beta/participants", join, auth=invite)[0] == 201
