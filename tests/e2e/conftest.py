@@ -60,10 +60,11 @@ class Bridged:
                 raise RuntimeError("bridged exited:\n" + open(self.log_path).read())
         raise RuntimeError("bridged did not start:\n" + open(self.log_path).read())
 
-    def request(self, method, path, body=None, raw=None):
+    def request(self, method, path, body=None, raw=None, headers=None):
+        """(status, JSON body or None); `headers` are added to the content type."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"content-type": "application/json"})
+                                     headers={"content-type": "application/json", **(headers or {})})
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
                 text = r.read().decode()

@@ -161,17 +161,10 @@ def test_audit_bad_filters(bridged):
 
 def test_audit_records_kicks_and_unauthorized(tmp_path):
     b = Bridged("--api-key", "k3y")
-    auth = {"Authorization": "Bearer k3y", "content-type": "application/json"}
+    auth = {"Authorization": "Bearer k3y"}
 
     def call(method, path, body=None, headers=auth):
-        req = urllib.request.Request(b.base + path, method=method, headers=headers,
-                                     data=json.dumps(body).encode() if body is not None else None)
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                text = r.read().decode()
-                return r.status, json.loads(text) if text else None
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read().decode() or "null")
+        return b.request(method, path, body, headers=headers)
 
     try:
         assert call("GET", "/v1/rooms", headers={})[0] == 401

@@ -7,8 +7,6 @@ import hmac
 import json
 import os
 import time
-import urllib.error
-import urllib.request
 
 from conftest import ROOT, Bridged, wait_for
 from test_chromium_echo import chromium  # noqa: F401  (fixture)
@@ -35,18 +33,7 @@ def token(room, secret=SECRET, ttl=600, **claims):
 
 
 def call(b, method, path, body=None, auth=None, headers=None):
-    h = {"content-type": "application/json", **(headers or {})}
-    if auth:
-        h["authorization"] = f"Bearer {auth}"
-    req = urllib.request.Request(b.base + path, method=method, headers=h,
-                                 data=json.dumps(body).encode() if body is not None else None)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            text = r.read().decode()
-            return r.status, json.loads(text) if text else None
-    except urllib.error.HTTPError as e:
-        text = e.read().decode()
-        return e.code, json.loads(text) if text else None
+    return b.request(method, path, body, headers={**({"authorization": f"Bearer {auth}"} if auth else {}), **(headers or {})})
 
 
 def code(result):
