@@ -79,6 +79,20 @@ struct AccessPolicy: Sendable {
         return .open
     }
 
+    /// A participant's own endpoints: a join token reaches only the participants that joined
+    /// with its user id (a moderator's, with `moderators`, every participant of its room);
+    /// 403 `not_your_participant` otherwise. The admin and open callers reach all.
+    static func requireOwn(_ caller: Caller, _ server: MediaServer, roomID: String, participantID: String,
+                           moderators: Bool = true) async throws {
+        guard let claims = caller.claims else { return }
+        if let user = claims.userID {
+            if await server.userID(roomID: roomID, participantID: participantID) == user { return }
+            if moderators, await server.isModerator(roomID: roomID, user: user) { return }
+        }
+        throw APIError(.forbidden, "not_your_participant",
+                       "participant \(participantID) did not join with this token's user (\(claims.userID ?? "none"))")
+    }
+
     /// What a join token may reach: its room (`GET /v1/rooms/{room}`), the room's participant
     /// endpoints (joining, then its own participant), and `GET /v1/ice-servers`. Anything else
     /// is the admin's (403 `admin_only`); another room is 401 `token_wrong_room`.

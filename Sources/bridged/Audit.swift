@@ -24,9 +24,6 @@ struct APIRequestContext: RequestContext, RemoteAddressRequestContext, CallerCon
 /// too. Recording queues the entry (`AuditLog.record`): the answer never waits for the disk.
 struct AuditMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
     let log: AuditLog
-    /// The WebSocket router: only upgrades are recorded here. A refused upgrade falls through to
-    /// the API's router, which answers (and records) the refusal.
-    var upgradesOnly = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -36,16 +33,13 @@ struct AuditMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
         let time = Date()
         do {
             let response = try await next(request, context)
-            if upgradesOnly, response.status != .ok { return response }
             log.record(Self.entry(request, context, time: time, status: response.status.code,
                                   code: response.headers[.init(APIError.codeHeader)!]))
             return response
         } catch let error as any HTTPResponseError {
-            if upgradesOnly { throw error }
             log.record(Self.entry(request, context, time: time, status: error.status.code, code: (error as? APIError)?.code))
             throw error
         } catch {
-            if upgradesOnly { throw error }
             log.record(Self.entry(request, context, time: time, status: 500, code: nil))
             throw error
         }

@@ -100,6 +100,15 @@ struct Bridged: AsyncParsableCommand {
         let storeLogger = logger
         let audit = AuditLog(store: store) { storeLogger.error("audit entry not written", metadata: ["error": "\($0)"]) }
         let auditedEvents = AuditEvents.follow(server.events, into: audit)
+        // Ids of expired tokens (used invites, revocations) are forgotten once an hour.
+        let pruneTokenIDs = Task {
+            while !Task.isCancelled {
+                do { try await store.pruneTokenIDs(now: Date()) } catch {
+                    storeLogger.error("expired token ids not pruned", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(3600))
+            }
+        }
         try await PermanentRooms.restore(from: store, into: server, logger: logger)
 
         let webhooks = Webhooks(targets: c.webhookUrls.compactMap { URL(string: $0) }.map { .init(url: $0, secret: c.webhookSecret ?? "") },
@@ -130,9 +139,10 @@ struct Bridged: AsyncParsableCommand {
         AuditRoutes(store: store, log: audit).register(on: router)
         ICEServerRoutes(stun: c.stunServers, turn: c.turnServers, secret: c.turnSecret, ttl: Int64(c.turnTtlSeconds))
             .register(on: router)
-        // A refused WebSocket upgrade falls through to `router`, which answers why (and audits it).
+        // WebSocket upgrades: audited and checked like the API. A refused upgrade is answered
+        // 400 with no body by hummingbird-websocket; the audit log has the reason.
         let webSocketRouter = Router(context: WebSocketAPIContext.self)
-        webSocketRouter.add(middleware: AuditMiddleware(log: audit, upgradesOnly: true))
+        webSocketRouter.add(middleware: AuditMiddleware(log: audit))
         webSocketRouter.add(middleware: AccessMiddleware(policy: access))
         EventRoutes(events: server.events).register(on: webSocketRouter)
         SignalRoutes(server: server).register(on: webSocketRouter)
@@ -165,6 +175,7 @@ struct Bridged: AsyncParsableCommand {
             logger.debug("service group ended", metadata: ["error": "\(error)"])
         }
         auditedEvents.cancel()
+        pruneTokenIDs.cancel()
         await audit.finish()
         logger.notice("bridged stopped")
     }

@@ -13,7 +13,7 @@ struct EventRoutes {
     func register(on router: Router<WebSocketAPIContext>) {
         router.ws("/v1/events") { request, _ in
             if let since = request.uri.queryParameters["since"], UInt64(since) == nil {
-                return .dontUpgrade
+                throw APIError(.badRequest, "invalid_since", "since must be an event's seq (a whole number), not \"\(since)\"")
             }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in

@@ -131,16 +131,9 @@ struct RoomRoutes {
         }
     }
 
-    /// A participant's own endpoints: a join token reaches only the participants that joined
-    /// with its user id (a moderator's reaches every participant of its room).
+    /// A participant's own endpoints (`AccessPolicy.requireOwn`).
     func requireOwn(_ context: APIRequestContext, _ roomID: String, _ participantID: String, moderators: Bool = true) async throws {
-        guard let claims = context.caller.claims else { return }
-        if let user = claims.userID {
-            if await server.userID(roomID: roomID, participantID: participantID) == user { return }
-            if moderators, await server.isModerator(roomID: roomID, user: user) { return }
-        }
-        throw APIError(.forbidden, "not_your_participant",
-                       "participant \(participantID) did not join with this token's user (\(claims.userID ?? "none"))")
+        try await AccessPolicy.requireOwn(context.caller, server, roomID: roomID, participantID: participantID, moderators: moderators)
     }
 
     /// A join with a token: the token's claims decide the user id, name, role, moderator,

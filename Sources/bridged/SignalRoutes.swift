@@ -13,11 +13,9 @@ struct SignalRoutes {
         router.ws("/v1/rooms/:room/participants/:participant/signal") { _, context in
             // Only an existing member of a conference room may connect; with a join token, only
             // the member that joined with its user id.
-            guard let room = context.parameters.get("room"), let pid = context.parameters.get("participant"),
-                  isValidID(room), isValidID(pid) else { return .dontUpgrade }
-            if let claims = context.caller.claims {
-                guard let user = claims.userID, await server.userID(roomID: room, participantID: pid) == user else { return .dontUpgrade }
-            }
+            let room = try RoomRoutes.checkedRoomID(try context.parameters.require("room"))
+            let pid = try RoomRoutes.checkedID(try context.parameters.require("participant"), what: "participant")
+            try await AccessPolicy.requireOwn(context.caller, server, roomID: room, participantID: pid, moderators: false)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let room = context.requestContext.parameters.get("room") ?? ""
@@ -55,8 +53,7 @@ struct SignalRoutes {
         }
     }
 
-    /// A refused upgrade lands here: the API's answer says why (401/403 from the access
-    /// checks, else 426: this path is a WebSocket).
+    /// A plain GET of the signaling path (no upgrade): the access checks' answer, else 426.
     static func fallback(_ routes: RoomRoutes, on router: Router<APIRequestContext>) {
         router.get("/v1/rooms/:room/participants/:participant/signal") { _, context -> Response in
             let room = try context.parameters.require("room"), pid = try context.parameters.require("participant")

@@ -8,6 +8,8 @@ import json
 import os
 import time
 
+import websocket
+
 from conftest import ROOT, Bridged, wait_for
 from test_chromium_echo import chromium  # noqa: F401  (fixture)
 from test_chromium_streaming import frames, open_page
@@ -306,6 +308,19 @@ def test_lobby_with_tokens_in_the_browser(chromium):
                          auth=guest_token)) == (403, "not_a_moderator")
         assert code(call(b, "GET", f"/v1/rooms/door/participants/{host_id}/signal", auth=guest_token)) == \
             (403, "not_your_participant")
+        # Nor as a WebSocket: the upgrade is refused (hummingbird-websocket answers a bare 400),
+        # and the audit log has why; a token never reaches the events WebSocket either.
+        ws = b.base.replace("http://", "ws://")
+        for url in (f"{ws}/v1/rooms/door/participants/{host_id}/signal?access_token={guest_token}",
+                    f"{ws}/v1/events?access_token={guest_token}"):
+            try:
+                websocket.create_connection(url, timeout=5).close()
+                raise AssertionError(f"upgraded: {url}")
+            except websocket.WebSocketBadStatusException as e:
+                assert e.status_code == 400
+        status, denied = call(b, "GET", "/v1/audit?type=access_denied", auth=ADMIN)
+        assert {(e["path"], e["code"]) for e in denied["entries"]} >= {
+            (f"/v1/rooms/door/participants/{host_id}/signal", "not_your_participant"), ("/v1/events", "admin_only")}, denied
         time.sleep(2)
         assert not [k for k in member_stats(chromium, guest) if k.startswith(host_id + "/")]
         assert call(b, "POST", f"/v1/rooms/door/participants/{guest_id}/lobby", {"action": "admit"}, auth=host_token)[0] == 204
