@@ -62,8 +62,10 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     /// `ok`, `denied` (401, 403), `failed` (other errors); events: their reason (e.g. `kicked`),
     /// else `ok`.
     public var outcome: String
-    /// Control calls: the client's address.
+    /// Control calls: the client's address, and who it was: `admin` (the API key),
+    /// `user:<id>` (a join token's `sub`), `token` (a token without one), nil (no key configured).
     public var client: String?
+    public var actor: String?
     public var room: String?
     public var participant: String?
     /// Events: the event as JSON.
@@ -71,7 +73,8 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 
     public init(id: Int64? = nil, time: Date = Date(), type: String, method: String? = nil, path: String? = nil,
                 status: Int? = nil, code: String? = nil, outcome: String, client: String? = nil, room: String? = nil,
-                participant: String? = nil, detail: String? = nil) {
+                participant: String? = nil, detail: String? = nil, actor: String? = nil) {
+        self.actor = actor
         self.id = id
         self.time = time
         self.type = type

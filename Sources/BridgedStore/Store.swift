@@ -83,6 +83,9 @@ public final class Store: Sendable {
                 t.column("expires_at", .datetime).notNull().indexed()
             }
         }
+        m.registerMigration("v3: audit actor") { db in
+            try db.alter(table: AuditEntry.databaseTableName) { t in t.add(column: "actor", .text) }
+        }
         return m
     }
 

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 import SFU
+import Synchronization
 
 /// Who is calling the API.
 enum Caller: Sendable {
@@ -20,11 +21,37 @@ enum Caller: Sendable {
         if case .token(let c) = self { return c }
         return nil
     }
+
+    /// Who, in the audit log: `admin`, `user:<sub>`, `token` (no `sub`), nil (open).
+    var actor: String? {
+        switch self {
+        case .open: nil
+        case .admin: "admin"
+        case .token(let c): c.userID.map { "user:\($0)" } ?? "token"
+        }
+    }
+}
+
+/// A request's caller, shared by every copy of its context: `AccessMiddleware` sets it, the
+/// routes and the (outer) `AuditMiddleware` read it.
+final class CallerBox: Sendable {
+    private let value = Mutex(Caller.open)
+    var caller: Caller {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
 }
 
 /// A request context that carries the caller (set by `AccessMiddleware`).
 protocol CallerContext: RequestContext {
-    var caller: Caller { get set }
+    var callerBox: CallerBox { get }
+}
+
+extension CallerContext {
+    var caller: Caller {
+        get { callerBox.caller }
+        nonmutating set { callerBox.caller = newValue }
+    }
 }
 
 /// The WebSocket routes' context: the caller and the client's address, like the API's.
@@ -32,7 +59,7 @@ struct WebSocketAPIContext: WebSocketRequestContext, RemoteAddressRequestContext
     var coreContext: CoreRequestContextStorage
     let webSocket: WebSocketHandlerReference<Self>
     let remoteAddress: SocketAddress?
-    var caller: Caller = .open
+    let callerBox = CallerBox()
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -120,7 +147,6 @@ struct AccessMiddleware<Context: CallerContext>: RouterMiddleware {
         guard path.hasPrefix("/v1/"), path != "/v1/health", request.method != .options else {
             return try await next(request, context)
         }
-        var context = context
         context.caller = try await policy.caller(request)
         if let claims = context.caller.claims { try AccessPolicy.checkScope(claims, method: request.method, path: path) }
         return try await next(request, context)

@@ -10,7 +10,7 @@ import SFU
 struct APIRequestContext: RequestContext, RemoteAddressRequestContext, CallerContext {
     var coreContext: CoreRequestContextStorage
     let remoteAddress: SocketAddress?
-    var caller: Caller = .open
+    let callerBox = CallerBox()
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -22,7 +22,7 @@ struct APIRequestContext: RequestContext, RemoteAddressRequestContext, CallerCon
 /// log: method, path, status, error code, client address, and the room and participant named by
 /// the path. It sits outside the other middleware, so refusals by the API key (401) are recorded
 /// too. Recording queues the entry (`AuditLog.record`): the answer never waits for the disk.
-struct AuditMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
+struct AuditMiddleware<Context: RemoteAddressRequestContext & CallerContext>: RouterMiddleware {
     let log: AuditLog
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -57,7 +57,8 @@ struct AuditMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
             method: request.method.rawValue, path: String(path.prefix(Self.maxField * 4)), status: status, code: code,
             outcome: status < 400 ? "ok" : denied ? "denied" : "failed",
             client: context.remoteAddress.map(Self.address),
-            room: room.map { String($0.prefix(Self.maxField)) }, participant: participant.map { String($0.prefix(Self.maxField)) })
+            room: room.map { String($0.prefix(Self.maxField)) }, participant: participant.map { String($0.prefix(Self.maxField)) },
+            actor: context.caller.actor)
     }
 
     /// Path-derived fields are cut at this many characters (ids are at most 64).

@@ -12,7 +12,7 @@ struct AuditRoutes {
     static let maxLimit = 10_000
     static let defaultLimit = 1000
     static let parameters: Set<String> = ["from", "to", "room", "type", "limit", "format"]
-    static let csvColumns = ["id", "time", "type", "method", "path", "status", "code", "outcome", "client", "room",
+    static let csvColumns = ["id", "time", "type", "method", "path", "status", "code", "outcome", "client", "actor", "room",
                              "participant", "detail"]
 
     struct EntryList: Encodable { var entries: [Entry] }
@@ -27,6 +27,7 @@ struct AuditRoutes {
         var code: String?
         var outcome: String
         var client: String?
+        var actor: String?
         var room: String?
         var participant: String?
         var detail: String?
@@ -35,11 +36,11 @@ struct AuditRoutes {
             id = e.id ?? 0
             time = AuditRoutes.formatTime(e.time)
             (type, method, path, status, code, outcome) = (e.type, e.method, e.path, e.status, e.code, e.outcome)
-            (client, room, participant, detail) = (e.client, e.room, e.participant, e.detail)
+            (client, actor, room, participant, detail) = (e.client, e.actor, e.room, e.participant, e.detail)
         }
 
         var csvFields: [String?] {
-            [String(id), time, type, method, path, status.map(String.init), code, outcome, client, room, participant, detail]
+            [String(id), time, type, method, path, status.map(String.init), code, outcome, client, actor, room, participant, detail]
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -54,12 +55,13 @@ struct AuditRoutes {
             try c.encode(code, forKey: .code)
             try c.encode(outcome, forKey: .outcome)
             try c.encode(client, forKey: .client)
+            try c.encode(actor, forKey: .actor)
             try c.encode(room, forKey: .room)
             try c.encode(participant, forKey: .participant)
             try c.encode(detail, forKey: .detail)
         }
         enum CodingKeys: String, CodingKey {
-            case id, time, type, method, path, status, code, outcome, client, room, participant, detail
+            case id, time, type, method, path, status, code, outcome, client, actor, room, participant, detail
         }
     }
 

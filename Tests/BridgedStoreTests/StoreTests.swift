@@ -40,7 +40,7 @@ struct StoreTests {
         try await withStore { (store, _) async throws in
             let t0 = Date(timeIntervalSince1970: 1_700_000_000)
             try await store.appendAudit([
-                AuditEntry(time: t0, type: "api_call", method: "POST", path: "/v1/rooms", status: 201, outcome: "ok"),
+                AuditEntry(time: t0, type: "api_call", method: "POST", path: "/v1/rooms", status: 201, outcome: "ok", actor: "admin"),
                 AuditEntry(time: t0 + 1, type: "access_denied", method: "POST", path: "/v1/rooms/a/participants", status: 403,
                            code: "wrong_pin", outcome: "denied", client: "127.0.0.1:5000", room: "a"),
                 AuditEntry(time: t0 + 2, type: "access_denied", method: "DELETE", path: "/v1/rooms/b", status: 403,
@@ -58,6 +58,7 @@ struct StoreTests {
             #expect(try await store.audit(AuditQuery(limit: 1)).map(\.time) == [t0 + 3])
             let denied = try #require(try await store.audit(AuditQuery(room: "a", types: ["access_denied"])).first)
             #expect(denied.client == "127.0.0.1:5000" && denied.status == 403 && denied.method == "POST")
+            #expect(all.map(\.actor) == [nil, nil, nil, "admin"])
         }
     }
 

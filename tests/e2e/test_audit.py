@@ -174,12 +174,14 @@ def test_audit_records_kicks_and_unauthorized(tmp_path):
         assert call("POST", f"/v1/rooms/mod/participants/{viewer['id']}/kick", {"ban_s": 60})[0] == 204
 
         status, body = call("GET", "/v1/audit?type=access_denied")
-        assert [(e["path"], e["status"], e["code"]) for e in body["entries"]] == [("/v1/rooms", 401, "unauthorized")]
+        assert [(e["path"], e["status"], e["code"], e["actor"]) for e in body["entries"]] == \
+            [("/v1/rooms", 401, "unauthorized", None)]
         kicked = wait_for(lambda: call("GET", "/v1/audit?type=participant_left&room=mod")[1]["entries"], 5,
                           what="the kick in the audit log")
         assert kicked[0]["participant"] == viewer["id"] and kicked[0]["outcome"] == "kicked", kicked
         assert json.loads(kicked[0]["detail"])["reason"] == "kicked"
         kick_call = call("GET", "/v1/audit?type=api_call&room=mod")[1]["entries"][0]
-        assert (kick_call["path"], kick_call["participant"]) == (f"/v1/rooms/mod/participants/{viewer['id']}/kick", viewer["id"])
+        assert (kick_call["path"], kick_call["participant"], kick_call["actor"]) == \
+            (f"/v1/rooms/mod/participants/{viewer['id']}/kick", viewer["id"], "admin")
     finally:
         b.stop()

@@ -154,6 +154,10 @@ def test_moderators_are_granted_and_revoked():
         # The chair (its token) grants him; now he may kick.
         assert call(b, "POST", f"/v1/rooms/board/participants/{ids['bob']}/moderator", {"moderator": True}, auth=chair)[0] == 204
         assert call(b, "POST", f"/v1/rooms/board/participants/{ids['eve']}/kick", {"ban_s": 60}, auth=bob)[0] == 204
+        # The audit log says who kicked (and who was refused before).
+        status, calls = call(b, "GET", "/v1/audit?room=board&type=api_call,access_denied", auth=ADMIN)
+        kicks = [(e["actor"], e["status"]) for e in calls["entries"] if e["path"].endswith("/kick")]
+        assert kicks == [("user:bob", 204), ("user:bob", 403)], kicks
         assert code(call(b, "POST", "/v1/rooms/board/participants", join, auth=token("board", sub="eve"))) == (403, "banned")
         # Revoked by dan, who is no moderator but knows the room's secret: bob may not any more.
         dan = token("board", sub="dan")
