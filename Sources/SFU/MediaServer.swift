@@ -210,7 +210,8 @@ public actor MediaServer {
         let record = record || options.record
         guard isValidID(id) else { throw .invalidID(id) }
         guard rooms[id] == nil else { throw .roomExists(id) }
-        if kind != .conference, options.maxMembers != nil || options.musicOnHold || options.lobby { throw .notConference(id) }
+        if kind != .conference, options.maxMembers != nil || options.musicOnHold { throw .notConference(id) }
+        if kind == .echo, options.lobby { throw .invalidOption("lobby is for conference and streaming rooms") }
         if let streamers = options.streamers {
             guard kind == .streaming else { throw .invalidOption("streamers is a streaming room's option") }
             guard !streamers.isEmpty, streamers.allSatisfy({ $0 == "*" || isValidUserID($0) }) else {
@@ -422,7 +423,9 @@ public actor MediaServer {
         let local = LocalTransportParameters(ice: ICECredentials.random(), fingerprint: certificate.sha256Fingerprint,
                                              candidates: candidateAddresses[worker.index].map { ($0, port) },
                                              preferredRole: request.dtlsRole ?? .server)
-        let waits = room is ConferenceRoom && (request.lobby || (lobbyRooms.contains(roomID) && !request.moderator))
+        // Conference members and streaming rooms' viewers may wait in the lobby.
+        let waits = (room is ConferenceRoom || (room is StreamingRoom && request.role == .viewer))
+            && (request.lobby || (lobbyRooms.contains(roomID) && !request.moderator))
         let join = JoinRequest(participantID: pid, role: request.role, display: request.display, offer: offer,
                                local: local, consentTimeout: configuration.consentTimeout, sources: request.sources, lobby: waits,
                                standby: standby)
@@ -571,10 +574,25 @@ public actor MediaServer {
 
     /// Admits a member waiting in a conference's lobby, denies it, or sends it back there.
     public func lobby(roomID: String, participantID: String, action: LobbyAction) async throws(ControlError) {
-        let room = try conference(roomID)
-        guard await onLoop(of: room, { $0.lobby(member: participantID, action: action) }) else {
-            throw .participantNotFound(room: roomID, participant: participantID)
+        guard let room = rooms[roomID] else { throw .roomNotFound(roomID) }
+        let found: Bool
+        if let c = room as? ConferenceRoom {
+            found = await onLoop(of: c) { $0.lobby(member: participantID, action: action) }
+        } else if room is StreamingRoom {
+            var group: ViewerGroup?
+            for p in await parts(of: roomID, room) {
+                let g = (p as? StreamingRoom)?.local ?? p as? ViewerGroup
+                if let g, await onLoop(of: g, { $0.endpoint(participantID) != nil }) { group = g }
+            }
+            if let group {
+                found = await onLoop(of: group) { $0.lobby(viewer: participantID, action: action) }
+            } else {
+                found = false
+            }
+        } else {
+            throw .notConference(roomID)
         }
+        guard found else { throw .participantNotFound(room: roomID, participant: participantID) }
     }
 
     /// Stops (or resumes) forwarding a publisher's audio or video; it is told (conference

@@ -161,4 +161,43 @@ import Testing
         #expect(types == ["moderator_granted", "moderator_revoked"])
         await server.shutdown()
     }
+
+    @Test func aStreamingRoomsViewerWaitsInTheLobby() async throws {
+        let server = try await Self.server()
+        let port = server.workers[0].localPort
+        var options = MediaServer.RoomOptions()
+        options.lobby = true
+        _ = try await server.createRoom(id: "hall", kind: .streaming, description: nil, options: options)
+        let s = try await server.addParticipant(roomID: "hall", .init(offer: try StreamingOffers.streamer(), role: .streamer))
+        let v = try await server.addParticipant(roomID: "hall", .init(offer: try StreamingOffers.viewer(), role: .viewer))
+        #expect(v.lobby == true)
+        #expect(try await server.participant(roomID: "hall", id: v.id).notice?.hasPrefix("lobby") == true)
+        let streamer = try SRTPTestPeer(seed: 0x40, bridgePort: port)
+        try await streamer.establish(server, room: "hall", participant: s.id)
+        let viewer = try SRTPTestPeer(seed: 0x50, bridgePort: port)
+        try await viewer.establish(server, room: "hall", participant: v.id)
+
+        let ssrc: UInt32 = 0xC000_0001
+        try streamer.sendRTP(Self.frame(0xA1, sequence: 1, ssrc: ssrc))  // not for the viewer in the lobby
+        try await server.lobby(roomID: "hall", participantID: v.id, action: .admit)
+        try streamer.sendRTP(Self.frame(0xA2, sequence: 2, ssrc: ssrc))
+        let first = try #require(try viewer.receiveRTP())
+        #expect(first.payload[2] == 0xA2)
+        // Back to the lobby, then admitted again: nothing in between, and its stream goes on.
+        try await server.lobby(roomID: "hall", participantID: v.id, action: .wait)
+        try streamer.sendRTP(Self.frame(0xA3, sequence: 3, ssrc: ssrc))
+        try await server.lobby(roomID: "hall", participantID: v.id, action: .admit)
+        try streamer.sendRTP(Self.frame(0xA4, sequence: 4, ssrc: ssrc))
+        let next = try #require(try viewer.receiveRTP())
+        #expect(next.payload[2] == 0xA4)
+        #expect(next.ssrc == first.ssrc && next.sequenceNumber == first.sequenceNumber &+ 1)
+        // A streamer never waits; a denied viewer is removed.
+        let late = try await server.addParticipant(roomID: "hall", .init(offer: try StreamingOffers.viewer(), role: .viewer))
+        try await server.lobby(roomID: "hall", participantID: late.id, action: .deny)
+        #expect(try await server.room(id: "hall").participants.map(\.id) == [s.id, v.id])
+        await #expect(throws: ControlError.participantNotFound(room: "hall", participant: "nobody")) {
+            try await server.lobby(roomID: "hall", participantID: "nobody", action: .admit)
+        }
+        await server.shutdown()
+    }
 }

@@ -338,3 +338,28 @@ def test_lobby_with_tokens_in_the_browser(chromium):
     finally:
         log.close()
         b.stop()
+
+
+def test_streaming_viewers_wait_in_the_lobby(chromium):
+    """A streaming room with a lobby: a viewer's page waits, decoding nothing, until the
+    streamer (a moderator by its token) admits it."""
+    b = start()
+    log = EventLog(b.events_url() + "?access_token=" + ADMIN)
+    try:
+        assert call(b, "POST", "/v1/rooms", {"id": "hall", "kind": "streaming", "lobby": True}, auth=ADMIN)[0] == 201
+        page = b.base + "/?room=hall&autostart=1&role="
+        host = token("hall", sub="host", role="streamer", moderator=True)
+        open_page(chromium, page + "streamer&token=" + host)
+        viewer = open_page(chromium, page + "viewer&token=" + token("hall", sub="vic", role="viewer"))
+        viewer_id = chromium.execute_script("return window.bridged.participant")
+        wait_for(lambda: [e for e in log.events if e["type"] == "lobby_waiting" and e.get("participant") == viewer_id], 5,
+                 what="lobby_waiting")
+        time.sleep(3)
+        assert frames(chromium, viewer) == 0
+        status, p = call(b, "GET", f"/v1/rooms/hall/participants/{viewer_id}", auth=ADMIN)
+        assert p["notice"].startswith("lobby"), p
+        assert call(b, "POST", f"/v1/rooms/hall/participants/{viewer_id}/lobby", {"action": "admit"}, auth=host)[0] == 204
+        wait_for(lambda: frames(chromium, viewer) >= 30, 20, what="admitted viewer decoding")
+    finally:
+        log.close()
+        b.stop()

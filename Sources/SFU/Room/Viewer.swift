@@ -88,6 +88,8 @@ final class Viewer: TransportDelegate {
     unowned let group: ViewerGroup
     /// The viewer's number in its group (what retransmissions coming from the home loop name).
     let token: UInt32
+    /// Waits in the room's lobby: connected, sent nothing until a moderator admits it.
+    var inLobby = false
     let id: String
     let display: String?
     let transport: WebRTCTransport
@@ -245,7 +247,7 @@ final class Viewer: TransportDelegate {
 
     var info: ParticipantInfo {
         var p = ParticipantInfo(transport: transport, id: id, display: display, role: .viewer, keyFrameRequests: keyFrameRequests)
-        p.notice = notice
+        p.notice = inLobby ? "lobby: waits until a moderator admits it" : notice
         p.packetsLost = [audio, video].compactMap { $0?.reportedLost }.reduce(0) { $0 + max(0, $1) }
         p.lossPercent = Double([audio, video].compactMap { $0?.reportedFraction }.max() ?? 0) * 100 / 256
         p.tracks = [audio, video].compactMap { $0 }.map { t in

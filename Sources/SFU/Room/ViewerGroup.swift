@@ -34,7 +34,8 @@ final class ViewerGroup: RoomPart, RingReceiver, @unchecked Sendable {  // confi
     /// Elsewhere: this worker → home worker.
     let uplink: WorkerRing?
     private var viewers: [String: Viewer] = [:]
-    /// The viewers in join order: what the forwarding loop walks.
+    /// The admitted viewers in join order: what the forwarding loop walks (viewers waiting in
+    /// the lobby are in `viewers` only).
     private(set) var viewerList: [Viewer] = []
     private var byToken: [UInt32: Viewer] = [:]
     private var nextViewerToken: UInt32 = 1
@@ -82,12 +83,43 @@ final class ViewerGroup: RoomPart, RingReceiver, @unchecked Sendable {  // confi
         nextViewerToken &+= 1
         transport.delegate = viewer
         viewers[viewer.id] = viewer
-        viewerList.append(viewer)
+        viewer.inLobby = request.lobby
+        if !viewer.inLobby { viewerList.append(viewer) }
         byToken[viewer.token] = viewer
         population.store(viewerList.count, ordering: .relaxed)
         if let streamer { viewer.bind(to: streamer.media) }
         events.emit("participant_joined", room: id, participant: viewer.id, role: "viewer", display: request.display)
+        if viewer.inLobby { events.emit("lobby_waiting", room: id, participant: viewer.id, display: request.display) }
         return answer.sdp.serialized()
+    }
+
+    /// The lobby of a streaming room's viewers: admit a waiting viewer (it then gets the stream,
+    /// starting at a key frame), deny it (removed), or send an admitted one back. False if it is
+    /// not in this group.
+    func lobby(viewer id: String, action: LobbyAction) -> Bool {
+        guard let v = viewers[id] else { return false }
+        switch action {
+        case .admit:
+            guard v.inLobby else { return true }
+            v.inLobby = false
+            viewerList.append(v)
+            population.store(viewerList.count, ordering: .relaxed)
+            if let streamer {
+                v.bind(to: streamer.media)  // its tracks continue where they were, on the next key frame
+                requestKeyFrame(source: 0, now: .now)
+            }
+            events.emit("lobby_admitted", room: self.id, participant: id)
+        case .deny:
+            events.emit("lobby_denied", room: self.id, participant: id)
+            _ = remove(participantID: id, reason: "lobby_denied")
+        case .wait:
+            guard !v.inLobby else { return true }
+            v.inLobby = true
+            viewerList.removeAll { $0 === v }
+            population.store(viewerList.count, ordering: .relaxed)
+            events.emit("lobby_waiting", room: self.id, participant: id, display: v.display)
+        }
+        return true
     }
 
     func endpoint(_ id: String) -> (transport: WebRTCTransport, media: [NegotiatedMedia])? {
@@ -108,7 +140,7 @@ final class ViewerGroup: RoomPart, RingReceiver, @unchecked Sendable {  // confi
 
     /// Every viewer leaves; nothing more is taken from the rings.
     func close() {
-        for v in viewerList { _ = remove(participantID: v.id, reason: "room_destroyed") }
+        for v in Array(viewers.values) { _ = remove(participantID: v.id, reason: "room_destroyed") }
         if isRemote {
             closed = true
             worker.unregister(receiverToken: token)
@@ -117,7 +149,7 @@ final class ViewerGroup: RoomPart, RingReceiver, @unchecked Sendable {  // confi
 
     /// The viewers' descriptions with the time each joined (for one list across workers).
     var infos: [(joined: ContinuousClock.Instant, info: ParticipantInfo)] {
-        viewerList.map { ($0.transport.createdAt, $0.info) }
+        viewers.values.sorted { $0.transport.createdAt < $1.transport.createdAt }.map { ($0.transport.createdAt, $0.info) }
     }
 
     /// A streamer arrived (or left: nil). Viewers keep their sequence and timestamp spaces and
@@ -125,9 +157,9 @@ final class ViewerGroup: RoomPart, RingReceiver, @unchecked Sendable {  // confi
     func streamerChanged(_ snapshot: StreamerSnapshot?) {
         streamer = snapshot
         if let snapshot {
-            for v in viewerList { v.bind(to: snapshot.media) }
+            for v in viewers.values { v.bind(to: snapshot.media) }
         } else {
-            for v in viewerList { v.unbind() }
+            for v in viewers.values { v.unbind() }
         }
     }
 
