@@ -52,6 +52,22 @@ final class InboundStream {
         retransmissions?.store(sequence: packet.sequenceNumber, packet: UnsafeRawBufferPointer(packet.bytes))
     }
 
+    /// The sender's times in an SR (RFC 3550 §6.4.1) at `range` of a compound packet: its SSRC,
+    /// NTP and RTP timestamps; nil if it is too short to hold them.
+    static func senderReportTimes(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> (ssrc: UInt32, ntp: UInt64, rtp: UInt32)? {
+        guard range.count >= 20 else { return nil }
+        let ntp = UInt64(bytes.loadBigEndianUInt32(at: range.lowerBound + 8)) << 32
+            | UInt64(bytes.loadBigEndianUInt32(at: range.lowerBound + 12))
+        return (bytes.loadBigEndianUInt32(at: range.lowerBound + 4), ntp, bytes.loadBigEndianUInt32(at: range.lowerBound + 16))
+    }
+
+    /// The publisher's SR on this stream: kept for the outgoing sender reports, and for the
+    /// receiver reports' delay since the last SR.
+    func senderReport(ntp: UInt64, rtp: UInt32, arrival: ContinuousClock.Instant) {
+        lastSenderReport = (ntp, rtp)
+        statistics.senderReport(ntpTimestamp: ntp, arrival: arrival)
+    }
+
     /// Writes a key-frame request for this stream into `out` (at least 64 bytes) and returns its
     /// length: a PLI, or a FIR where the publisher negotiated only that (RFC 5104 §4.3.1: media
     /// SSRC 0, the target in the FCI with a sequence number that changes with every request).
@@ -171,15 +187,9 @@ final class Publisher: TransportDelegate {
         var iterator = RTCPCompoundIterator(bytes)
         let now = ContinuousClock.now
         while let (header, range) = iterator.next() {
-            // SR (RFC 3550 §6.4.1): SSRC, NTP (64), RTP timestamp.
-            guard header.packetType == 200, range.count >= 28 else { continue }
-            let ssrc = bytes.loadBigEndianUInt32(at: range.lowerBound + 4)
-            guard let stream = streams[ssrc] else { continue }
-            let ntp = UInt64(bytes.loadBigEndianUInt32(at: range.lowerBound + 8)) << 32
-                | UInt64(bytes.loadBigEndianUInt32(at: range.lowerBound + 12))
-            let rtp = bytes.loadBigEndianUInt32(at: range.lowerBound + 16)
-            stream.lastSenderReport = (ntp, rtp)
-            stream.statistics.senderReport(ntpTimestamp: ntp, arrival: now)
+            guard header.packetType == 200, let (ssrc, ntp, rtp) = InboundStream.senderReportTimes(bytes, range),
+                  let stream = streams[ssrc] else { continue }
+            stream.senderReport(ntp: ntp, rtp: rtp, arrival: now)
             if room.streamer === self { room.senderReport(stream, ntp: ntp, rtp: rtp) }
         }
     }

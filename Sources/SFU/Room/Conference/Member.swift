@@ -330,14 +330,9 @@ final class Member: TransportDelegate {
         let now = ContinuousClock.now
         while let (header, range) = iterator.next() {
             switch header.packetType {
-            case 200 where range.count >= 20:
-                let ssrc = bytes.loadBigEndianUInt32(at: range.lowerBound + 4)
-                let ntp = UInt64(bytes.loadBigEndianUInt32(at: range.lowerBound + 8)) << 32
-                    | UInt64(bytes.loadBigEndianUInt32(at: range.lowerBound + 12))
-                let rtp = bytes.loadBigEndianUInt32(at: range.lowerBound + 16)
-                if let stream = streams[ssrc] {
-                    stream.lastSenderReport = (ntp, rtp)
-                    stream.statistics.senderReport(ntpTimestamp: ntp, arrival: now)
+            case 200:
+                if let (ssrc, ntp, rtp) = InboundStream.senderReportTimes(bytes, range), let stream = streams[ssrc] {
+                    stream.senderReport(ntp: ntp, rtp: rtp, arrival: now)
                     if let recorder, published[stream.mid]?.recorded == true {
                         recorder.senderReport(video: stream.kind == .video, ssrc: ssrc, ntp: ntp, rtp: rtp)
                         room.worker.wakeAtFlush(recorder.wakeFD)
