@@ -45,7 +45,7 @@ extension PermanentRoom: FetchableRecord, PersistableRecord {
 
 /// One line of the audit log: a control call, or a security event of the bridge.
 public struct AuditEntry: Sendable, Equatable, Codable {
-    /// Control calls: `api_call`, or `access_denied` for a 401 or 403 answer.
+    /// Control calls: `api_call`, or `access_denied` for a 401, 403 or 429 answer.
     public static let apiCall = "api_call"
     public static let accessDenied = "access_denied"
 
@@ -59,7 +59,7 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var path: String?
     public var status: Int?
     public var code: String?
-    /// `ok`, `denied` (401, 403), `failed` (other errors); events: their reason (e.g. `kicked`),
+    /// `ok`, `denied` (401, 403, 429), `failed` (other errors); events: their reason (e.g. `kicked`),
     /// else `ok`.
     public var outcome: String
     /// Control calls: the client's address, and who it was: `admin` (the API key),

@@ -51,7 +51,7 @@ struct AuditMiddleware<Context: RemoteAddressRequestContext & CallerContext>: Ro
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         let room = parts.count >= 3 && parts[1] == "rooms" ? parts[2] : nil
         let participant = parts.count >= 5 && parts[1] == "rooms" && parts[3] == "participants" ? parts[4] : nil
-        let denied = status == 401 || status == 403
+        let denied = status == 401 || status == 403 || status == 429
         return AuditEntry(
             time: time, type: denied ? AuditEntry.accessDenied : AuditEntry.apiCall,
             method: request.method.rawValue, path: String(path.prefix(Self.maxField * 4)), status: status, code: code,

@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import BridgedStore
 import Foundation
@@ -34,6 +35,9 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "Require Authorization: Bearer KEY (the admin key) or a join token on the API (also BRIDGED_API_KEY).") var apiKey: String?
     @Option(help: "HS256 secret join tokens are signed with, 32 bytes or more (also BRIDGED_TOKEN_SECRET).") var tokenSecret: String?
     @Option(help: "PEM file of the P-256 public key ES256 join tokens are checked with.") var tokenPublicKeyFile: String?
+    @Option(help: "Failed attempts (wrong pin, secret, key) from one address on one room before it is refused for the window (default 20; 0: no limit).")
+    var failedAttemptsLimit: Int?
+    @Option(help: "Seconds of the failed-attempts window (default 60).") var failedAttemptsWindow: Double?
     @Option(help: "Directory recordings are written to (default /tmp/bridged-recordings).") var recordingDir: String?
     @Option(help: "Command run with a recording's files once its playable file is ready (absolute path, then arguments; the files are appended).")
     var recordingHook: String?
@@ -71,6 +75,8 @@ struct Bridged: AsyncParsableCommand {
         if let key = apiKey, !key.isEmpty { c.apiKey = key }
         if let tokenSecret, !tokenSecret.isEmpty { c.tokenSecret = tokenSecret }
         if let tokenPublicKeyFile { c.tokenPublicKeyFile = tokenPublicKeyFile }
+        if let failedAttemptsLimit { c.failedAttemptsLimit = failedAttemptsLimit }
+        if let failedAttemptsWindow { c.failedAttemptsWindowSeconds = failedAttemptsWindow }
         if !corsOrigin.isEmpty { c.corsOrigins = corsOrigin }
         if let recordingDir { c.recordingDir = recordingDir }
         if let maxMembersPerRoom { c.maxMembersPerRoom = maxMembersPerRoom }
@@ -119,6 +125,8 @@ struct Bridged: AsyncParsableCommand {
         router.add(middleware: AuditMiddleware(log: audit))
         let origins = c.effectiveCORSOrigins
         if !origins.isEmpty { router.add(middleware: CORSPolicyMiddleware(origins: origins)) }
+        let attempts = FailedAttempts(limit: c.failedAttemptsLimit, window: .milliseconds(Int64(c.failedAttemptsWindowSeconds * 1000)))
+        if c.failedAttemptsLimit > 0 { router.add(middleware: FailedAttemptsMiddleware(attempts: attempts)) }
         let access = AccessPolicy(apiKey: c.apiKey, verifier: tokens, store: store)
         router.add(middleware: AccessMiddleware(policy: access))
         router.get("/") { _, _ in
@@ -143,6 +151,7 @@ struct Bridged: AsyncParsableCommand {
         // 400 with no body by hummingbird-websocket; the audit log has the reason.
         let webSocketRouter = Router(context: WebSocketAPIContext.self)
         webSocketRouter.add(middleware: AuditMiddleware(log: audit))
+        if c.failedAttemptsLimit > 0 { webSocketRouter.add(middleware: FailedAttemptsMiddleware(attempts: attempts)) }
         webSocketRouter.add(middleware: AccessMiddleware(policy: access))
         EventRoutes(events: server.events).register(on: webSocketRouter)
         SignalRoutes(server: server).register(on: webSocketRouter)

@@ -32,6 +32,11 @@ struct Configuration: Codable, Sendable {
     var tokenSecret: String? = nil
     var tokenPublicKeyFile: String? = nil
     var tokenLeewaySeconds: Double = 5
+    /// Guessing: after this many failed attempts (wrong pin, secret, API key, token signature)
+    /// from one address on one room within the window, that address is refused there (429)
+    /// until the window ends; 0: no limit.
+    var failedAttemptsLimit: Int = 20
+    var failedAttemptsWindowSeconds: Double = 60
     /// Origins allowed to call the API from a browser ("*" for any). Default: any origin when
     /// the API listens on loopback, none otherwise.
     var corsOrigins: [String]? = nil
@@ -95,6 +100,8 @@ struct Configuration: Codable, Sendable {
         tokenSecret = try c.decodeIfPresent(String.self, forKey: .tokenSecret)
         tokenPublicKeyFile = try c.decodeIfPresent(String.self, forKey: .tokenPublicKeyFile)
         tokenLeewaySeconds = try c.decodeIfPresent(Double.self, forKey: .tokenLeewaySeconds) ?? d.tokenLeewaySeconds
+        failedAttemptsLimit = try c.decodeIfPresent(Int.self, forKey: .failedAttemptsLimit) ?? d.failedAttemptsLimit
+        failedAttemptsWindowSeconds = try c.decodeIfPresent(Double.self, forKey: .failedAttemptsWindowSeconds) ?? d.failedAttemptsWindowSeconds
         corsOrigins = try c.decodeIfPresent([String].self, forKey: .corsOrigins)
         recordingDir = try c.decodeIfPresent(String.self, forKey: .recordingDir) ?? d.recordingDir
         recordingHook = try c.decodeIfPresent([String].self, forKey: .recordingHook) ?? d.recordingHook
@@ -142,6 +149,8 @@ struct Configuration: Codable, Sendable {
         if let v = value("TOKEN_SECRET"), !v.isEmpty { tokenSecret = v }
         if let v = value("TOKEN_PUBLIC_KEY_FILE"), !v.isEmpty { tokenPublicKeyFile = v }
         if let v = try number("TOKEN_LEEWAY_SECONDS", Double.self) { tokenLeewaySeconds = v }
+        if let v = try number("FAILED_ATTEMPTS_LIMIT", Int.self) { failedAttemptsLimit = v }
+        if let v = try number("FAILED_ATTEMPTS_WINDOW_SECONDS", Double.self) { failedAttemptsWindowSeconds = v }
         if let v = value("RECORDING_DIR"), !v.isEmpty { recordingDir = v }
         if let v = value("RECORDING_HOOK") { recordingHook = v.split(separator: " ").map(String.init) }
         if let v = try number("RECORDING_HOOK_TIMEOUT_SECONDS", Double.self) { recordingHookTimeoutSeconds = v }
@@ -208,6 +217,10 @@ struct Configuration: Codable, Sendable {
             throw ConfigurationError("token_secret must differ from api_key (the admin key)")
         }
         guard (0...300).contains(tokenLeewaySeconds) else { throw ConfigurationError("token_leeway_seconds must be between 0 and 300") }
+        guard failedAttemptsLimit >= 0 else { throw ConfigurationError("failed_attempts_limit must be 0 (no limit) or more") }
+        guard failedAttemptsWindowSeconds > 0, failedAttemptsWindowSeconds <= 86400 else {
+            throw ConfigurationError("failed_attempts_window_seconds must be in (0, 86400]")
+        }
     }
 
     /// The join-token checker: HS256 and/or ES256 as configured, none if neither is.

@@ -126,3 +126,29 @@ def test_a_viewer_may_not_publish(bridged):
 def open_member(driver, bridged, room, moderator=False):
     handle = open_page(driver, bridged.base + f"/?room={room}&role=member&autostart=1&canvas=1" + ("&moderator=1" if moderator else ""))
     return handle, driver.execute_script("return window.bridged.participant")
+
+
+def test_guessing_a_pin_is_stopped():
+    """After 3 wrong pins from this address on a room it is refused there (429), even with the
+    right pin, until the window ends; another room is not affected; the audit log has it."""
+    from conftest import Bridged
+    b = Bridged("--failed-attempts-limit", "3", "--failed-attempts-window", "3")
+    try:
+        for room in ("safe", "other"):
+            assert b.post("/v1/rooms", {"id": room, "kind": "streaming", "pin": "4711", "secret": "s3cret"})[0] == 201
+        join = {"role": "viewer", "offer": OFFER}
+        for guess in ("0000", "0001", "0002"):
+            status, err = b.post("/v1/rooms/safe/participants", {**join, "pin": guess})
+            assert status == 403 and err["error"]["code"] == "wrong_pin", err
+        status, err = b.post("/v1/rooms/safe/participants", {**join, "pin": "4711"})
+        assert status == 429 and err["error"]["code"] == "too_many_attempts", err
+        assert "retry in" in err["error"]["message"]
+        # Managing is refused too (same address, same room); another room is not.
+        assert secret_request(b, "DELETE", "/v1/rooms/safe", "s3cret")[0] == 429
+        assert b.post("/v1/rooms/other/participants", {**join, "pin": "4711"})[0] == 201
+        time.sleep(3.2)
+        assert b.post("/v1/rooms/safe/participants", {**join, "pin": "4711"})[0] == 201
+        status, audit = b.get("/v1/audit?type=access_denied&room=safe")
+        assert [e["code"] for e in audit["entries"]][::-1] == ["wrong_pin"] * 3 + ["too_many_attempts"] * 2, audit
+    finally:
+        b.stop()

@@ -1,0 +1,34 @@
+import Access
+import Hummingbird
+import NIOCore
+
+/// Applies `FailedAttempts` to every `/v1/` call: refused at once while blocked, counted when
+/// its answer is a guess that failed.
+struct FailedAttemptsMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
+    let attempts: FailedAttempts
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard path.hasPrefix("/v1/"), path != "/v1/health", request.method != .options else {
+            return try await next(request, context)
+        }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        let key = FailedAttempts.Key(address: context.remoteAddress?.ipAddress ?? "unknown",
+                                     room: parts.count >= 3 && parts[1] == "rooms" ? String(parts[2].prefix(64)) : nil)
+        if let wait = await attempts.blocked(key, now: .now) {
+            let seconds = Int(wait.components.seconds) + 1
+            throw APIError(.tooManyRequests, "too_many_attempts",
+                           "too many failed attempts from this address\(key.room.map { " on room \($0)" } ?? ""): retry in \(seconds) s")
+        }
+        do {
+            let response = try await next(request, context)
+            if let code = response.headers[.init(APIError.codeHeader)!], FailedAttempts.guesses.contains(code) {
+                await attempts.failed(key, now: .now)
+            }
+            return response
+        } catch let error as APIError {
+            if FailedAttempts.guesses.contains(error.code) { await attempts.failed(key, now: .now) }
+            throw error
+        }
+    }
+}
