@@ -143,10 +143,8 @@ struct AccessMiddleware<Context: CallerContext>: RouterMiddleware {
     let policy: AccessPolicy
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.isControlCall else { return try await next(request, context) }
         let path = request.uri.path
-        guard path.hasPrefix("/v1/"), path != "/v1/health", request.method != .options else {
-            return try await next(request, context)
-        }
         context.caller = try await policy.caller(request)
         if let claims = context.caller.claims { try AccessPolicy.checkScope(claims, method: request.method, path: path) }
         return try await next(request, context)

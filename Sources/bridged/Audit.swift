@@ -26,10 +26,7 @@ struct AuditMiddleware<Context: RemoteAddressRequestContext & CallerContext>: Ro
     let log: AuditLog
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard path.hasPrefix("/v1/"), path != "/v1/health", request.method != .options else {
-            return try await next(request, context)
-        }
+        guard request.isControlCall else { return try await next(request, context) }
         let time = Date()
         do {
             let response = try await next(request, context)
@@ -47,10 +44,7 @@ struct AuditMiddleware<Context: RemoteAddressRequestContext & CallerContext>: Ro
 
     static func entry(_ request: Request, _ context: Context, time: Date, status: Int, code: String?) -> AuditEntry {
         let path = request.uri.path
-        // /v1/rooms/{room}[/participants/{participant}[/…]]
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        let room = parts.count >= 3 && parts[1] == "rooms" ? parts[2] : nil
-        let participant = parts.count >= 5 && parts[1] == "rooms" && parts[3] == "participants" ? parts[4] : nil
+        let (room, participant) = request.roomAndParticipant
         let denied = status == 401 || status == 403 || status == 429
         return AuditEntry(
             time: time, type: denied ? AuditEntry.accessDenied : AuditEntry.apiCall,

@@ -105,6 +105,7 @@ async function start(mode = "echo", roomID = null) {
     if (mode !== "echo") body.role = mode;
     const created = await api("POST", `/v1/rooms/${room}/participants`, body);
     participant = created.id;
+    window.bridged.lobby = !!created.lobby;  // a viewer waiting until a moderator admits it
     await pc.setRemoteDescription({ type: "answer", sdp: created.answer });
     window.bridged.state = "connected";
     window.bridged.room = room;

@@ -8,13 +8,9 @@ struct FailedAttemptsMiddleware<Context: RemoteAddressRequestContext>: RouterMid
     let attempts: FailedAttempts
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard path.hasPrefix("/v1/"), path != "/v1/health", request.method != .options else {
-            return try await next(request, context)
-        }
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard request.isControlCall else { return try await next(request, context) }
         let key = FailedAttempts.Key(address: context.remoteAddress?.ipAddress ?? "unknown",
-                                     room: parts.count >= 3 && parts[1] == "rooms" ? String(parts[2].prefix(64)) : nil)
+                                     room: request.roomAndParticipant.room.map { String($0.prefix(64)) })
         if let wait = await attempts.blocked(key, now: .now) {
             let seconds = Int(wait.components.seconds) + 1
             throw APIError(.tooManyRequests, "too_many_attempts",

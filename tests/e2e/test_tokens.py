@@ -352,6 +352,7 @@ def test_streaming_viewers_wait_in_the_lobby(chromium):
         open_page(chromium, page + "streamer&token=" + host)
         viewer = open_page(chromium, page + "viewer&token=" + token("hall", sub="vic", role="viewer"))
         viewer_id = chromium.execute_script("return window.bridged.participant")
+        assert chromium.execute_script("return window.bridged.lobby") is True
         wait_for(lambda: [e for e in log.events if e["type"] == "lobby_waiting" and e.get("participant") == viewer_id], 5,
                  what="lobby_waiting")
         time.sleep(3)
