@@ -86,9 +86,7 @@ public actor MediaServer {
     private var recordings: [String: [RecordingEntry]] = [:]
     /// Rooms created with `record: true`: each streamer is recorded from the moment it publishes.
     private var recordedRooms: Set<String> = []
-    /// Conference rooms whose members (moderators aside) wait in the lobby.
-    private var lobbyRooms: Set<String> = []
-    /// Rooms' pins and secrets, and who is banned after a kick.
+    /// Rooms' pins, secrets, lobby, streamers, single access, bans and who each participant is.
     private var roomAccess: [String: RoomAccess] = [:]
     /// Rooms created `permanent`: `expireIdleRooms` leaves them.
     private var permanentRooms: Set<String> = []
@@ -218,7 +216,6 @@ public actor MediaServer {
                 throw .invalidOption("streamers must list user ids (1-64 characters from A-Z a-z 0-9 _ - . @), \"*\" or \"moderators\"")
             }
         }
-        if options.lobby { lobbyRooms.insert(id) } else { lobbyRooms.remove(id) }
         if let n = options.maxMembers, !(1...configuration.maxMembersPerRoom).contains(n) {
             throw .invalidOption("max_members must be between 1 and \(configuration.maxMembersPerRoom) (the bridge's max_members_per_room)")
         }
@@ -245,7 +242,7 @@ public actor MediaServer {
         }
         events.emit("room_created", room: id, kind: kind.rawValue)
         rooms[id] = room
-        roomAccess[id] = RoomAccess(pin: options.pin, secret: options.secret, streamers: options.streamers,
+        roomAccess[id] = RoomAccess(pin: options.pin, secret: options.secret, lobby: options.lobby, streamers: options.streamers,
                                     singleAccess: options.singleAccess)
         if options.permanent { permanentRooms.insert(id) } else { permanentRooms.remove(id) }
         emptySince[id] = .now
@@ -425,7 +422,7 @@ public actor MediaServer {
                                              preferredRole: request.dtlsRole ?? .server)
         // Conference members and streaming rooms' viewers may wait in the lobby.
         let waits = (room is ConferenceRoom || (room is StreamingRoom && request.role == .viewer))
-            && (request.lobby || (lobbyRooms.contains(roomID) && !request.moderator))
+            && (request.lobby || (roomAccess[roomID]?.lobby == true && !request.moderator))
         let join = JoinRequest(participantID: pid, role: request.role, display: request.display, offer: offer,
                                local: local, consentTimeout: configuration.consentTimeout, sources: request.sources, lobby: waits,
                                standby: standby)
@@ -579,12 +576,9 @@ public actor MediaServer {
         if let c = room as? ConferenceRoom {
             found = await onLoop(of: c) { $0.lobby(member: participantID, action: action) }
         } else if room is StreamingRoom {
-            var group: ViewerGroup?
-            for p in await parts(of: roomID, room) {
-                let g = (p as? StreamingRoom)?.local ?? p as? ViewerGroup
-                if let g, await onLoop(of: g, { $0.endpoint(participantID) != nil }) { group = g }
-            }
-            if let group {
+            // Its viewers are in the home group (the room's `local`) or a group on another worker.
+            let part = await part(of: roomID, room, participant: participantID)
+            if let group = (part as? StreamingRoom)?.local ?? part as? ViewerGroup {
                 found = await onLoop(of: group) { $0.lobby(viewer: participantID, action: action) }
             } else {
                 found = false

@@ -12,8 +12,8 @@ struct AuditRoutes {
     static let maxLimit = 10_000
     static let defaultLimit = 1000
     static let parameters: Set<String> = ["from", "to", "room", "type", "limit", "format"]
-    static let csvColumns = ["id", "time", "type", "method", "path", "status", "code", "outcome", "client", "actor", "room",
-                             "participant", "detail"]
+    /// The CSV header row: the JSON keys, in the same order as `Entry.csvFields`.
+    static let csvColumns = Entry.CodingKeys.allCases.map(\.stringValue)
 
     struct EntryList: Encodable { var entries: [Entry] }
     /// An entry as the API shows it: `time` in ISO 8601 (UTC, milliseconds), absent fields null.
@@ -60,7 +60,7 @@ struct AuditRoutes {
             try c.encode(participant, forKey: .participant)
             try c.encode(detail, forKey: .detail)
         }
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case id, time, type, method, path, status, code, outcome, client, actor, room, participant, detail
         }
     }

@@ -16,12 +16,10 @@ struct FailedAttemptsMiddleware<Context: RemoteAddressRequestContext>: RouterMid
             throw APIError(.tooManyRequests, "too_many_attempts",
                            "too many failed attempts from this address\(key.room.map { " on room \($0)" } ?? ""): retry in \(seconds) s")
         }
+        // Refusals come through here as thrown APIErrors (only the outer CORS middleware turns
+        // them into responses).
         do {
-            let response = try await next(request, context)
-            if let code = response.headers[.init(APIError.codeHeader)!], FailedAttempts.guesses.contains(code) {
-                await attempts.failed(key, now: .now)
-            }
-            return response
+            return try await next(request, context)
         } catch let error as APIError {
             if FailedAttempts.guesses.contains(error.code) { await attempts.failed(key, now: .now) }
             throw error

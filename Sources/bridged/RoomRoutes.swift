@@ -99,17 +99,15 @@ struct RoomRoutes {
     /// A room id from the path, checked before it can reach a file name: 400 naming the problem.
     static func checkedRoomID(_ id: String) throws -> String { try checkedID(id, what: "room") }
 
+    /// The `X-Room-Secret` header, if given.
+    static func roomSecret(_ request: Request) -> String? {
+        request.headers.first { $0.name.canonicalName == "x-room-secret" }?.value
+    }
+
     /// Managing a room that has a secret needs it in `X-Room-Secret`: 403 otherwise.
     func requireSecret(_ request: Request, _ roomID: String) async throws {
-        let secret = request.headers.first { $0.name.canonicalName == "x-room-secret" }?.value
-        let result: Result<Void, ControlError>
-        do throws(ControlError) {
-            try await server.checkSecret(roomID: roomID, secret: secret)
-            result = .success(())
-        } catch {
-            result = .failure(error)
-        }
-        if case .failure(let e) = result { throw APIError(e) }
+        do { try await server.checkSecret(roomID: roomID, secret: Self.roomSecret(request)) }
+        catch let e as ControlError { throw APIError(e) }
     }
 
     /// Managing a room: the admin key, a moderator's join token (`moderators`), or else the
@@ -120,7 +118,7 @@ struct RoomRoutes {
             return
         case .token(let claims):
             if moderators, let user = claims.userID, await server.isModerator(roomID: roomID, user: user) { return }
-            if request.headers.contains(where: { $0.name.canonicalName == "x-room-secret" }) {
+            if Self.roomSecret(request) != nil {
                 try await requireSecret(request, roomID)
                 return
             }

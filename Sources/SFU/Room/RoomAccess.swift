@@ -4,6 +4,8 @@
 struct RoomAccess: Sendable {
     var pin: String?
     var secret: String?
+    /// Everyone but moderators (and streamers) waits in the lobby until admitted.
+    var lobby: Bool
     /// Streaming rooms: the user ids that may stream ("*": anyone, "moderators": any
     /// moderator); nil: anyone, and a second streamer is refused while one streams.
     var streamers: [String]?
@@ -23,9 +25,10 @@ struct RoomAccess: Sendable {
         var joining: Bool
     }
 
-    init(pin: String? = nil, secret: String? = nil, streamers: [String]? = nil, singleAccess: SingleAccess? = nil) {
+    init(pin: String? = nil, secret: String? = nil, lobby: Bool = false, streamers: [String]? = nil, singleAccess: SingleAccess? = nil) {
         self.pin = pin
         self.secret = secret
+        self.lobby = lobby
         self.streamers = streamers
         self.singleAccess = singleAccess
     }
