@@ -217,8 +217,6 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         return true
     }
 
-    /// A moderator muted (or unmuted) a member's audio or video: its tracks of that kind are
-    /// no longer forwarded (nor recorded), and the member is told on its signaling channel.
     /// A notice on a member's signaling channel (`{"type": type, …fields}`); false if no such member.
     func tell(member id: String, _ type: String, _ fields: [String: any Sendable]) -> Bool {
         guard let m = members[id] else { return false }
@@ -226,6 +224,8 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         return true
     }
 
+    /// A moderator muted (or unmuted) a member's audio or video: its tracks of that kind are
+    /// no longer forwarded (nor recorded), and the member is told on its signaling channel.
     func setMuted(member id: String, kind: MediaKind, muted: Bool) -> Bool {
         guard let m = members[id] else { return false }
         for t in m.published.values where t.kind == kind {
