@@ -38,13 +38,15 @@ let package = Package(
             .linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("avutil"),
         ]),
 
-        // Wire formats: RTP, RTCP, SDP, SRTP/SRTCP. A leaf.
-        .target(name: "RTP", dependencies: ["COpenSSL"], swiftSettings: strict),
-        // STUN and the ICE-lite agent. A leaf.
-        .target(name: "ICE", dependencies: ["COpenSSL"], swiftSettings: strict),
+        // Big-endian byte access (get/set, ByteReader, ByteWriter) for every wire format. The lowest leaf.
+        .target(name: "Bytes", swiftSettings: strict),
+        // Wire formats: RTP, RTCP, SDP, SRTP/SRTCP.
+        .target(name: "RTP", dependencies: ["Bytes", "COpenSSL"], swiftSettings: strict),
+        // STUN and the ICE-lite agent.
+        .target(name: "ICE", dependencies: ["Bytes", "COpenSSL"], swiftSettings: strict),
         // Transports (ICE + DTLS + SRTP on a shared UDP port), rooms, routing.
         .target(name: "SFU", dependencies: [
-            "RTP", "ICE", "COpenSSL", "CLinux", "CMux",
+            "Bytes", "RTP", "ICE", "COpenSSL", "CLinux", "CMux",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -7,6 +7,8 @@
 //  which has a generator polynomial of x^32+x^26+x^23+x^22+x^16+x^12+x^11+x^10+x^8+x^7+x^5+x^4+x^2+x+1."
 // "When present, the FINGERPRINT attribute MUST be the last attribute in the message."
 
+import Bytes
+
 /// CRC-32 (ITU V.42 / IEEE 802.3, reflected polynomial 0xEDB88320), table-driven.
 public enum CRC32 {
     /// 256-entry lookup table for the reflected polynomial.
@@ -48,6 +50,6 @@ enum Fingerprint {
         var lengthBytes = adjustedLength.bigEndian
         crc = withUnsafeBytes(of: &lengthBytes) { CRC32.update(crc, $0) }
         crc = CRC32.update(crc, UnsafeRawBufferPointer(rebasing: bytes[(STUNWire.lengthOffset + 2)..<attributeOffset]))
-        return crc ^ STUNWire.fingerprintXOR == bytes.beUInt32(at: attributeOffset + STUNWire.attributeHeaderSize)
+        return crc ^ STUNWire.fingerprintXOR == bytes.getUInt32(at: attributeOffset + STUNWire.attributeHeaderSize)
     }
 }

@@ -2,6 +2,8 @@
 // test, integrity and fingerprint verification, and the USERNAME peek used to route the first
 // request on a shared ICE-lite port (G11).
 
+import Bytes
+
 /// Namespace for raw-datagram STUN helpers.
 public enum STUN {
     /// RFC 7983 §7: "If the value of the first byte is in the range 0 to 3, … forward the packet
@@ -42,7 +44,7 @@ public enum STUN {
     /// port); nil if absent, malformed or not UTF-8.
     public static func peekUsername(_ bytes: UnsafeRawBufferPointer) -> String? {
         guard let offset = firstAttributeOffset(bytes, type: STUNAttributeType.username) else { return nil }
-        let length = Int(bytes.beUInt16(at: offset + 2))
+        let length = Int(bytes.getUInt16(at: offset + 2))
         let start = offset + STUNWire.attributeHeaderSize
         return String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<start + length])
             .assumingMemoryBound(to: UInt8.self), as: UTF8.self)
@@ -56,8 +58,8 @@ extension STUN {
     static func validateHeader(_ bytes: UnsafeRawBufferPointer) throws(STUNParseError) {
         guard bytes.count >= STUNWire.headerSize else { throw .truncatedHeader }
         guard bytes[0] & 0xC0 == 0 else { throw .notSTUN }
-        guard bytes.beUInt32(at: STUNWire.cookieOffset) == STUNWire.magicCookie else { throw .badMagicCookie }
-        let length = Int(bytes.beUInt16(at: STUNWire.lengthOffset))
+        guard bytes.getUInt32(at: STUNWire.cookieOffset) == STUNWire.magicCookie else { throw .badMagicCookie }
+        let length = Int(bytes.getUInt16(at: STUNWire.lengthOffset))
         guard length % 4 == 0 else { throw .lengthNotMultipleOfFour }
         guard length == bytes.count - STUNWire.headerSize else { throw .lengthMismatch }
     }
@@ -65,8 +67,8 @@ extension STUN {
     /// Reads the TLV header at `offset` and checks that value and padding fit in the message.
     static func attributeHeader(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(STUNParseError) -> (type: UInt16, length: Int) {
         guard offset + STUNWire.attributeHeaderSize <= bytes.count else { throw .attributePastEnd }
-        let type = bytes.beUInt16(at: offset)
-        let length = Int(bytes.beUInt16(at: offset + 2))
+        let type = bytes.getUInt16(at: offset)
+        let length = Int(bytes.getUInt16(at: offset + 2))
         guard offset + STUNWire.attributeHeaderSize + STUNWire.padded(length) <= bytes.count else {
             throw .attributePastEnd
         }

@@ -10,6 +10,8 @@
 //
 // The Length field counts the value only, not the padding.
 
+import Bytes
+
 /// Attribute type numbers (RFC 8489 §18.3, RFC 8445 §16.1).
 public enum STUNAttributeType {
     public static let mappedAddress: UInt16 = 0x0001
@@ -101,22 +103,22 @@ extension STUNAttribute {
             self = .errorCode(try STUNErrorCode(stunValue: value))
         case STUNAttributeType.unknownAttributes:
             guard value.count % 2 == 0 else { throw .invalidAttributeValue }
-            self = .unknownAttributes(stride(from: 0, to: value.count, by: 2).map { value.beUInt16(at: $0) })
+            self = .unknownAttributes(stride(from: 0, to: value.count, by: 2).map { value.getUInt16(at: $0) })
         case STUNAttributeType.priority:
             guard value.count == 4 else { throw .invalidAttributeValue }
-            self = .priority(value.beUInt32(at: 0))
+            self = .priority(value.getUInt32(at: 0))
         case STUNAttributeType.useCandidate:
             guard value.count == 0 else { throw .invalidAttributeValue }
             self = .useCandidate
         case STUNAttributeType.fingerprint:
             guard value.count == 4 else { throw .invalidAttributeValue }
-            self = .fingerprint(value.beUInt32(at: 0))
+            self = .fingerprint(value.getUInt32(at: 0))
         case STUNAttributeType.iceControlled:
             guard value.count == 8 else { throw .invalidAttributeValue }
-            self = .iceControlled(value.beUInt64(at: 0))
+            self = .iceControlled(value.getUInt64(at: 0))
         case STUNAttributeType.iceControlling:
             guard value.count == 8 else { throw .invalidAttributeValue }
-            self = .iceControlling(value.beUInt64(at: 0))
+            self = .iceControlling(value.getUInt64(at: 0))
         default:
             self = .unknown(type: type, value: Array(value))
         }
@@ -131,9 +133,9 @@ extension STUNAttribute {
 
     /// Appends type, length, value and padding (`padding` repeated) to `out`.
     func append(to out: inout [UInt8], transactionID: STUNTransactionID, padding: UInt8) {
-        out.appendBE(self.type)
+        out.writeInteger(self.type)
         let lengthOffset = out.count
-        out.appendBE(UInt16(0))
+        out.writeInteger(UInt16(0))
         let start = out.count
         switch self {
         case .mappedAddress(let address):
@@ -147,15 +149,15 @@ extension STUNAttribute {
         case .errorCode(let error):
             error.appendSTUNValue(to: &out)
         case .unknownAttributes(let types):
-            for t in types { out.appendBE(t) }
+            for t in types { out.writeInteger(t) }
         case .priority(let p):
-            out.appendBE(p)
+            out.writeInteger(p)
         case .useCandidate:
             break
         case .fingerprint(let f):
-            out.appendBE(f)
+            out.writeInteger(f)
         case .iceControlled(let t), .iceControlling(let t):
-            out.appendBE(t)
+            out.writeInteger(t)
         case .unknown(_, let value):
             out.append(contentsOf: value)
         }
@@ -165,7 +167,7 @@ extension STUNAttribute {
             out.removeLast(length - Int(UInt16.max))
         }
         let written = out.count - start
-        out.setBE(UInt16(written), at: lengthOffset)
+        out.setInteger(UInt16(written), at: lengthOffset)
         for _ in written..<STUNWire.padded(written) { out.append(padding) }
     }
 }

@@ -12,6 +12,8 @@
 //  The Number represents the binary encoding of the error code modulo 100, and its value MUST be
 //  between 0 and 99."
 
+import Bytes
+
 /// An ERROR-CODE value: a code in 300...699 and a UTF-8 reason phrase.
 public struct STUNErrorCode: Hashable, Sendable {
     /// The numeric code, 300...699.
@@ -49,7 +51,7 @@ public struct STUNErrorCode: Hashable, Sendable {
     }
 
     func appendSTUNValue(to out: inout [UInt8]) {
-        out.appendBE(UInt16(0))
+        out.writeInteger(UInt16(0))
         out.append(UInt8(code / 100))
         out.append(UInt8(code % 100))
         out.append(contentsOf: reason.utf8)

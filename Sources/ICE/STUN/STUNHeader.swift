@@ -14,6 +14,8 @@
 //
 // Message type bits:  M11..M7 C1 M6..M4 C0 M3..M0
 
+import Bytes
+
 /// Fixed numbers of the STUN wire format.
 enum STUNWire {
     /// RFC 8489 §5: "The Magic Cookie field MUST contain the fixed value 0x2112A442".
@@ -72,7 +74,7 @@ public struct STUNTransactionID: Hashable, Sendable {
     }
 
     init(reading bytes: UnsafeRawBufferPointer, at offset: Int) {
-        self.words = (bytes.beUInt32(at: offset), bytes.beUInt32(at: offset + 4), bytes.beUInt32(at: offset + 8))
+        self.words = (bytes.getUInt32(at: offset), bytes.getUInt32(at: offset + 4), bytes.getUInt32(at: offset + 8))
     }
 
     /// A fresh random ID (RFC 8489 §6: "uniformly and randomly chosen from the interval 0 .. 2**96-1").
@@ -85,9 +87,9 @@ public struct STUNTransactionID: Hashable, Sendable {
     public var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(12)
-        out.appendBE(words.0)
-        out.appendBE(words.1)
-        out.appendBE(words.2)
+        out.writeInteger(words.0)
+        out.writeInteger(words.1)
+        out.writeInteger(words.2)
         return out
     }
 

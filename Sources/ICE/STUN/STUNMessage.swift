@@ -4,6 +4,8 @@
 // The ICE data plane does not need this type for routing (see `STUN.peekUsername`); it is used
 // once per connectivity check, a few per second per peer.
 
+import Bytes
+
 /// A decoded STUN message.
 public struct STUNMessage: Hashable, Sendable {
     /// The method (Binding for ICE).
@@ -30,7 +32,7 @@ public struct STUNMessage: Hashable, Sendable {
     /// `STUN.verifyFingerprint` on the same bytes.
     public init(parsing bytes: UnsafeRawBufferPointer) throws(STUNParseError) {
         try STUN.validateHeader(bytes)
-        let (method, cls) = STUNMethod.split(messageType: bytes.beUInt16(at: 0))
+        let (method, cls) = STUNMethod.split(messageType: bytes.getUInt16(at: 0))
         let id = STUNTransactionID(reading: bytes, at: STUNWire.transactionIDOffset)
         var attributes: [STUNAttribute] = []
         var offset = STUNWire.headerSize
@@ -57,12 +59,12 @@ public struct STUNMessage: Hashable, Sendable {
     public func serialized(integrityKey: [UInt8]? = nil, fingerprint: Bool = true, padding: UInt8 = 0) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(STUNWire.headerSize + 128)
-        out.appendBE(STUNMethod.messageType(method: method, class: messageClass))
-        out.appendBE(UInt16(0))
-        out.appendBE(STUNWire.magicCookie)
-        out.appendBE(transactionID.words.0)
-        out.appendBE(transactionID.words.1)
-        out.appendBE(transactionID.words.2)
+        out.writeInteger(STUNMethod.messageType(method: method, class: messageClass))
+        out.writeInteger(UInt16(0))
+        out.writeInteger(STUNWire.magicCookie)
+        out.writeInteger(transactionID.words.0)
+        out.writeInteger(transactionID.words.1)
+        out.writeInteger(transactionID.words.2)
         for attribute in attributes {
             switch attribute {
             case .messageIntegrity, .fingerprint: continue
@@ -71,21 +73,21 @@ public struct STUNMessage: Hashable, Sendable {
         }
         if let key = integrityKey {
             // §14.5: the length field covers up to and including MESSAGE-INTEGRITY.
-            out.setBE(UInt16(out.count - STUNWire.headerSize + 4 + STUNWire.integritySize), at: STUNWire.lengthOffset)
+            out.setInteger(UInt16(out.count - STUNWire.headerSize + 4 + STUNWire.integritySize), at: STUNWire.lengthOffset)
             let mac = out.withUnsafeBytes { MessageIntegrity.hmacSHA1(key: key, data: $0) }
-            out.appendBE(STUNAttributeType.messageIntegrity)
-            out.appendBE(UInt16(STUNWire.integritySize))
+            out.writeInteger(STUNAttributeType.messageIntegrity)
+            out.writeInteger(UInt16(STUNWire.integritySize))
             out.append(contentsOf: mac)
         }
         if fingerprint {
             // §14.7: the length field covers FINGERPRINT too.
-            out.setBE(UInt16(out.count - STUNWire.headerSize + 8), at: STUNWire.lengthOffset)
+            out.setInteger(UInt16(out.count - STUNWire.headerSize + 8), at: STUNWire.lengthOffset)
             let crc = out.withUnsafeBytes { Fingerprint.value(of: $0) }
-            out.appendBE(STUNAttributeType.fingerprint)
-            out.appendBE(UInt16(4))
-            out.appendBE(crc)
+            out.writeInteger(STUNAttributeType.fingerprint)
+            out.writeInteger(UInt16(4))
+            out.writeInteger(crc)
         }
-        out.setBE(UInt16(truncatingIfNeeded: out.count - STUNWire.headerSize), at: STUNWire.lengthOffset)
+        out.setInteger(UInt16(truncatingIfNeeded: out.count - STUNWire.headerSize), at: STUNWire.lengthOffset)
         return out
     }
 }

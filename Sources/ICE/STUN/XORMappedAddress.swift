@@ -11,6 +11,8 @@
 // X-Port is the port XOR the top 16 bits of the magic cookie. An IPv4 X-Address is XOR-ed with
 // the cookie; an IPv6 X-Address with the cookie followed by the 96-bit transaction ID.
 
+import Bytes
+
 enum AddressFamily {
     static let ipv4: UInt8 = 0x01
     static let ipv6: UInt8 = 0x02
@@ -24,18 +26,18 @@ extension TransportAddress {
     init(stunValue value: UnsafeRawBufferPointer, xor: STUNTransactionID?) throws(STUNParseError) {
         guard value.count >= 4 else { throw .invalidAttributeValue }
         let family = value[1]
-        var port = value.beUInt16(at: 2)
+        var port = value.getUInt16(at: 2)
         if xor != nil { port ^= UInt16(truncatingIfNeeded: STUNWire.magicCookie >> 16) }
         switch family {
         case AddressFamily.ipv4:
             guard value.count == AddressFamily.ipv4ValueSize else { throw .invalidAttributeValue }
-            var ip = value.beUInt32(at: 4)
+            var ip = value.getUInt32(at: 4)
             if xor != nil { ip ^= STUNWire.magicCookie }
             self = .v4(ip, port: port)
         case AddressFamily.ipv6:
             guard value.count == AddressFamily.ipv6ValueSize else { throw .invalidAttributeValue }
-            var hi = value.beUInt64(at: 4)
-            var lo = value.beUInt64(at: 12)
+            var hi = value.getUInt64(at: 4)
+            var lo = value.getUInt64(at: 12)
             if let id = xor {
                 hi ^= UInt64(STUNWire.magicCookie) << 32 | UInt64(id.words.0)
                 lo ^= UInt64(id.words.1) << 32 | UInt64(id.words.2)
@@ -53,17 +55,17 @@ extension TransportAddress {
         switch self {
         case .v4(let ip, let port):
             out.append(AddressFamily.ipv4)
-            out.appendBE(port ^ portMask)
-            out.appendBE(xor != nil ? ip ^ STUNWire.magicCookie : ip)
+            out.writeInteger(port ^ portMask)
+            out.writeInteger(xor != nil ? ip ^ STUNWire.magicCookie : ip)
         case .v6(var hi, var lo, let port):
             out.append(AddressFamily.ipv6)
-            out.appendBE(port ^ portMask)
+            out.writeInteger(port ^ portMask)
             if let id = xor {
                 hi ^= UInt64(STUNWire.magicCookie) << 32 | UInt64(id.words.0)
                 lo ^= UInt64(id.words.1) << 32 | UInt64(id.words.2)
             }
-            out.appendBE(hi)
-            out.appendBE(lo)
+            out.writeInteger(hi)
+            out.writeInteger(lo)
         }
     }
 }

@@ -19,6 +19,8 @@
 //    |                        header extension                       |
 //    |                             ....                              |
 
+import Bytes
+
 /// Offsets and masks of the RTP fixed header (RFC 3550 §5.1).
 @usableFromInline
 enum RTPHeaderLayout {

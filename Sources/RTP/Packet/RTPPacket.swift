@@ -5,6 +5,8 @@
 // with zero bytes to a 32-bit boundary, and padding is zeros ending in the count byte. A
 // datagram in that form satisfies serialize(parse(b)) == b.
 
+import Bytes
+
 /// An owned RTP packet (version 2).
 public struct RTPPacket: Hashable, Sendable {
     /// The M bit.

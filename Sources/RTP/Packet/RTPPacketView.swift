@@ -5,6 +5,8 @@
 // setters patch them in place so a consumer can rewrite SSRC, sequence number and timestamp,
 // send, and restore (G9). Nothing here allocates.
 
+import Bytes
+
 /// A view over a received datagram: offsets only, no copy. Setters patch bytes in place.
 ///
 /// The view does not own `bytes`; the caller keeps the memory alive and unaliased for as long

@@ -12,6 +12,8 @@
 //    |                   application-dependent data                ...
 //    +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 
+import Bytes
+
 /// An application-defined packet (RFC 3550 §6.7).
 public struct ApplicationDefined: Hashable, Sendable {
     /// The 5-bit subtype.

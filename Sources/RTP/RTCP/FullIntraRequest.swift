@@ -17,6 +17,8 @@
 // RFC 5104 §4.3.1.2: "The 'SSRC of media source' ... SHALL be set to 0"; the target is in
 // each FCI entry.
 
+import Bytes
+
 /// One FIR FCI entry.
 public struct FullIntraRequestEntry: Hashable, Sendable {
     /// The media sender asked for a decoder refresh point.
@@ -49,20 +51,10 @@ public struct FullIntraRequest: Hashable, Sendable {
 
     /// Parses a whole FIR packet, header included. A trailing partial entry is an error.
     public init(parsing bytes: UnsafeRawBufferPointer) throws(RTCPParseError) {
-        var (_, reader) = try RTCPHeader.parseBody(
-            bytes, packetType: RTCPPacketType.payloadSpecificFeedback, format: RTCPFeedbackFormat.fullIntraRequest)
-        guard let sender = reader.readUInt32(), let media = reader.readUInt32() else { throw .packetTooShort }
-        senderSSRC = sender
-        mediaSSRC = media
-        guard reader.remaining % 8 == 0 else { throw .packetTooShort }
-        entries = []
-        entries.reserveCapacity(reader.remaining / 8)
-        while reader.remaining > 0 {
-            guard let ssrc = reader.readUInt32(), let seq = reader.readUInt8(), reader.skip(3) else {
-                throw .packetTooShort
-            }
-            entries.append(FullIntraRequestEntry(ssrc: ssrc, sequenceNumber: seq))
+        guard case .fullIntraRequest(let sender, let entries) = try RTCPView(viewing: bytes) else {
+            throw .wrongPacketType
         }
+        self.init(senderSSRC: sender, mediaSSRC: bytes.getUInt32(at: 8), entries: Array(entries))
     }
 
     /// The exact number of bytes `serialize(into:)` writes.

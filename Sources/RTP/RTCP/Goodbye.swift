@@ -14,6 +14,8 @@
 //
 // The reason is optional and padded with null octets to a word boundary.
 
+import Bytes
+
 /// A goodbye packet (RFC 3550 §6.6).
 public struct Goodbye: Hashable, Sendable {
     /// The sources leaving, at most 31.

@@ -10,6 +10,8 @@
 //    |                  SSRC of media source                         |
 //    +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 
+import Bytes
+
 /// A picture loss indication (RFC 4585 §6.3.1): the receiver lost a picture and asks the
 /// sender for a key frame.
 public struct PictureLossIndication: Hashable, Sendable {
@@ -26,11 +28,10 @@ public struct PictureLossIndication: Hashable, Sendable {
 
     /// Parses a whole PLI packet, header included. Trailing FCI bytes are ignored.
     public init(parsing bytes: UnsafeRawBufferPointer) throws(RTCPParseError) {
-        var (_, reader) = try RTCPHeader.parseBody(
-            bytes, packetType: RTCPPacketType.payloadSpecificFeedback, format: RTCPFeedbackFormat.pictureLossIndication)
-        guard let sender = reader.readUInt32(), let media = reader.readUInt32() else { throw .packetTooShort }
-        senderSSRC = sender
-        mediaSSRC = media
+        guard case .pictureLossIndication(let sender, let media) = try RTCPView(viewing: bytes) else {
+            throw .wrongPacketType
+        }
+        self.init(senderSSRC: sender, mediaSSRC: media)
     }
 
     /// Always 12.

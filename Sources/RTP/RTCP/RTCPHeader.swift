@@ -9,6 +9,8 @@
 // The 5-bit count field is RC (report count), SC (source count), a subtype (APP) or FMT
 // (feedback message type, RFC 4585 §6.1). Length is in 32-bit words minus one, header included.
 
+import Bytes
+
 /// The 4-byte common RTCP header.
 public struct RTCPHeader: Hashable, Sendable {
     /// The P bit: the packet ends with padding whose last byte is its length.
@@ -89,6 +91,7 @@ extension RTCPHeader {
     /// Parses the header of the packet at the start of `bytes`, checks it is of `packetType`
     /// (and `format`, when given), and returns it with a reader over the body: after the
     /// header, up to the start of any padding.
+    @usableFromInline
     static func parseBody(
         _ bytes: UnsafeRawBufferPointer, packetType: UInt8, format: UInt8? = nil
     ) throws(RTCPParseError) -> (RTCPHeader, ByteReader) {

@@ -2,6 +2,8 @@
 // Types and formats this module does not know parse as `.unknown` with the body kept
 // verbatim (pion's RawPacket), never as an error.
 
+import Bytes
+
 /// One parsed RTCP packet.
 public enum RTCPPacket: Hashable, Sendable {
     /// SR, RFC 3550 §6.4.1.

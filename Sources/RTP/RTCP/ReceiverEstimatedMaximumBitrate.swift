@@ -22,6 +22,8 @@
 // mantissa are stored as received so that byte round trips hold even for non-canonical
 // encodings; `init(senderSSRC:bitrate:ssrcs:)` picks the smallest exponent.
 
+import Bytes
+
 /// A receiver estimated maximum bitrate message.
 public struct ReceiverEstimatedMaximumBitrate: Hashable, Sendable {
     /// The SSRC of the packet sender.
@@ -37,7 +39,7 @@ public struct ReceiverEstimatedMaximumBitrate: Hashable, Sendable {
 
     /// The "REMB" unique identifier.
     public static let identifier: UInt32 = 0x5245_4D42
-    static let mantissaMax: UInt32 = (1 << 18) - 1
+    @usableFromInline static let mantissaMax: UInt32 = (1 << 18) - 1
 
     /// A REMB with an explicit exponent and mantissa.
     public init(senderSSRC: UInt32, mediaSSRC: UInt32 = 0, bitrateExponent: UInt8, bitrateMantissa: UInt32, ssrcs: [UInt32]) {
@@ -59,7 +61,11 @@ public struct ReceiverEstimatedMaximumBitrate: Hashable, Sendable {
     }
 
     /// The bitrate in bits per second, saturating at `UInt64.max`.
-    public var bitrate: UInt64 {
+    public var bitrate: UInt64 { Self.bitrate(exponent: bitrateExponent, mantissa: bitrateMantissa) }
+
+    /// mantissa × 2^exponent bits per second, saturating at `UInt64.max`.
+    @inlinable
+    public static func bitrate(exponent bitrateExponent: UInt8, mantissa bitrateMantissa: UInt32) -> UInt64 {
         let mantissa = UInt64(bitrateMantissa)
         guard mantissa != 0 else { return 0 }
         let shift = UInt64(bitrateExponent)
@@ -69,22 +75,9 @@ public struct ReceiverEstimatedMaximumBitrate: Hashable, Sendable {
 
     /// Parses a whole REMB packet, header included.
     public init(parsing bytes: UnsafeRawBufferPointer) throws(RTCPParseError) {
-        var (_, reader) = try RTCPHeader.parseBody(
-            bytes, packetType: RTCPPacketType.payloadSpecificFeedback, format: RTCPFeedbackFormat.applicationLayerFeedback)
-        guard let sender = reader.readUInt32(), let media = reader.readUInt32(), let identifier = reader.readUInt32()
-        else { throw .packetTooShort }
-        guard identifier == Self.identifier else { throw .missingREMBIdentifier }
-        guard let count = reader.readUInt8(), let bitrateField = reader.readUInt24() else { throw .packetTooShort }
-        senderSSRC = sender
-        mediaSSRC = media
-        bitrateExponent = UInt8(bitrateField >> 18)
-        bitrateMantissa = bitrateField & Self.mantissaMax
-        ssrcs = []
-        ssrcs.reserveCapacity(Int(count))
-        for _ in 0..<count {
-            guard let ssrc = reader.readUInt32() else { throw .packetTooShort }
-            ssrcs.append(ssrc)
-        }
+        let view = try REMBView(viewing: bytes)
+        self.init(senderSSRC: view.senderSSRC, mediaSSRC: view.mediaSSRC, bitrateExponent: view.bitrateExponent,
+                  bitrateMantissa: view.bitrateMantissa, ssrcs: Array(view.ssrcs))
     }
 
     /// The exact number of bytes `serialize(into:)` writes.

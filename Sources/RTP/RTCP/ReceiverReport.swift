@@ -12,6 +12,8 @@
 //    |                  profile-specific extensions                  |
 //    +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 
+import Bytes
+
 /// A receiver report (RFC 3550 §6.4.2).
 public struct ReceiverReport: Hashable, Sendable {
     /// The reporter's SSRC.
@@ -36,7 +38,7 @@ public struct ReceiverReport: Hashable, Sendable {
         var (header, reader) = try RTCPHeader.parseBody(bytes, packetType: RTCPPacketType.receiverReport)
         guard let ssrc = reader.readUInt32() else { throw .packetTooShort }
         self.ssrc = ssrc
-        reportBlocks = try ReceptionReport.readBlocks(count: Int(header.count), from: &reader)
+        reportBlocks = Array(try ReceptionReportBlocks(count: Int(header.count), from: &reader))
         profileExtensions = reader.readBytes(reader.remaining) ?? []
     }
 

@@ -14,6 +14,8 @@
 //    |                   delay since last SR (DLSR)                  |
 //    +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
 
+import Bytes
+
 /// One reception report block (RFC 3550 §6.4.1), 24 bytes on the wire.
 public struct ReceptionReport: Hashable, Sendable {
     /// The source this block reports on.
@@ -49,32 +51,6 @@ public struct ReceptionReport: Hashable, Sendable {
         self.delaySinceLastSenderReport = delaySinceLastSenderReport
     }
 
-    /// The `count` report blocks of an SR or RR (RC field), in order.
-    static func readBlocks(count: Int, from reader: inout ByteReader) throws(RTCPParseError) -> [ReceptionReport] {
-        var blocks: [ReceptionReport] = []
-        blocks.reserveCapacity(count)
-        for _ in 0..<count {
-            guard let block = ReceptionReport(reading: &reader) else { throw .packetTooShort }
-            blocks.append(block)
-        }
-        return blocks
-    }
-
-    init?(reading reader: inout ByteReader) {
-        guard reader.remaining >= Self.size,
-            let ssrc = reader.readUInt32(), let fractionLost = reader.readUInt8(), let lost = reader.readUInt24(),
-            let highest = reader.readUInt32(), let jitter = reader.readUInt32(),
-            let lsr = reader.readUInt32(), let dlsr = reader.readUInt32()
-        else { return nil }
-        self.ssrc = ssrc
-        self.fractionLost = fractionLost
-        // Sign-extend the 24-bit two's complement value.
-        self.cumulativeLost = Int32(bitPattern: lost << 8) >> 8
-        self.extendedHighestSequenceNumber = highest
-        self.jitter = jitter
-        self.lastSenderReport = lsr
-        self.delaySinceLastSenderReport = dlsr
-    }
 
     func write(to writer: inout ByteWriter) {
         writer.write(ssrc)

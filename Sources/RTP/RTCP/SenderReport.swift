@@ -22,6 +22,8 @@
 //    |                  profile-specific extensions                  |
 //    +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 
+import Bytes
+
 /// A sender report (RFC 3550 §6.4.1).
 public struct SenderReport: Hashable, Sendable {
     /// The sender's SSRC.
@@ -62,17 +64,10 @@ public struct SenderReport: Hashable, Sendable {
 
     /// Parses a whole SR packet, header included.
     public init(parsing bytes: UnsafeRawBufferPointer) throws(RTCPParseError) {
-        var (header, reader) = try RTCPHeader.parseBody(bytes, packetType: RTCPPacketType.senderReport)
-        guard let ssrc = reader.readUInt32(), let ntp = reader.readUInt64(), let rtp = reader.readUInt32(),
-            let packets = reader.readUInt32(), let octets = reader.readUInt32()
-        else { throw .packetTooShort }
-        self.ssrc = ssrc
-        ntpTimestamp = ntp
-        rtpTimestamp = rtp
-        packetCount = packets
-        octetCount = octets
-        reportBlocks = try ReceptionReport.readBlocks(count: Int(header.count), from: &reader)
-        profileExtensions = reader.readBytes(reader.remaining) ?? []
+        let view = try SenderReportView(viewing: bytes)
+        self.init(ssrc: view.ssrc, ntpTimestamp: view.ntpTimestamp, rtpTimestamp: view.rtpTimestamp,
+                  packetCount: view.packetCount, octetCount: view.octetCount, reportBlocks: Array(view.reports),
+                  profileExtensions: Array(view.profileExtensions))
     }
 
     /// The exact number of bytes `serialize(into:)` writes.

@@ -20,6 +20,8 @@
 // list. No length octet follows the null item type octet, but additional null octets MUST be
 // included if needed to pad until the next 32-bit boundary."
 
+import Bytes
+
 /// An SDES item type (RFC 3550 §6.5; 0 ends a chunk's list).
 public struct SourceDescriptionItemType: RawRepresentable, Hashable, Sendable {
     /// The wire value.

@@ -15,6 +15,8 @@
 // PID is a lost packet's sequence number; bit i of BLP (least significant first) reports
 // the loss of PID + i + 1.
 
+import Bytes
+
 /// One PID+BLP pair of a generic NACK.
 public struct NackPair: Hashable, Sendable {
     /// The packet ID: a lost sequence number.
@@ -100,17 +102,10 @@ public struct TransportLayerNack: Hashable, Sendable {
 
     /// Parses a whole generic NACK packet, header included. A trailing partial pair is an error.
     public init(parsing bytes: UnsafeRawBufferPointer) throws(RTCPParseError) {
-        var (_, reader) = try RTCPHeader.parseBody(
-            bytes, packetType: RTCPPacketType.transportFeedback, format: RTCPFeedbackFormat.genericNack)
-        guard let sender = reader.readUInt32(), let media = reader.readUInt32() else { throw .packetTooShort }
-        senderSSRC = sender
-        mediaSSRC = media
-        guard reader.remaining % 4 == 0 else { throw .packetTooShort }
-        pairs = []
-        pairs.reserveCapacity(reader.remaining / 4)
-        while let pid = reader.readUInt16(), let blp = reader.readUInt16() {
-            pairs.append(NackPair(packetID: pid, lostPackets: blp))
+        guard case .transportLayerNack(let sender, let media, let pairs) = try RTCPView(viewing: bytes) else {
+            throw .wrongPacketType
         }
+        self.init(senderSSRC: sender, mediaSSRC: media, pairs: Array(pairs))
     }
 
     /// The exact number of bytes `serialize(into:)` writes.

@@ -36,6 +36,8 @@
 // so that feedback from Chrome re-serializes byte for byte, and padding is written the way
 // libwebrtc and pion write it: zeros, the count in the last byte, and the P bit set.
 
+import Bytes
+
 /// The status of one packet in transport-cc feedback.
 public enum PacketStatusSymbol: UInt8, Hashable, Sendable {
     /// The packet was not received.
