@@ -311,7 +311,7 @@ public actor MediaServer {
 
     /// The part of the room that has this participant.
     private func part(of roomID: String, _ room: any Room, participant: String) async -> (any RoomPart)? {
-        for p in await parts(of: roomID, room) where await onLoop(part: p, { $0.endpoint(participant) != nil }) { return p }
+        for p in await parts(of: roomID, room) where await onLoop(part: p, { $0.peer(participant) != nil }) { return p }
         return nil
     }
 
@@ -985,7 +985,7 @@ public actor MediaServer {
             throw ControlError.participantNotFound(room: roomID, participant: participantID)
         }
         try await part.worker.eventLoop.submit {
-            guard let transport = part.endpoint(participantID)?.transport else { return }
+            guard let transport = part.peer(participantID)?.transport else { return }
             try transport.establishForTesting(profile: profile, localKey: localKey, localSalt: localSalt,
                                               remoteKey: remoteKey, remoteSalt: remoteSalt, remote: remote)
             part.worker.flush()

@@ -70,33 +70,6 @@ import Testing
     }
 }
 
-@Suite struct OutboundTrackTests {
-    /// A viewer's sequence numbers continue across a streamer change, and timestamps advance by
-    /// the time that passed, whatever the new streamer's own numbering.
-    @Test func continuityAcrossSourceChange() {
-        let track = OutboundTrack(kind: .video, mid: "1", localSSRC: 42)
-        let t0 = ContinuousClock.now
-        #expect(track.waitingForKeyFrame)
-        track.anchor(source: 1, sequence: 1000, timestamp: 90_000, clockRate: 90_000, now: t0)
-        var lastSeq: UInt16 = 0, lastTs: UInt32 = 0
-        for i in 0..<50 {
-            let seq = UInt16(1000 + i) &+ track.sequenceOffset, ts = UInt32(90_000 + 3000 * i) &+ track.timestampOffset
-            track.sent(sequence: seq, timestamp: ts, bytes: 1000, now: t0 + .milliseconds(33 * i))
-            lastSeq = seq
-            lastTs = ts
-        }
-        // New streamer, 2 s later, with unrelated numbering near the wrap.
-        let later = t0 + .milliseconds(33 * 49) + .seconds(2)
-        track.detach()
-        track.anchor(source: 2, sequence: 65500, timestamp: 4_000_000_000, clockRate: 90_000, now: later)
-        let nextSeq = UInt16(65500) &+ track.sequenceOffset
-        let nextTs = UInt32(4_000_000_000) &+ track.timestampOffset
-        #expect(nextSeq == lastSeq &+ 1)  // no gap for the viewer to NACK
-        #expect(nextTs &- lastTs == 180_000)  // 2 s at 90 kHz
-        #expect(track.source == 2 && !track.waitingForKeyFrame)
-    }
-}
-
 @Suite struct ReceptionStatisticsTests {
     /// RFC 3550 A.3: cumulative and fractional loss over report intervals, across the wrap;
     /// A.8: no jitter when packets arrive exactly on their timestamps.

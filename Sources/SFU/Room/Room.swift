@@ -39,7 +39,7 @@ protocol RoomPart: AnyObject, Sendable {
     /// Closes the participant's transport and tells `participant_left` with `reason`.
     func remove(participantID: String, reason: String) -> Bool
     /// A participant's transport and negotiated media.
-    func endpoint(_ participantID: String) -> (transport: WebRTCTransport, media: [NegotiatedMedia])?
+    func peer(_ participantID: String) -> Peer?
     var isEmpty: Bool { get }
     func close()
 }
@@ -52,28 +52,13 @@ protocol Room: RoomPart {
 }
 
 extension RoomPart {
-    /// Events and clean-up when a participant's transport changes state.
-    func transportStateChanged(participantID: String, role: ParticipantRole, state: TransportState) {
-        switch state {
-        case .connected:
-            events.emit("webrtc_up", room: id, participant: participantID, role: role.rawValue)
-        case .disconnected:
-            events.emit("webrtc_down", room: id, participant: participantID, role: role.rawValue, reason: "ice_timeout")
-        case .failed:
-            _ = remove(participantID: participantID, reason: "dtls_failed")
-        case .closed:
-            _ = remove(participantID: participantID, reason: "closed")
-        case .new, .connecting:
-            break
-        }
-    }
-
     /// ICE restart (RFC 8839 §4.4.1.1.1): the participant's new offer carries new credentials;
     /// the answer gives ours. Media sections, SSRCs, DTLS and SRTP stay as they are.
     func restartICE(participantID: String, offer: SessionDescription, local: LocalTransportParameters) throws(ControlError) -> String {
-        guard let (transport, media) = endpoint(participantID) else {
+        guard let peer = peer(participantID) else {
             throw .participantNotFound(room: id, participant: participantID)
         }
+        let (transport, media) = (peer.transport, peer.sections)
         let answer: Answer
         do {
             answer = try makeAnswer(

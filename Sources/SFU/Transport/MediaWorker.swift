@@ -32,6 +32,9 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     private var ticker: RepeatedTask?
     /// Tests only: keeps an object alive on the loop.
     var testRetain: AnyObject?
+    /// Where a packet is rewritten for one receiver without touching the copy it is kept in
+    /// (retransmissions): one per loop, used within one call.
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: ConsumerTable.maxPacket, alignment: 16)
 
     /// Transports on this worker, readable from any thread (where new viewers go).
     private let transportCount = Atomic<Int>(0)
@@ -54,7 +57,10 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
         wakes.reserveCapacity(64)
     }
 
-    deinit { Glibc.close(inboxFD) }
+    deinit {
+        Glibc.close(inboxFD)
+        scratch.deallocate()
+    }
 
     /// Transports on this worker now (any thread; for placing new participants).
     public var load: Int { transportCount.load(ordering: .relaxed) }

@@ -39,8 +39,7 @@ final class EchoTestPeer: @unchecked Sendable {
             let t = try worker.makeTransport(id: "p", iceCredentials: credentials, remoteCredentials: nil, dtlsRole: .server,
                                              remoteFingerprint: [0], consentTimeout: .seconds(30))
             let room = EchoRoom(id: "r", description: nil, worker: worker, events: EventBus())
-            let p = EchoParticipant(room: room, id: "p", display: nil, transport: t, media: [video])
-            t.delegate = p
+            let p = room.add(id: "p", display: nil, transport: t, media: [video])
             // The bridge writes with A and reads with B; the peer the other way round.
             try t.establishForTesting(profile: profile, localKey: keyA, localSalt: saltA, remoteKey: keyB, remoteSalt: saltB,
                                       remote: peerAddress)

@@ -56,7 +56,7 @@ final class SpreadTestRoom: @unchecked Sendable {
                                   local: local, consentTimeout: .seconds(30))
         try await part.worker.eventLoop.submit {
             _ = try part.join(request)
-            try peer.establish(part.endpoint(pid)!.transport)
+            try peer.establish(part.peer(pid)!.transport)
             part.worker.flush()
         }.get()
     }

@@ -5,8 +5,10 @@ import RTP
 /// Every member publishes (a microphone, a camera, a screen) and receives the others, on one
 /// PeerConnection each (BUNDLE). When tracks come or go the bridge renegotiates: it pushes an
 /// offer over the member's signaling channel, the member answers (`Member`, `ConferenceSession`).
-/// Confined to its worker's event loop (conferences are small: one worker serves a room).
-final class ConferenceRoom: Room, @unchecked Sendable {
+/// Each published track is a `Producer` whose subscribers' copies are its `consumers`: the room
+/// keeps only who receives what. Confined to its worker's event loop (conferences are small:
+/// one worker serves a room).
+final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     let id: String
     let description: String?
     let worker: MediaWorker
@@ -23,12 +25,11 @@ final class ConferenceRoom: Room, @unchecked Sendable {
     private(set) var dominantSpeaker: String?
     /// Members' subscription choices that outlive renegotiations: paused track ids.
     private var pausedByMember: [String: Set<String>] = [:]
+    private var lobby = Lobby()
     /// Music on hold for a member alone in the room.
     let hold: HoldMusic?
     /// While the room is recorded: makes the recorder of a member (nil: not recorded).
     private var makeRecorder: (@Sendable (String) -> Recorder?)?
-    private let scratch = UnsafeMutableRawPointer.allocate(byteCount: WorkerRing.slotSize, alignment: 16)
-    private let extensionBlock = UnsafeMutableRawPointer.allocate(byteCount: WorkerRing.slotSize, alignment: 16)
 
     init(id: String, description: String?, worker: MediaWorker, events: EventBus, keyFrameInterval: Duration,
          speech: SpeechDetection, maxMembers: Int, hold: OggOpus?) {
@@ -41,11 +42,6 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         self.maxMembers = maxMembers
         self.hold = hold.map { HoldMusic(ogg: $0) }
         self.hold?.room = self
-    }
-
-    deinit {
-        scratch.deallocate()
-        extensionBlock.deallocate()
     }
 
     var isEmpty: Bool { members.isEmpty }
@@ -75,13 +71,13 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         let member = Member(room: self, id: request.participantID, display: request.display, transport: transport,
                             session: session, keyFrameInterval: keyFrameInterval, speech: speech, canPublish: canPublish)
         member.inLobby = request.lobby
-        transport.delegate = member
         members[member.id] = member
         memberList.append(member)
         speakingOrder.append(member.id)
         events.emit("participant_joined", room: id, participant: member.id, role: canPublish ? "member" : "viewer", display: request.display)
         if member.inLobby {
-            events.emit("lobby_waiting", room: id, participant: member.id, display: request.display)
+            lobby.enter(member.id)
+            Lobby.announce(.sentBack, room: id, participant: member.id, display: request.display, events: events)
         } else if let makeRecorder {
             member.recorder = makeRecorder(member.id)
         }
@@ -91,9 +87,7 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         return answer.serialized()
     }
 
-    func endpoint(_ id: String) -> (transport: WebRTCTransport, media: [NegotiatedMedia])? {
-        members[id].map { ($0.transport, $0.session.sections.map(\.negotiated)) }
-    }
+    func peer(_ id: String) -> Peer? { members[id]?.peer }
 
     func participantInfo(_ id: String) -> ParticipantInfo? {
         members[id]?.info
@@ -104,18 +98,18 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         memberList.removeAll { $0 === m }
         speakingOrder.removeAll { $0 == participantID }
         pausedByMember[participantID] = nil
+        lobby.leave(participantID)
         for t in m.published.values {
             announce(t, published: false)
             // Nobody receives it any more (the renegotiation below retires the sections).
-            for other in memberList { t.removeReceivers(of: other) }
+            t.consumers.removeAll()
         }
-        for s in m.subscriptions.values { s.source.removeReceivers(of: m) }
-        hold?.removeReceivers(of: m)
-        if m.speech.speaking { events.emit("speaking", room: id, participant: m.id, role: "member", speaking: false) }
+        for s in Array(m.subscriptions.values) { m.drop(s) }
+        if m.peer.speech.speaking { events.emit("speaking", room: id, participant: m.id, role: "member", speaking: false) }
         if dominantSpeaker == m.id { dominantSpeaker = nil }
         events.emit("participant_left", room: id, participant: participantID, role: "member", reason: reason)
         m.detachSignal()
-        m.transport.close()
+        m.peer.close()
         layoutChanged()
         return true
     }
@@ -127,19 +121,30 @@ final class ConferenceRoom: Room, @unchecked Sendable {
 
     var info: RoomInfo {
         var r = RoomInfo(id: id, kind: .conference, description: description, participants: memberList.map(\.info))
-        r.tracks = memberList.flatMap { $0.published.values.sorted { $0.mid < $1.mid }.map(\.info) }
+        r.tracks = memberList.flatMap { m in m.published.values.sorted { $0.mid < $1.mid }.map { trackInfo($0, of: m) } }
         r.maxMembers = maxMembers
         return r
     }
 
-    func track(_ id: String) -> PublishedTrack? {
+    private func trackInfo(_ t: Producer, of member: Member) -> ConferenceTrackInfo {
+        ConferenceTrackInfo(id: t.id, participant: member.id, mid: t.mid, kind: t.kind, source: t.source,
+                            codec: t.codec.map { "\($0.name)/\($0.clockRate)" }, packets: t.packets)
+    }
+
+    func track(_ id: String) -> Producer? {
         if id == HoldMusic.trackID { return hold?.track }
         guard let slash = id.firstIndex(of: "/") else { return nil }
         return members[String(id[..<slash])]?.published[String(id[id.index(after: slash)...])]
     }
 
-    private func announce(_ t: PublishedTrack, published: Bool) {
-        events.emit(published ? "track_published" : "track_unpublished", room: id, participant: t.publisher?.id,
+    /// The member that publishes `track`, if a member does.
+    private func publisher(of track: Producer) -> Member? {
+        guard let peer = track.peer else { return nil }
+        return members[peer.id]
+    }
+
+    private func announce(_ t: Producer, published: Bool) {
+        events.emit(published ? "track_published" : "track_unpublished", room: id, participant: t.peer?.id,
                     kind: t.kind.rawValue, reason: t.source.rawValue, recording: nil, track: t.id)
     }
 
@@ -167,22 +172,22 @@ final class ConferenceRoom: Room, @unchecked Sendable {
     }
 
     /// A member's own offer changed what it publishes.
-    func publishedChanged(_ member: Member, added: [PublishedTrack], removed: [PublishedTrack]) {
+    func publishedChanged(_ member: Member, added: [Producer], removed: [Producer]) {
         for t in added { announce(t, published: true) }
         for t in removed {
             announce(t, published: false)
-            for other in memberList { t.removeReceivers(of: other) }
+            t.consumers.removeAll()
         }
         if !added.isEmpty || !removed.isEmpty { layoutChanged() }
     }
 
     /// An answer made a subscription live: it flows unless the member paused it or it is over
     /// the member's last-N.
-    func subscriptionAdded(_ s: Subscription) {
-        s.paused = pausedByMember[s.subscriber.id]?.contains(s.source.id) ?? false
-        applyLastN(s.subscriber)
-        s.source.updateReceiver(s)
-        if s.track.kind == .video, s.flowing { requestKeyFrame(s.source, now: .now) }
+    func subscriptionAdded(_ s: Subscription, of member: Member) {
+        s.paused = pausedByMember[member.id]?.contains(s.source.id) ?? false
+        applyLastN(member)
+        s.update()
+        if s.consumer.kind == .video, s.flowing { s.source.requestKeyFrame(now: .now) }
     }
 
     // MARK: moderation
@@ -191,27 +196,24 @@ final class ConferenceRoom: Room, @unchecked Sendable {
     /// (it is removed), or send an admitted one back. The member is told on its channel.
     func lobby(member id: String, action: LobbyAction) -> Bool {
         guard let m = members[id] else { return false }
-        switch action {
-        case .admit:
-            guard m.inLobby else { return true }
+        let transition = lobby.apply(action, to: id)
+        Lobby.announce(transition, room: self.id, participant: id, display: m.display, events: events)
+        switch transition {
+        case .admitted:
             m.inLobby = false
-            for t in m.published.values { t.held = false }
             if let makeRecorder, m.recorder == nil { m.recorder = makeRecorder(m.id) }
-            events.emit("lobby_admitted", room: self.id, participant: id)
             m.notify("lobby", ["state": "admitted"])
             layoutChanged()
-        case .deny:
-            events.emit("lobby_denied", room: self.id, participant: id)
+        case .denied:
             m.notify("lobby", ["state": "denied"])
             _ = remove(participantID: id, reason: "lobby_denied")
-        case .wait:
-            guard !m.inLobby else { return true }
+        case .sentBack:
             m.inLobby = true
-            for t in m.published.values { t.held = true }
             m.recorder = nil
-            events.emit("lobby_waiting", room: self.id, participant: id, display: m.display)
             m.notify("lobby", ["state": "waiting"])
             layoutChanged()
+        case .none:
+            break
         }
         worker.flush()
         return true
@@ -231,8 +233,8 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         for t in m.published.values where t.kind == kind {
             t.muted = muted
             if !muted, kind == .video {
-                for r in t.receivers { r.track.waitingForKeyFrame = true }
-                requestKeyFrame(t, now: .now, force: true)
+                for c in t.consumers.consumers { c.waitingForKeyFrame = true }
+                t.requestKeyFrame(now: .now, force: true)
             }
         }
         m.notify("muted", ["kind": kind.rawValue, "muted": muted])
@@ -250,9 +252,10 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         for m in memberList {
             m.recorder = make(m.id)
             guard let r = m.recorder else { continue }
-            for t in m.published.values where t.recorded {
-                if t.kind == .video { requestKeyFrame(t, now: now, force: true) }
-                if let stream = t.stream, let sr = stream.lastSenderReport {
+            for t in m.published.values where t.isRecordable {
+                if t.kind == .video { t.requestKeyFrame(now: now, force: true) }
+                for stream in t.streams {
+                    guard let sr = stream.lastSenderReport else { continue }
                     r.senderReport(video: t.kind == .video, ssrc: stream.ssrc, ntp: sr.ntp, rtp: sr.rtp)
                 }
             }
@@ -272,7 +275,7 @@ final class ConferenceRoom: Room, @unchecked Sendable {
     /// Pauses or resumes tracks a member receives; a resumed video track restarts on a key frame.
     func setPaused(member id: String, tracks: [String], paused: Bool) throws(ControlError) -> [TrackInfo] {
         guard let m = members[id] else { throw .participantNotFound(room: self.id, participant: id) }
-        for t in tracks where track(t) == nil || track(t)?.publisher === m {
+        for t in tracks where track(t) == nil || track(t).flatMap(publisher) === m {
             throw .trackNotFound(room: self.id, track: t)
         }
         var set = pausedByMember[id] ?? []
@@ -281,15 +284,19 @@ final class ConferenceRoom: Room, @unchecked Sendable {
             guard let s = m.subscriptions[t] else { continue }
             let was = s.flowing
             s.paused = paused
-            s.source.updateReceiver(s)
-            if !was, s.flowing, s.track.kind == .video {
-                s.track.waitingForKeyFrame = true
-                requestKeyFrame(s.source, now: .now, force: true)
-            }
+            s.update()
+            if !was, s.flowing { restart(s) }
         }
         pausedByMember[id] = set
         worker.flush()
         return m.info.tracks.filter { $0.track != nil }
+    }
+
+    /// A subscription flows again: its video restarts on a key frame, asked for at once.
+    private func restart(_ s: Subscription) {
+        guard s.consumer.kind == .video else { return }
+        s.consumer.waitingForKeyFrame = true
+        s.source.requestKeyFrame(now: .now, force: true)
     }
 
     /// At most `count` video tracks to this member, by who spoke last (nil: all).
@@ -305,11 +312,11 @@ final class ConferenceRoom: Room, @unchecked Sendable {
     /// (screens first); those past its limit stop flowing, those back within it restart on a
     /// key frame.
     private func applyLastN(_ m: Member) {
-        let videos = m.subscriptions.values.filter { $0.track.kind == .video }
+        let videos = m.subscriptions.values.filter { $0.consumer.kind == .video }
         let rank = Dictionary(uniqueKeysWithValues: speakingOrder.enumerated().map { ($1, $0) })
         let ordered = videos.sorted { a, b in
-            let sa = a.source.source == .screen ? -1 : rank[a.source.publisher?.id ?? ""] ?? Int.max
-            let sb = b.source.source == .screen ? -1 : rank[b.source.publisher?.id ?? ""] ?? Int.max
+            let sa = a.source.source == .screen ? -1 : rank[a.source.peer?.id ?? ""] ?? Int.max
+            let sb = b.source.source == .screen ? -1 : rank[b.source.peer?.id ?? ""] ?? Int.max
             return sa != sb ? sa < sb : a.source.id < b.source.id
         }
         for (i, s) in ordered.enumerated() {
@@ -317,11 +324,8 @@ final class ConferenceRoom: Room, @unchecked Sendable {
             guard suppress != s.suppressed else { continue }
             let was = s.flowing
             s.suppressed = suppress
-            s.source.updateReceiver(s)
-            if !was, s.flowing {
-                s.track.waitingForKeyFrame = true
-                requestKeyFrame(s.source, now: .now, force: true)
-            }
+            s.update()
+            if !was, s.flowing { restart(s) }
         }
     }
 
@@ -354,51 +358,55 @@ final class ConferenceRoom: Room, @unchecked Sendable {
         members[id]?.detachSignal()
     }
 
-    // MARK: data plane
+    // MARK: the members' media (PeerDelegate)
 
-    /// One packet of a published track to everyone receiving it. No allocation.
-    func forward(_ packet: RTPPacketView, track: PublishedTrack, stream: InboundStream, now: ContinuousClock.Instant) {
-        guard !track.muted, !track.held else { return }
-        let receivers = track.receivers
-        guard !receivers.isEmpty else { return }
-        var fan = FanOut(packet, codec: stream.codec(packet.payloadType), clockRate: stream.clockRate, extensionBlock: extensionBlock)
-        for s in receivers where s.subscriber.transport.state == .connected {
-            if fan.send(on: s.track, via: s.subscriber.transport, now: now) == .waitingForKeyFrame {
-                requestKeyFrame(track, now: now)
-            }
+    func peerDidConnect(_ peer: Peer) {
+        // What it receives starts on key frames.
+        for c in peer.consumers.values where c.kind == .video { c.producer?.requestKeyFrame(now: .now) }
+    }
+
+    func peer(_ peer: Peer, didChangeState state: TransportState) {
+        transportStateChanged(peer, state) { _ = remove(participantID: $0, reason: $1) }
+    }
+
+    /// One packet of a published track: into the member's recording, then to everyone
+    /// receiving it. No allocation.
+    func peer(_ peer: Peer, didReceive packet: RTPPacketView, from producer: Producer, stream: InboundStream,
+              now: ContinuousClock.Instant) {
+        guard !producer.muted else { return }
+        if let recorder = producer.recorder {
+            recorder.record(UnsafeRawBufferPointer(packet.bytes), video: stream.kind == .video, codec: stream.codec(packet.payloadType),
+                            clockRate: stream.clockRate)
+            worker.wakeAtFlush(recorder.wakeFD)
+            if stream.kind == .video, recorder.wantsKeyFrame { producer.requestKeyFrame(now: now) }
         }
-        fan.restore()
+        guard !producer.held else { return }
+        if producer.consumers.forward(packet, codec: stream.codec(packet.payloadType), clockRate: stream.clockRate,
+                                      now: MediaClock.elapsed(now)) {
+            producer.requestKeyFrame(ssrc: stream.ssrc, now: now)
+        }
     }
 
-    /// A key frame of this track from its publisher, at most once per `keyFrameInterval`
-    /// (`force`: at once, e.g. a subscriber resumed).
-    func requestKeyFrame(_ track: PublishedTrack, now: ContinuousClock.Instant, force: Bool = false) {
-        guard track.kind == .video, let stream = track.stream, let publisher = track.publisher else { return }
-        guard stream.limiter.shouldRequest(now: now) || force else { return }
-        publisher.requestKeyFrame(stream)
+    func peer(_ peer: Peer, didReceiveSenderReport time: SenderReportTime, on stream: InboundStream, of producer: Producer) {
+        guard let recorder = producer.recorder else { return }
+        recorder.senderReport(video: stream.kind == .video, ssrc: stream.ssrc, ntp: time.ntp, rtp: time.rtp)
+        worker.wakeAtFlush(recorder.wakeFD)
     }
 
-    /// A stored packet again for one subscriber (a NACK), rewritten in `scratch`.
-    func retransmit(_ stored: UnsafeRawBufferPointer, on s: Subscription, sequence: UInt16) {
-        s.track.retransmit(stored, sequence: sequence, scratch: scratch, via: s.subscriber.transport)
-    }
-
-    // MARK: speakers
-
-    func speechChanged(_ member: Member, _ change: SpeechActivity.Change) {
-        events.emit("speaking", room: id, participant: member.id, role: "member", speaking: change == .started)
+    func peer(_ peer: Peer, speech change: SpeechActivity.Change) {
+        events.emit("speaking", room: id, participant: peer.id, role: "member", speaking: change == .started)
         guard change == .started else { return }
-        speakingOrder.removeAll { $0 == member.id }
-        speakingOrder.insert(member.id, at: 0)
-        if dominantSpeaker != member.id {
-            dominantSpeaker = member.id
-            events.emit("dominant_speaker", room: id, participant: member.id)
+        speakingOrder.removeAll { $0 == peer.id }
+        speakingOrder.insert(peer.id, at: 0)
+        if dominantSpeaker != peer.id {
+            dominantSpeaker = peer.id
+            events.emit("dominant_speaker", room: id, participant: peer.id)
             for m in memberList where m.maxVideo != nil { applyLastN(m) }
         }
     }
 
     func tick(now: ContinuousClock.Instant) {
-        for m in memberList where m.transport.state == .connected { m.sendReports(now: now) }
+        for m in memberList { m.peer.tick(now: now) }
         worker.flush()
     }
 }

@@ -8,7 +8,7 @@ final class HoldMusic {
     static let trackID = "hold"
     static let payloadType: UInt8 = 111
     let ogg: OggOpus
-    let track: PublishedTrack
+    let track: Producer
     weak var room: ConferenceRoom?
     private var timer: RepeatedTask?
     private var index = 0
@@ -16,7 +16,6 @@ final class HoldMusic {
     private var timestamp = UInt32.random(in: 0...UInt32.max)
     private let ssrc = UInt32.random(in: 1...UInt32.max)
     private let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1500 + 12, alignment: 16)
-    private let extensionBlock = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
     private(set) var packetsSent: UInt64 = 0
 
     init(ogg: OggOpus) {
@@ -24,13 +23,12 @@ final class HoldMusic {
         let media = NegotiatedMedia(mid: Self.trackID, kind: .audio, direction: .sendonly,
                                     codecs: [.init(payloadType: Self.payloadType, name: "opus", clockRate: 48000, channels: 2)],
                                     extensions: [:], remoteSSRCs: [], localSSRC: nil, rejected: false)
-        track = PublishedTrack(id: Self.trackID, publisher: nil, media: media, source: .hold)
+        track = Producer(id: Self.trackID, media: media, source: .hold, peer: nil)
     }
 
     deinit {
         timer?.cancel()
         buffer.deallocate()
-        extensionBlock.deallocate()
     }
 
     var playing: Bool { timer != nil }
@@ -47,8 +45,6 @@ final class HoldMusic {
         timer = nil
     }
 
-    func removeReceivers(of member: Member) { track.removeReceivers(of: member) }
-
     private func sendNext() {
         guard let room else { return }
         let (payload, samples) = ogg.packets[index]
@@ -57,8 +53,7 @@ final class HoldMusic {
             sequence &+= 1
             timestamp &+= UInt32(samples)
         }
-        let receivers = track.receivers
-        guard !receivers.isEmpty, payload.count <= 1500 else { return }
+        guard track.consumers.activeCount > 0, payload.count <= 1500 else { return }
         buffer.storeBytes(of: 0x80, as: UInt8.self)
         buffer.storeBytes(of: Self.payloadType, toByteOffset: 1, as: UInt8.self)
         buffer.storeBytes(of: sequence.bigEndian, toByteOffset: 2, as: UInt16.self)
@@ -66,12 +61,7 @@ final class HoldMusic {
         buffer.storeBytes(of: ssrc.bigEndian, toByteOffset: 8, as: UInt32.self)
         payload.withUnsafeBytes { (buffer + 12).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: buffer, count: 12 + payload.count)) else { return }
-        var fan = FanOut(view, codec: .opus, clockRate: 48000, extensionBlock: extensionBlock)
-        let now = ContinuousClock.now
-        for s in receivers where s.subscriber.transport.state == .connected {
-            _ = fan.send(on: s.track, via: s.subscriber.transport, now: now)
-        }
-        fan.restore()
+        _ = track.consumers.forward(view, codec: .opus, clockRate: 48000, now: MediaClock.elapsed(.now))
         packetsSent &+= 1
         room.worker.flush()
     }

@@ -1,14 +1,14 @@
 import ICE
 import RTP
 
-/// One streamer, any number of viewers (the Janus streaming model). Every viewer's outgoing
-/// streams have their own SSRC, sequence and timestamp spaces, so when the streamer changes the
-/// viewers play on with no renegotiation. Confined to its (home) worker's event loop.
+/// One streamer, any number of viewers (the Janus streaming model). Every viewer's copies have
+/// their own SSRC, sequence and timestamp spaces, so when the streamer changes the viewers play
+/// on with no renegotiation. Confined to its (home) worker's event loop.
 ///
 /// The viewers on the home worker are served directly (`local`). With viewers spread over
 /// workers, each other worker that serves some has a `ViewerGroup` of its own: each streamer
 /// packet is copied once into the ring towards that worker, which does the rest on its loop.
-final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
+final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable {
     let id: String
     let description: String?
     let worker: MediaWorker
@@ -19,10 +19,10 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     private(set) var dominantSpeaker: String?
     /// The room's token on the workers' rings.
     let token: UInt32
-    private(set) var streamer: Publisher?
+    private(set) var streamer: Peer?
     /// Eligible streamers that arrived while another streamed, first come first: connected,
     /// their packets not forwarded; the first takes over when the streamer leaves.
-    private(set) var standby: [Publisher] = []
+    private(set) var standby: [Peer] = []
     /// The viewers on the home worker.
     let local: ViewerGroup
     /// The other workers that serve viewers of this room.
@@ -34,8 +34,6 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     private var recordsStreamer = false
     /// Kinds a moderator muted: not forwarded (nor recorded) until unmuted.
     private var mutedKinds: Set<MediaKind> = []
-    /// Loss above this fraction (of 256) is a slow link: 13/256 ≈ 5%.
-    static let slowLinkFraction: UInt8 = 13
 
     /// A viewer group on another worker, and the ring to it.
     struct Link {
@@ -68,16 +66,17 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
                 throw .streamerPresent(room: id, streamer: current.display.map { "\(current.id), \"\($0)\"" } ?? current.id)
             }
             let (answer, transport) = try negotiate(request, bridgeSends: { _ in false }, singleCodec: true)
-            let publisher = Publisher(room: self, id: request.participantID, display: request.display,
-                                      transport: transport, media: answer.media, keyFrameInterval: keyFrameInterval,
-                                      speech: speech)
-            transport.delegate = publisher
-            events.emit("participant_joined", room: id, participant: publisher.id, role: "streamer", display: request.display)
+            let peer = Peer(id: request.participantID, display: request.display, role: .streamer, transport: transport,
+                            sections: answer.media, delegate: self, keyFrameInterval: keyFrameInterval, speech: speech)
+            for section in answer.media where section.receives {
+                peer.publish(section, source: section.kind == .audio ? .microphone : .camera, trackID: "\(peer.id)/\(section.mid)")
+            }
+            events.emit("participant_joined", room: id, participant: peer.id, role: "streamer", display: request.display)
             if streamer == nil {
-                takeOver(publisher)
+                takeOver(peer)
             } else {
-                standby.append(publisher)
-                events.emit("streamer_standby", room: id, participant: publisher.id, streamer: streamer?.id)
+                standby.append(peer)
+                events.emit("streamer_standby", room: id, participant: peer.id, streamer: streamer?.id)
             }
             return answer.sdp.serialized()
         case .viewer?:
@@ -87,21 +86,21 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         }
     }
 
-    /// `publisher` becomes the streamer: viewers switch to it (a key frame is asked for at once
+    /// `peer` becomes the streamer: viewers switch to it (a key frame is asked for at once
     /// when its streams are known already, a waiting streamer's).
-    private func takeOver(_ publisher: Publisher) {
-        streamer = publisher
+    private func takeOver(_ peer: Peer) {
+        streamer = peer
         streamerChanges &+= 1
-        recordsStreamer = records(publisher)
+        recordsStreamer = records(peer)
         tellViewers(snapshot)
-        events.emit("streamer_changed", room: id, participant: publisher.id, streamer: publisher.id)
+        events.emit("streamer_changed", room: id, participant: peer.id, streamer: peer.id)
         requestKeyFrame(ssrc: 0, now: .now)
     }
 
-    func endpoint(_ id: String) -> (transport: WebRTCTransport, media: [NegotiatedMedia])? {
-        if let streamer, streamer.id == id { return (streamer.transport, streamer.media) }
-        if let s = standby.first(where: { $0.id == id }) { return (s.transport, s.media) }
-        return local.endpoint(id)
+    func peer(_ id: String) -> Peer? {
+        if let streamer, streamer.id == id { return streamer }
+        if let s = standby.first(where: { $0.id == id }) { return s }
+        return local.peer(id)
     }
 
     func participantInfo(_ id: String) -> ParticipantInfo? {
@@ -110,8 +109,8 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         return local.participantInfo(id)
     }
 
-    private func standbyInfo(_ publisher: Publisher) -> ParticipantInfo {
-        var info = publisher.info
+    private func standbyInfo(_ peer: Peer) -> ParticipantInfo {
+        var info = peer.info
         info.notice = "standby: takes over when the streamer leaves"
         return info
     }
@@ -120,13 +119,13 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         if let s = streamer, s.id == participantID {
             events.emit("participant_left", room: id, participant: participantID, role: "streamer", reason: reason)
             streamerLeft(s)
-            s.transport.close()
+            s.close()
             return true
         }
         if let i = standby.firstIndex(where: { $0.id == participantID }) {
             let s = standby.remove(at: i)
             events.emit("participant_left", room: id, participant: participantID, role: "streamer", reason: reason)
-            s.transport.close()
+            s.close()
             return true
         }
         return local.remove(participantID: participantID, reason: reason)
@@ -154,10 +153,10 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     var snapshot: StreamerSnapshot? {
         guard let streamer else { return nil }
         var reports: [UInt32: SenderReportTime] = [:]
-        for (ssrc, stream) in streamer.streams {
-            if let sr = stream.lastSenderReport { reports[ssrc] = SenderReportTime(ntp: sr.ntp, rtp: sr.rtp) }
+        for producer in streamer.producers.values {
+            for stream in producer.streams { reports[stream.ssrc] = stream.lastSenderReport }
         }
-        return StreamerSnapshot(media: streamer.media, senderReports: reports)
+        return StreamerSnapshot(media: streamer.sections, senderReports: reports)
     }
 
     /// A streamer came or went: the viewers here at once, the other groups on their loops.
@@ -180,16 +179,16 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
 
     /// The streamer is gone (left, kicked, or its transport failed): viewers wait for the next
     /// one, keeping their sequence and timestamp spaces; a waiting streamer takes over at once.
-    func streamerLeft(_ publisher: Publisher) {
-        guard streamer === publisher else { return }
+    private func streamerLeft(_ peer: Peer) {
+        guard streamer === peer else { return }
         streamer = nil
         recordsStreamer = false
         mutedKinds = []
-        if publisher.speech.speaking {
-            events.emit("speaking", room: id, participant: publisher.id, role: "streamer", speaking: false)
+        if peer.speech.speaking {
+            events.emit("speaking", room: id, participant: peer.id, role: "streamer", speaking: false)
         }
         tellViewers(nil)
-        events.emit("streamer_changed", room: id, participant: publisher.id, streamer: nil)
+        events.emit("streamer_changed", room: id, participant: peer.id, streamer: nil)
         if !standby.isEmpty { takeOver(standby.removeFirst()) }
     }
 
@@ -197,8 +196,7 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
     /// (each other group has its own tick).
     func tick(now: ContinuousClock.Instant) {
         guard let streamer, streamer.transport.state == .connected else { return }
-        streamer.tickSpeech(now: now)
-        streamer.sendReceiverReports(now: now)
+        streamer.tick(now: now)
         local.tick(now: now)
         worker.flush()
     }
@@ -213,17 +211,6 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         return true
     }
 
-    // MARK: speakers
-
-    /// A publisher started or stopped speaking (its audio levels, `SpeechActivity`).
-    func speechChanged(_ publisher: Publisher, _ change: SpeechActivity.Change) {
-        events.emit("speaking", room: id, participant: publisher.id, role: "streamer", speaking: change == .started)
-        if change == .started, dominantSpeaker != publisher.id {
-            dominantSpeaker = publisher.id
-            events.emit("dominant_speaker", room: id, participant: publisher.id)
-        }
-    }
-
     // MARK: recording
 
     /// From now on every streamer packet also goes to `recorder`; the streamer is asked for a
@@ -234,9 +221,11 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         requestKeyFrame(ssrc: 0, now: now)
         // The sync of each track: the streamer's last sender reports (new ones follow).
         if recordsStreamer, let streamer {
-            for stream in streamer.streams.values {
-                guard let sr = stream.lastSenderReport else { continue }
-                recorder.senderReport(video: stream.kind == .video, ssrc: stream.ssrc, ntp: sr.ntp, rtp: sr.rtp)
+            for producer in streamer.producers.values {
+                for stream in producer.streams {
+                    guard let sr = stream.lastSenderReport else { continue }
+                    recorder.senderReport(video: stream.kind == .video, ssrc: stream.ssrc, ntp: sr.ntp, rtp: sr.rtp)
+                }
             }
             worker.wakeAtFlush(recorder.wakeFD)
         }
@@ -248,16 +237,35 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         recordsStreamer = false
     }
 
-    private func records(_ publisher: Publisher) -> Bool {
+    private func records(_ peer: Peer) -> Bool {
         guard let recorder else { return false }
-        return recorder.participants?.contains(publisher.id) ?? true
+        return recorder.participants?.contains(peer.id) ?? true
     }
 
-    // MARK: data plane
+    // MARK: the streamer's media (PeerDelegate)
+
+    func peerDidConnect(_ peer: Peer) {
+        // A new streamer: viewers need its first key frame (one on standby: when it takes over).
+        guard streamer === peer else { return }
+        requestKeyFrame(ssrc: 0, now: .now)
+    }
+
+    func peerDidChangeRemoteAddress(_ peer: Peer) {
+        guard streamer === peer else { return }
+        requestKeyFrame(ssrc: 0, now: .now)
+    }
+
+    func peer(_ peer: Peer, didChangeState state: TransportState) {
+        transportStateChanged(peer, state) { _ = remove(participantID: $0, reason: $1) }
+    }
 
     /// Fan-out of one streamer packet: copied into the ring of every other worker with viewers
     /// of this room, then to the viewers here (rewritten in place and restored). No allocation.
-    func forward(_ packet: RTPPacketView, from stream: InboundStream, now: ContinuousClock.Instant) {
+    /// A streamer on standby: its streams are known (a key frame is asked for when it takes
+    /// over), nothing is forwarded.
+    func peer(_ peer: Peer, didReceive packet: RTPPacketView, from producer: Producer, stream: InboundStream,
+              now: ContinuousClock.Instant) {
+        guard streamer === peer else { return }
         if !mutedKinds.isEmpty, mutedKinds.contains(stream.kind) { return }
         let codec = stream.codec(packet.payloadType)
         if recordsStreamer, let recorder {
@@ -270,6 +278,38 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         local.forward(packet, kind: stream.kind, clockRate: stream.clockRate, codec: codec, now: now)
     }
 
+    /// The streamer sent a sender report on `stream`: kept for every viewer's own reports.
+    func peer(_ peer: Peer, didReceiveSenderReport time: SenderReportTime, on stream: InboundStream, of producer: Producer) {
+        guard streamer === peer else { return }
+        local.senderReport(ssrc: stream.ssrc, time)
+        if recordsStreamer, let recorder {
+            recorder.senderReport(video: stream.kind == .video, ssrc: stream.ssrc, ntp: time.ntp, rtp: time.rtp)
+            worker.wakeAtFlush(recorder.wakeFD)
+        }
+        for link in links {
+            guard let m = worker.reserveMessage(on: link.ring) else { continue }
+            m.type = .senderReport
+            m.token = token
+            m.a = stream.ssrc
+            m.b = time.rtp
+            m.d = time.ntp
+            m.length = 0
+            worker.commitMessage(on: link.ring)
+        }
+    }
+
+    /// The streamer started or stopped speaking (its audio levels).
+    func peer(_ peer: Peer, speech change: SpeechActivity.Change) {
+        guard streamer === peer else { return }
+        events.emit("speaking", room: id, participant: peer.id, role: "streamer", speaking: change == .started)
+        if change == .started, dominantSpeaker != peer.id {
+            dominantSpeaker = peer.id
+            events.emit("dominant_speaker", room: id, participant: peer.id)
+        }
+    }
+
+    // MARK: data plane
+
     private func relay(_ packet: RTPPacketView, from stream: InboundStream, codec: CodecKind) {
         let bytes = UnsafeRawBufferPointer(packet.bytes)
         guard bytes.count <= WorkerRing.maxPayload else { worker.drops.count(.oversize); return }
@@ -281,26 +321,6 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
             m.token = token
             m.a = UInt32(truncatingIfNeeded: stream.clockRate)
             _ = m.setPayload(bytes)
-            worker.commitMessage(on: link.ring)
-        }
-    }
-
-    /// The streamer sent a sender report on `stream`: kept for every viewer's own reports.
-    func senderReport(_ stream: InboundStream, ntp: UInt64, rtp: UInt32) {
-        let time = SenderReportTime(ntp: ntp, rtp: rtp)
-        local.senderReport(ssrc: stream.ssrc, time)
-        if recordsStreamer, let recorder {
-            recorder.senderReport(video: stream.kind == .video, ssrc: stream.ssrc, ntp: ntp, rtp: rtp)
-            worker.wakeAtFlush(recorder.wakeFD)
-        }
-        for link in links {
-            guard let m = worker.reserveMessage(on: link.ring) else { continue }
-            m.type = .senderReport
-            m.token = token
-            m.a = stream.ssrc
-            m.b = rtp
-            m.d = ntp
-            m.length = 0
             worker.commitMessage(on: link.ring)
         }
     }
@@ -325,31 +345,30 @@ final class StreamingRoom: Room, RingReceiver, @unchecked Sendable {
         }
     }
 
-    /// A link is losing packets (see `ViewerGroup.slowLink`).
-    func slowLink(participant: String, role: ParticipantRole, direction: String, kind: MediaKind, fractionLost: UInt8,
-                  now: ContinuousClock.Instant) {
-        local.slowLink(participant: participant, role: role, direction: direction, kind: kind, fractionLost: fractionLost, now: now)
-    }
-
     /// Asks the streamer for a key frame on this stream, at most once per `keyFrameInterval`.
     func requestKeyFrame(_ stream: InboundStream, now: ContinuousClock.Instant) {
         guard stream.kind == .video, let streamer, stream.limiter.shouldRequest(now: now) else { return }
-        streamer.requestKeyFrame(stream)
+        streamer.sendKeyFrameRequest(stream)
     }
 
     /// A key frame on the streamer's stream `ssrc`, or on every video stream (0).
     func requestKeyFrame(ssrc: UInt32, now: ContinuousClock.Instant) {
         guard let streamer else { return }
-        if ssrc == 0 {
-            for stream in streamer.streams.values where stream.kind == .video { requestKeyFrame(stream, now: now) }
-        } else if let stream = streamer.streams[ssrc] {
-            requestKeyFrame(stream, now: now)
+        for producer in streamer.producers.values where producer.kind == .video {
+            producer.requestKeyFrame(ssrc: ssrc == 0 ? nil : ssrc, now: now)
         }
     }
 
     /// A packet of the streamer's stream `ssrc` as received, if the retransmission buffer
     /// still holds it.
     func storedPacket(ssrc: UInt32, sequence: UInt16) -> UnsafeRawBufferPointer? {
-        streamer?.streams[ssrc]?.retransmissions?.packet(sequence: sequence)
+        streamer?.stream(ssrc: ssrc)?.retransmissions?.packet(sequence: sequence)
     }
+}
+
+/// What the viewers of a room need to know about its streamer: its negotiated media (to map
+/// payload types and header extensions) and its last sender reports.
+struct StreamerSnapshot: Sendable {
+    var media: [NegotiatedMedia]
+    var senderReports: [UInt32: SenderReportTime]
 }

@@ -1,0 +1,152 @@
+import RTP
+
+/// One subscriber's copy of one track (a streaming room's viewer's audio or video, a
+/// conference member's subscription to another's track, an echo peer's own stream coming
+/// back): its own SSRC, sequence and timestamp spaces, continuous whatever source it is mapped
+/// onto, the payload types and header extension IDs the subscriber negotiated, and what the
+/// subscriber reported about it. The per-packet part lives in a `ConsumerTable` slot; this is
+/// the handle the room and the RTCP feedback use. Confined to its loop.
+final class Consumer {
+    let kind: MediaKind
+    let mid: String
+    let localSSRC: UInt32
+    /// The subscriber's section: the codecs and header extensions it accepts.
+    let section: NegotiatedMedia
+    /// The subscriber's transport (its slot holds it unmanaged; this keeps it alive).
+    let transport: WebRTCTransport
+    /// The track it receives where it has one (conference, echo); nil where the room maps a
+    /// succession of sources onto it (a streaming room's viewers).
+    weak var producer: Producer?
+    /// Where its slot is (held strongly: a consumer that outlives its source reads defaults).
+    let table: ConsumerTable
+    /// Its slot's index (kept current by the table; -1 once out of it).
+    var index = -1
+    /// Its number where messages between workers name it (streaming rooms' viewer groups).
+    var token: UInt32 = 0
+    private(set) var retransmitted: UInt64 = 0
+    var nacks: UInt64 = 0
+    var keyFrameRequests: UInt64 = 0
+    /// From the subscriber's latest receiver report on this copy (RFC 3550 §6.4.1).
+    private(set) var reportedLost: Int64 = 0
+    private(set) var reportedFraction: UInt8 = 0
+    /// From the subscriber's latest REMB naming this copy's SSRC: its estimate, bits per second.
+    private(set) var estimatedBitrate: UInt64?
+
+    /// A consumer in `table`, getting packets if `active`.
+    init(kind: MediaKind, section: NegotiatedMedia, localSSRC: UInt32, transport: WebRTCTransport, table: ConsumerTable,
+         active: Bool = true) {
+        self.kind = kind
+        mid = section.mid
+        self.localSSRC = localSSRC
+        self.section = section
+        self.transport = transport
+        self.table = table
+        table.add(self, ConsumerSlot(transport: transport, localSSRC: localSSRC, kind: kind), active: active)
+    }
+
+    /// Leaves its table: no packet reaches it any more.
+    func close() {
+        guard let slot else { return }
+        finalCounts = (slot.pointee.packets, slot.pointee.bytes)
+        table.remove(self)
+    }
+
+    /// Its slot; nil once it left its table.
+    private var slot: UnsafeMutablePointer<ConsumerSlot>? { table.contains(self) ? table.slot(index) : nil }
+
+    /// Whether packets reach it (not paused, suppressed or waiting in a lobby).
+    var isActive: Bool {
+        get { table.isActive(self) }
+        set { table.setActive(self, newValue) }
+    }
+
+    /// The source SSRC currently mapped, nil before the first packet and after `unbind`.
+    var source: UInt32? { slot?.pointee.splice.source }
+    var sequenceOffset: UInt16 { slot?.pointee.splice.sequenceOffset ?? 0 }
+    var timestampOffset: UInt32 { slot?.pointee.splice.timestampOffset ?? 0 }
+    /// Packets and bytes sent (kept when it leaves its table).
+    var packets: UInt64 { slot?.pointee.packets ?? finalCounts.packets }
+    var bytes: UInt64 { slot?.pointee.bytes ?? finalCounts.bytes }
+    private var finalCounts: (packets: UInt64, bytes: UInt64) = (0, 0)
+    var waitingForKeyFrame: Bool {
+        get { slot?.pointee.waitingForKeyFrame ?? false }
+        set { slot?.pointee.waitingForKeyFrame = newValue && kind == .video }
+    }
+
+    /// Maps the publisher's section onto the subscriber's: payload types codec by codec (name
+    /// and clock rate), header extensions by URI (RFC 8285: IDs are per session, so each side
+    /// has its own). The publisher's MID names the publisher's sections, not the subscriber's:
+    /// dropped (the subscriber demultiplexes by the SSRC its answer announced), unless the
+    /// copy goes back in the publisher's own section (`sameSection`: echo). Returns whether a
+    /// codec is in common.
+    @discardableResult
+    func bind(to publisher: NegotiatedMedia, sameSection: Bool = false) -> Bool {
+        guard let slot else { return false }
+        var mapped = false
+        for c in publisher.codecs {
+            if let mine = section.codecs.first(where: { $0.name.lowercased() == c.name.lowercased() && $0.clockRate == c.clockRate }) {
+                slot.pointee.payloadTypes[Int(c.payloadType & 0x7F)] = mine.payloadType
+                mapped = true
+            }
+        }
+        slot.pointee.extensionsIdentity = true
+        for (id, uri) in publisher.extensions {
+            let mine = uri == Capabilities.midURI && !sameSection ? 0 : section.extensions.first { $0.value == uri }?.key ?? 0
+            slot.pointee.extensionIDs[Int(id)] = mine
+            if mine != id { slot.pointee.extensionsIdentity = false }
+        }
+        return mapped
+    }
+
+    /// The source is gone: nothing is mapped until the next one is bound, and video waits for
+    /// its first key frame; sequence numbers and timestamps continue from where they were.
+    func unbind() {
+        guard let slot else { return }
+        slot.pointee.splice.detach()
+        slot.pointee.waitingForKeyFrame = kind == .video
+        for i in slot.pointee.payloadTypes.indices { slot.pointee.payloadTypes[i] = ConsumerSlot.unmapped }
+        for i in slot.pointee.extensionIDs.indices { slot.pointee.extensionIDs[i] = 0 }
+        slot.pointee.extensionsIdentity = true
+    }
+
+    /// The source's sequence number of the packet this copy sent as `sequence`.
+    func sourceSequence(of sequence: UInt16) -> UInt16 { sequence &- sequenceOffset }
+
+    /// Sends a stored packet of the mapped source again (a NACK), as `sequence`, rewritten for
+    /// this copy in `scratch` (at least `ConsumerTable.maxPacket` bytes; the stored copy is
+    /// never touched).
+    func retransmit(_ stored: UnsafeRawBufferPointer, sequence: UInt16, scratch: UnsafeMutableRawPointer) {
+        guard stored.count <= ConsumerTable.maxPacket else { return }
+        scratch.copyMemory(from: stored.baseAddress!, byteCount: stored.count)
+        guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: stored.count)) else { return }
+        guard let slot, view.ssrc == slot.pointee.splice.source else { return }  // the copy moved on to another stream meanwhile
+        let outType = slot.pointee.payloadTypes[Int(view.payloadType & 0x7F)]
+        guard outType != ConsumerSlot.unmapped else { return }
+        view.ssrc = localSSRC
+        view.sequenceNumber = sequence
+        view.timestamp = view.timestamp &+ slot.pointee.splice.timestampOffset
+        view.payloadType = outType
+        if view.hasExtension && !slot.pointee.extensionsIdentity {
+            slot.pointee.extensionIDs.span.withUnsafeBufferPointer { view.remapHeaderExtensionIDs($0) }
+        }
+        retransmitted &+= 1
+        transport.sendRTP(UnsafeRawBufferPointer(view.bytes))
+    }
+
+    /// The subscriber's reception report on this copy.
+    func received(_ report: ReceptionReport) {
+        reportedLost = Int64(report.cumulativeLost)
+        reportedFraction = report.fractionLost
+    }
+
+    func received(estimate bitrate: UInt64) { estimatedBitrate = bitrate }
+
+    /// Writes this copy's sender report into `out`: the source's NTP/RTP pair with the RTP
+    /// time moved into this copy's timestamp space, so the subscriber can sync audio and video
+    /// (RFC 3550 §6.4.1). Returns the bytes written (28).
+    func writeSenderReport(_ time: SenderReportTime, into out: UnsafeMutableRawBufferPointer) -> Int {
+        SenderReport.serialize(ssrc: localSSRC, ntpTimestamp: time.ntp, rtpTimestamp: time.rtp &+ timestampOffset,
+                               packetCount: UInt32(truncatingIfNeeded: packets), octetCount: UInt32(truncatingIfNeeded: bytes),
+                               reportBlock: nil, into: out)
+    }
+}

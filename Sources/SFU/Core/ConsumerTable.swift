@@ -1,0 +1,197 @@
+import RTP
+
+/// What the fan-out reads and writes of one consumer for each packet, inline: its transport
+/// (unmanaged: the `Consumer` keeps it alive and leaves the table before it goes), SSRC,
+/// splice, counters, and the payload-type and header-extension maps. No reference counted
+/// field, so a walk over a table's slots retains and releases nothing.
+struct ConsumerSlot {
+    var transport: Unmanaged<WebRTCTransport>
+    var localSSRC: UInt32
+    /// Video: nothing is sent until a key frame starts (it would not decode anyway).
+    var waitingForKeyFrame: Bool
+    /// The extension map changes nothing: no rewrite.
+    var extensionsIdentity = true
+    var splice: StreamSplice
+    var packets: UInt64 = 0
+    var bytes: UInt64 = 0
+    /// The consumer's payload type for each source payload type (`ConsumerSlot.unmapped`: none).
+    var payloadTypes = InlineArray<128, UInt8>(repeating: ConsumerSlot.unmapped)
+    /// The consumer's header extension ID for each source ID (0: not negotiated by the
+    /// consumer, sent as padding).
+    var extensionIDs = InlineArray<256, UInt8>(repeating: 0)
+
+    static let unmapped: UInt8 = 0xFF
+
+    init(transport: WebRTCTransport, localSSRC: UInt32, kind: MediaKind) {
+        self.transport = Unmanaged.passUnretained(transport)
+        self.localSSRC = localSSRC
+        waitingForKeyFrame = kind == .video
+        splice = StreamSplice(firstSequence: .random(in: 0...UInt16.max), firstTimestamp: .random(in: 0...UInt32.max))
+    }
+}
+
+/// Who receives one source's packets (a conference track's subscribers, the viewers of a
+/// streaming room's audio or video on one worker): each consumer's `ConsumerSlot` in one
+/// contiguous buffer, those that get packets first (`activeCount`: a paused, suppressed or
+/// waiting consumer moves behind them). A packet's fan-out walks the active slots in memory
+/// order, rewrites the packet in place for each, sends it, and restores it: no allocation, no
+/// lock, no reference counting per consumer (STYLE G9). Confined to its loop.
+final class ConsumerTable {
+    private var slots: UnsafeMutablePointer<ConsumerSlot>
+    private var capacity: Int
+    private(set) var count = 0
+    /// Slots `0..<activeCount` get packets.
+    private(set) var activeCount = 0
+    /// The consumer of each slot: `owners[i].index == i`.
+    private var owners: [Consumer] = []
+    /// The source's extension block, restored after each consumer whose IDs differ.
+    private let extensionBlock = UnsafeMutableRawPointer.allocate(byteCount: ConsumerTable.maxPacket, alignment: 16)
+    static let maxPacket = 2048
+
+    init(capacity: Int = 4) {
+        self.capacity = max(1, capacity)
+        slots = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+        extensionBlock.deallocate()
+    }
+
+    /// Every consumer of the table, in slot order.
+    var consumers: [Consumer] { owners }
+
+    /// Every consumer leaves (their source is gone).
+    func removeAll() {
+        for c in owners.reversed() { c.close() }
+    }
+
+    @inline(__always)
+    func slot(_ index: Int) -> UnsafeMutablePointer<ConsumerSlot> {
+        precondition(index >= 0 && index < count, "slot index out of range")
+        return slots + index
+    }
+
+    // MARK: membership (control plane, on the loop)
+
+    func add(_ consumer: Consumer, _ slot: ConsumerSlot, active: Bool) {
+        if count == capacity {
+            let grown = UnsafeMutablePointer<ConsumerSlot>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: slots, count: count)
+            slots.deallocate()
+            slots = grown
+            capacity *= 2
+        }
+        (slots + count).initialize(to: slot)
+        owners.append(consumer)
+        consumer.index = count
+        count += 1
+        if active { setActive(consumer, true) }
+    }
+
+    /// Takes a consumer out (its index becomes -1); nothing if it is not in the table.
+    func remove(_ consumer: Consumer) {
+        guard contains(consumer) else { return }
+        setActive(consumer, false)
+        let last = count - 1
+        swap(consumer.index, last)
+        (slots + last).deinitialize(count: 1)
+        owners.removeLast()
+        count -= 1
+        consumer.index = -1
+    }
+
+    func contains(_ consumer: Consumer) -> Bool {
+        consumer.index >= 0 && consumer.index < count && owners[consumer.index] === consumer
+    }
+
+    func isActive(_ consumer: Consumer) -> Bool { contains(consumer) && consumer.index < activeCount }
+
+    /// Moves a consumer into the active part (it gets packets) or out of it.
+    func setActive(_ consumer: Consumer, _ active: Bool) {
+        guard contains(consumer), active != isActive(consumer) else { return }
+        if active {
+            swap(consumer.index, activeCount)
+            activeCount += 1
+        } else {
+            activeCount -= 1
+            swap(consumer.index, activeCount)
+        }
+    }
+
+    private func swap(_ a: Int, _ b: Int) {
+        guard a != b else { return }
+        let t = (slots + a).move()
+        (slots + a).moveInitialize(from: slots + b, count: 1)
+        (slots + b).initialize(to: t)
+        owners.swapAt(a, b)
+        owners[a].index = a
+        owners[b].index = b
+    }
+
+    // MARK: data plane
+
+    /// Sends `packet` (of a stream whose codec is `codec`) to every active consumer whose
+    /// transport is connected: SSRC, sequence number, timestamp, payload type and extension IDs
+    /// rewritten in place, protected into the socket's send slot, then the header put back. A
+    /// consumer waiting for a key frame starts on one; a new source stream is mapped on its
+    /// first packet. Returns whether a consumer still waits for a key frame (the caller asks
+    /// the publisher for one). `now`: `MediaClock.elapsed`.
+    @inline(__always)
+    func forward(_ packet: RTPPacketView, codec: CodecKind, clockRate: Int, now: Duration) -> Bool {
+        let active = activeCount
+        guard active > 0 else { return false }
+        let ssrc = packet.ssrc
+        let sequence = packet.sequenceNumber
+        let timestamp = packet.timestamp
+        let payloadType = packet.payloadType
+        let bytes = UnsafeRawBufferPointer(packet.bytes)
+        let hasExtension = packet.hasExtension
+        let headerLength = packet.headerLength
+        var keyFrame: Bool?
+        var extensionSaved = false
+        var waiting = false
+        for i in 0..<active {
+            let slot = slots + i
+            let outType = slot.pointee.payloadTypes[Int(payloadType & 0x7F)]
+            guard outType != ConsumerSlot.unmapped,
+                  slot.pointee.transport._withUnsafeGuaranteedRef({ $0.state == .connected }) else { continue }
+            if slot.pointee.waitingForKeyFrame {
+                if keyFrame == nil { keyFrame = codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)) }
+                guard keyFrame! else {
+                    waiting = true
+                    continue
+                }
+                slot.pointee.splice.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now)
+                slot.pointee.waitingForKeyFrame = false
+            } else if slot.pointee.splice.source != ssrc {
+                slot.pointee.splice.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now)
+            }
+            let (outSequence, outTimestamp) = slot.pointee.splice.map(sequence: sequence, timestamp: timestamp)
+            packet.ssrc = slot.pointee.localSSRC
+            packet.sequenceNumber = outSequence
+            packet.timestamp = outTimestamp
+            packet.payloadType = outType
+            slot.pointee.splice.sent(sequence: outSequence, timestamp: outTimestamp, now: now)
+            slot.pointee.packets &+= 1
+            slot.pointee.bytes &+= UInt64(bytes.count)
+            if hasExtension && !slot.pointee.extensionsIdentity {
+                if !extensionSaved {
+                    extensionBlock.copyMemory(from: bytes.baseAddress! + 12, byteCount: headerLength - 12)
+                    extensionSaved = true
+                }
+                slot.pointee.extensionIDs.span.withUnsafeBufferPointer { packet.remapHeaderExtensionIDs($0) }
+                slot.pointee.transport._withUnsafeGuaranteedRef { $0.sendRTP(bytes) }
+                packet.bytes.baseAddress!.advanced(by: 12).copyMemory(from: extensionBlock, byteCount: headerLength - 12)
+            } else {
+                slot.pointee.transport._withUnsafeGuaranteedRef { $0.sendRTP(bytes) }
+            }
+        }
+        packet.ssrc = ssrc
+        packet.sequenceNumber = sequence
+        packet.timestamp = timestamp
+        packet.payloadType = payloadType
+        return waiting
+    }
+}

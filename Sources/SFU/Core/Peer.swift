@@ -1,0 +1,291 @@
+import RTP
+
+/// One participant's media over its transport, whatever its room: the tracks it publishes
+/// (`Producer`s, found by SSRC once a stream's first packet named its section), the copies it
+/// receives (`Consumer`s, by the SSRC the bridge sends them with), and the one place its RTP
+/// and RTCP arrive. What happens to its media is the room's decision, told through
+/// `PeerDelegate`. Confined to its transport's loop.
+final class Peer: TransportDelegate {
+    let id: String
+    let display: String?
+    let role: ParticipantRole
+    let transport: WebRTCTransport
+    unowned(unsafe) let delegate: any PeerDelegate
+    /// The sections negotiated with it, in m-line order.
+    var sections: [NegotiatedMedia]
+    /// What it publishes, by mid.
+    private(set) var producers: [String: Producer] = [:]
+    /// What it receives, by the SSRC the bridge sends each copy with.
+    private(set) var consumers: [UInt32: Consumer] = [:]
+    private var routes: [UInt32: Route] = [:]
+    let keyFrameInterval: Duration
+    /// Whether it is speaking (from its audio levels).
+    private(set) var speech: SpeechActivity
+    /// Key-frame requests sent to it (what it publishes) and from it (what it receives).
+    private(set) var keyFrameRequests: UInt64 = 0
+    /// transport-cc feedback packets it sent about what it receives.
+    private(set) var transportFeedback: UInt64 = 0
+    /// Why it does not get something it asked for, if it does not (e.g. no codec in common).
+    var notice: String?
+    private var slowLink = SlowLinkLimiter()
+    private let rtcp = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+    private let reports = UnsafeMutableRawPointer.allocate(byteCount: Peer.reportsSize, alignment: 8)
+    private static let reportsSize = 1200
+    /// Loss above this fraction (of 256) is a slow link: 13/256 ≈ 5%.
+    static let slowLinkFraction: UInt8 = 13
+
+    private struct Route {
+        let producer: Producer
+        let stream: InboundStream
+    }
+
+    init(id: String, display: String?, role: ParticipantRole, transport: WebRTCTransport, sections: [NegotiatedMedia],
+         delegate: any PeerDelegate, keyFrameInterval: Duration, speech: SpeechDetection = SpeechDetection()) {
+        self.id = id
+        self.display = display
+        self.role = role
+        self.transport = transport
+        self.sections = sections
+        self.delegate = delegate
+        self.keyFrameInterval = keyFrameInterval
+        self.speech = SpeechActivity(speech)
+        transport.delegate = self
+    }
+
+    deinit {
+        rtcp.deallocate()
+        reports.deallocate()
+    }
+
+    // MARK: tracks
+
+    /// It publishes the section `media` (a source of `source`, named `trackID`).
+    @discardableResult
+    func publish(_ media: NegotiatedMedia, source: TrackSource, trackID: String) -> Producer {
+        let producer = Producer(id: trackID, media: media, source: source, peer: self)
+        producers[media.mid] = producer
+        return producer
+    }
+
+    /// It stopped publishing the section `mid`: its streams are forgotten.
+    func unpublish(mid: String) -> Producer? {
+        guard let producer = producers.removeValue(forKey: mid) else { return nil }
+        for stream in producer.streams { routes[stream.ssrc] = nil }
+        return producer
+    }
+
+    /// A copy of what it receives, sent in its section `section` from `table`.
+    func consume(_ section: NegotiatedMedia, localSSRC: UInt32, from table: ConsumerTable, active: Bool = true) -> Consumer {
+        let consumer = Consumer(kind: section.kind, section: section, localSSRC: localSSRC, transport: transport,
+                                table: table, active: active)
+        consumers[localSSRC] = consumer
+        return consumer
+    }
+
+    /// A copy stops: it leaves its table.
+    func stopConsuming(_ consumer: Consumer) {
+        consumer.close()
+        if consumers[consumer.localSSRC] === consumer { consumers[consumer.localSSRC] = nil }
+    }
+
+    /// Closes the transport (DTLS close_notify) and every copy it receives.
+    func close() {
+        for c in consumers.values { c.close() }
+        consumers.removeAll()
+        transport.close()
+    }
+
+    /// The stream it publishes with this SSRC, once learnt.
+    func stream(ssrc: UInt32) -> InboundStream? { routes[ssrc]?.stream }
+
+    /// Its copy sent in section `mid`, if any.
+    func consumer(mid: String) -> Consumer? { consumers.values.first { $0.mid == mid } }
+
+    // MARK: transport events
+
+    func transportDidConnect(_ transport: WebRTCTransport) { delegate.peerDidConnect(self) }
+
+    func transportDidChangeRemoteAddress(_ transport: WebRTCTransport) { delegate.peerDidChangeRemoteAddress(self) }
+
+    func transport(_ transport: WebRTCTransport, didChangeState state: TransportState) { delegate.peer(self, didChangeState: state) }
+
+    func transport(_ transport: WebRTCTransport, didReceiveRTP packet: RTPPacketView) {
+        let route: Route
+        if let known = routes[packet.ssrc] {
+            route = known
+        } else {
+            guard let learnt = learn(packet) else { return }
+            route = learnt
+        }
+        let now = ContinuousClock.now
+        route.stream.received(packet, now: now)
+        if let id = route.producer.audioLevelID, let level = packet.headerExtension(id: id), level.count >= 1,
+           let change = speech.observe(level: level[0], now: MediaClock.elapsed(now)) {
+            delegate.peer(self, speech: change)
+        }
+        delegate.peer(self, didReceive: packet, from: route.producer, stream: route.stream, now: now)
+    }
+
+    /// Slow path, once per SSRC: which published section is it (MID extension, else payload
+    /// type)? RTX and FEC streams are not forwarded (they are not negotiated in answers).
+    private func learn(_ packet: RTPPacketView) -> Route? {
+        guard let section = producers.values.map(\.media).section(of: packet, where: \.receives),
+              section.codecs.contains(where: { $0.payloadType == packet.payloadType }),
+              let producer = producers[section.mid] else { return nil }
+        let stream = InboundStream(ssrc: packet.ssrc, media: section, keyFrameInterval: keyFrameInterval)
+        let first = producer.streams.isEmpty
+        producer.add(stream)
+        let route = Route(producer: producer, stream: stream)
+        routes[packet.ssrc] = route
+        if first { delegate.peer(self, didStart: producer) }
+        return route
+    }
+
+    /// The peer's RTCP, read in place: sender reports on what it publishes; receiver reports,
+    /// NACKs, PLI and FIR, REMB and transport-cc on what it receives.
+    func transport(_ transport: WebRTCTransport, didReceiveRTCP packet: UnsafeMutableRawBufferPointer) {
+        let bytes = UnsafeRawBufferPointer(packet)
+        var iterator = RTCPCompoundIterator(bytes)
+        let now = ContinuousClock.now
+        while let (_, range) = iterator.next() {
+            let view: RTCPView
+            do { view = try RTCPView(viewing: UnsafeRawBufferPointer(rebasing: bytes[range])) } catch {
+                transport.worker.drops.count(.rtcpMalformed)
+                continue
+            }
+            switch view {
+            case .senderReport(let sr):
+                if let route = routes[sr.ssrc] {
+                    let time = SenderReportTime(ntp: sr.ntpTimestamp, rtp: sr.rtpTimestamp)
+                    route.stream.senderReport(time, arrival: now)
+                    delegate.peer(self, didReceiveSenderReport: time, on: route.stream, of: route.producer)
+                }
+                received(sr.reports, now: now)
+            case .receiverReport(_, let reports):
+                received(reports, now: now)
+            case .transportLayerNack(_, let mediaSSRC, let pairs):
+                guard let consumer = consumers[mediaSSRC] else { continue }
+                for pair in pairs {
+                    consumer.nacks &+= 1
+                    pair.forEachLost { delegate.peer(self, lost: $0, on: consumer) }
+                }
+            case .pictureLossIndication(_, let mediaSSRC):
+                keyFrameRequested(on: mediaSSRC, now: now)
+            case .fullIntraRequest(_, let entries):
+                for entry in entries { keyFrameRequested(on: entry.ssrc, now: now) }
+            case .receiverEstimatedMaximumBitrate(_, let bitrate, let ssrcs):
+                for ssrc in ssrcs { consumers[ssrc]?.received(estimate: bitrate) }
+            case .transportWideCongestionControl:
+                transportFeedback &+= 1
+            case .other:
+                continue
+            }
+        }
+        if iterator.malformed { transport.worker.drops.count(.rtcpMalformed) }
+    }
+
+    private func keyFrameRequested(on ssrc: UInt32, now: ContinuousClock.Instant) {
+        guard let consumer = consumers[ssrc], consumer.kind == .video else { return }
+        consumer.keyFrameRequests &+= 1
+        keyFrameRequests &+= 1
+        delegate.peer(self, requestsKeyFrameFor: consumer, now: now)
+    }
+
+    /// Its reception reports on the copies it receives: their loss, and a slow link.
+    private func received(_ reports: ReceptionReportBlocks, now: ContinuousClock.Instant) {
+        for report in reports {
+            guard let consumer = consumers[report.ssrc] else { continue }
+            consumer.received(report)
+            if report.fractionLost >= Self.slowLinkFraction, slowLink.shouldReport(.downlink, now: now) {
+                delegate.peer(self, slowLink: .downlink, kind: consumer.kind, fractionLost: report.fractionLost)
+            }
+        }
+    }
+
+    // MARK: sending
+
+    /// A key-frame request for `stream`: PLI, or FIR where the peer negotiated only that.
+    func sendKeyFrameRequest(_ stream: InboundStream) {
+        let n = stream.writeKeyFrameRequest(into: UnsafeMutableRawBufferPointer(start: rtcp, count: 64))
+        keyFrameRequests &+= 1
+        transport.sendRTCP(UnsafeRawBufferPointer(start: rtcp, count: n))
+    }
+
+    /// Once a second: speech ends after its hangover even if packets stopped coming; one
+    /// compound packet with a receiver report per stream it publishes (RFC 3550 §6.4.2) and a
+    /// sender report per copy it receives whose source has sent one (§6.4.1).
+    func tick(now: ContinuousClock.Instant) {
+        if let change = speech.tick(now: MediaClock.elapsed(now)) { delegate.peer(self, speech: change) }
+        guard transport.state == .connected else { return }
+        var offset = 0
+        for producer in producers.values {
+            for stream in producer.streams where offset + 32 <= Self.reportsSize {
+                let block = stream.statistics.report(ssrc: stream.ssrc, now: now)
+                if block.fractionLost >= Self.slowLinkFraction, slowLink.shouldReport(.uplink, now: now) {
+                    delegate.peer(self, slowLink: .uplink, kind: stream.kind, fractionLost: block.fractionLost)
+                }
+                offset += ReceiverReport.serialize(ssrc: 1, reportBlock: block,
+                                                   into: UnsafeMutableRawBufferPointer(start: reports + offset, count: Self.reportsSize - offset))
+            }
+        }
+        for consumer in consumers.values where offset + 28 <= Self.reportsSize && consumer.isActive {
+            guard let time = delegate.senderReportTime(for: consumer) else { continue }
+            offset += consumer.writeSenderReport(time, into: UnsafeMutableRawBufferPointer(start: reports + offset,
+                                                                                         count: Self.reportsSize - offset))
+        }
+        if offset > 0 { transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: offset)) }
+    }
+
+    // MARK: description
+
+    /// Its description for the API: the transport's state and counters, a track per section
+    /// (inbound: what it publishes; outbound: what it receives), and its loss (a publisher's
+    /// on the way in, from the bridge's statistics; a receiver's on the way out, from its
+    /// reports).
+    var info: ParticipantInfo {
+        var p = ParticipantInfo(transport: transport, id: id, display: display, role: role, keyFrameRequests: keyFrameRequests)
+        p.notice = notice
+        let streams = producers.values.flatMap(\.streams)
+        if producers.isEmpty {
+            p.packetsLost = consumers.values.reduce(0) { $0 + max(0, $1.reportedLost) }
+            p.lossPercent = Double(consumers.values.map(\.reportedFraction).max() ?? 0) * 100 / 256
+        } else {
+            p.packetsLost = streams.reduce(0) { $0 + max(0, $1.statistics.cumulativeLost) }
+            p.lossPercent = Double(streams.map(\.statistics.lastFractionLost).max() ?? 0) * 100 / 256
+        }
+        p.tracks = sections.filter { !$0.rejected }.map(trackInfo)
+        return p
+    }
+
+    func trackInfo(_ m: NegotiatedMedia) -> TrackInfo {
+        let producer = producers[m.mid]
+        let consumer = consumer(mid: m.mid)
+        return TrackInfo(mid: m.mid, kind: m.kind, direction: m.direction.rawValue,
+                         codec: m.codecs.first.map { "\($0.name)/\($0.clockRate)" },
+                         inboundSSRC: producer?.streams.first?.ssrc ?? consumer?.source,
+                         outboundSSRC: consumer?.localSSRC,
+                         packets: producer?.packets ?? consumer?.packets ?? 0)
+    }
+}
+
+/// Which way a link loses packets.
+enum LinkDirection: String, Sendable {
+    /// From the participant to the bridge.
+    case uplink
+    /// From the bridge to the participant.
+    case downlink
+}
+
+/// A slow link is reported at most every 5 s per participant and direction (as Janus's
+/// slowlink): loss comes in bursts, and each receiver report would repeat it.
+struct SlowLinkLimiter {
+    private var last: [ContinuousClock.Instant?] = [nil, nil]
+    static let interval: Duration = .seconds(5)
+
+    mutating func shouldReport(_ direction: LinkDirection, now: ContinuousClock.Instant) -> Bool {
+        let i = direction == .uplink ? 0 : 1
+        if let last = last[i], now - last < Self.interval { return false }
+        last[i] = now
+        return true
+    }
+}
