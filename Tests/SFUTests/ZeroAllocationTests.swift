@@ -91,6 +91,29 @@ struct ZeroAllocationTests {
         await room.shutdown()
     }
 
+    /// The conference path: one member's camera packet read, kept for NACKs, and fanned out to
+    /// the other member's copy (rewritten, protected, sent) through the track's consumer table.
+    @Test func steadyStateConferenceForwardAllocatesNothing() async throws {
+        let pair = try await ConferencePair()
+        var warm = 0
+        for _ in 0..<300 where try pair.forwardOne() { warm += 1 }
+        #expect(warm >= 290)  // warm-up: tables, slots, SRTP state
+        let loop = pair.server.workers[0].eventLoop
+        let counter = LoopAllocationCounter([loop])
+        await counter.start()
+        let baseline = await counter.stop()[0]
+        await counter.start()
+        var forwarded = 0
+        for _ in 0..<2000 where try pair.forwardOne() { forwarded += 1 }
+        let counted = await counter.stop()[0]
+        #expect(baseline <= 4, "the start/stop hops alone allocated \(baseline) times")
+        let allocations = counted - min(counted, baseline)
+        #expect(forwarded >= 1990, "the subscriber got \(forwarded) of 2000")
+        #expect(allocations == 0, "\(allocations) allocations on the event loop for 2000 packets forwarded in a conference")
+        print("allocations per packet forwarded in a conference: \(Double(allocations) / 2000)")
+        await pair.shutdown()
+    }
+
     /// The GSO flush (grouping per destination, building the messages) allocates nothing.
     @Test func segmentedFlushAllocatesNothing() throws {
         let sender = try UDPSocket(host: "127.0.0.1", port: 0, segmentationOffload: true)
