@@ -44,7 +44,7 @@ public enum RTCPView {
             var (_, reader) = try RTCPHeader.parseBody(
                 packet, packetType: RTCPPacketType.transportFeedback, format: RTCPFeedbackFormat.genericNack)
             guard let sender = reader.readUInt32(), let media = reader.readUInt32() else { throw .packetTooShort }
-            guard reader.remaining % NackPairs.stride == 0, let pairs = reader.readSlice(reader.remaining) else {
+            guard reader.remaining % NackPair.recordSize == 0, let pairs = reader.readSlice(reader.remaining) else {
                 throw .packetTooShort
             }
             self = .transportLayerNack(senderSSRC: sender, mediaSSRC: media, pairs: NackPairs(pairs))
@@ -66,7 +66,7 @@ public enum RTCPView {
             var (_, reader) = try RTCPHeader.parseBody(
                 packet, packetType: RTCPPacketType.payloadSpecificFeedback, format: RTCPFeedbackFormat.fullIntraRequest)
             guard let sender = reader.readUInt32(), reader.skip(4) else { throw .packetTooShort }
-            guard reader.remaining % FullIntraRequestEntries.stride == 0, let entries = reader.readSlice(reader.remaining) else {
+            guard reader.remaining % FullIntraRequestEntry.recordSize == 0, let entries = reader.readSlice(reader.remaining) else {
                 throw .packetTooShort
             }
             self = .fullIntraRequest(senderSSRC: sender, entries: FullIntraRequestEntries(entries))
@@ -123,7 +123,7 @@ public struct REMBView {
         else { throw .packetTooShort }
         guard identifier == ReceiverEstimatedMaximumBitrate.identifier else { throw .missingREMBIdentifier }
         guard let count = reader.readUInt8(), let bitrateField = reader.readUInt24(),
-            let list = reader.readSlice(Int(count) * SSRCList.stride)
+            let list = reader.readSlice(Int(count) * UInt32.recordSize)
         else { throw .packetTooShort }
         senderSSRC = sender
         mediaSSRC = media
@@ -139,40 +139,51 @@ public struct REMBView {
     }
 }
 
-/// Fixed-size records over received bytes, each parsed when read.
-public protocol RTCPRecordList: RandomAccessCollection where Index == Int {
-    /// Bytes per record.
-    static var stride: Int { get }
-    var bytes: UnsafeRawBufferPointer { get }
+/// A fixed-size record of an RTCP packet's repeated part, read in place.
+public protocol RTCPRecord {
+    /// Bytes per record on the wire.
+    static var recordSize: Int { get }
     /// The record at `offset` of `bytes` (bounds already checked).
-    static func record(in bytes: UnsafeRawBufferPointer, at offset: Int) -> Element
+    init(record bytes: UnsafeRawBufferPointer, at offset: Int)
 }
 
-extension RTCPRecordList {
+/// Records over received bytes, each parsed when read.
+public struct RTCPRecords<Record: RTCPRecord>: RandomAccessCollection {
+    public let bytes: UnsafeRawBufferPointer
+
+    @inlinable init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// The next `count` records of `reader`.
+    @inlinable
+    init(count: Int, from reader: inout ByteReader) throws(RTCPParseError) {
+        guard let records = reader.readSlice(count * Record.recordSize) else { throw .packetTooShort }
+        bytes = records
+    }
+
     @inlinable public var startIndex: Int { 0 }
-    @inlinable public var endIndex: Int { bytes.count / Self.stride }
-    @inlinable public subscript(position: Int) -> Element {
+    @inlinable public var endIndex: Int { bytes.count / Record.recordSize }
+    @inlinable public subscript(position: Int) -> Record {
         precondition(position >= 0 && position < endIndex, "index out of range")
-        return Self.record(in: bytes, at: position &* Self.stride)
+        return Record(record: bytes, at: position &* Record.recordSize)
     }
 }
 
 /// The reception report blocks of an SR or RR (RFC 3550 §6.4.1).
-public struct ReceptionReportBlocks: RTCPRecordList {
-    public typealias Element = ReceptionReport
-    public static var stride: Int { ReceptionReport.size }
-    public let bytes: UnsafeRawBufferPointer
+public typealias ReceptionReportBlocks = RTCPRecords<ReceptionReport>
+/// The PID+BLP pairs of a generic NACK (RFC 4585 §6.2.1).
+public typealias NackPairs = RTCPRecords<NackPair>
+/// The FCI entries of a FIR (RFC 5104 §4.3.1).
+public typealias FullIntraRequestEntries = RTCPRecords<FullIntraRequestEntry>
+/// A list of SSRCs (a REMB's feedback SSRCs).
+public typealias SSRCList = RTCPRecords<UInt32>
+
+extension ReceptionReport: RTCPRecord {
+    @inlinable public static var recordSize: Int { size }
 
     @inlinable
-    init(count: Int, from reader: inout ByteReader) throws(RTCPParseError) {
-        guard let blocks = reader.readSlice(count * Self.stride) else { throw .packetTooShort }
-        bytes = blocks
-    }
-
-    @inlinable
-    public static func record(in bytes: UnsafeRawBufferPointer, at offset: Int) -> ReceptionReport {
+    public init(record bytes: UnsafeRawBufferPointer, at offset: Int) {
         // The cumulative loss is a signed 24-bit value: sign-extended.
-        ReceptionReport(
+        self.init(
             ssrc: bytes.getUInt32(at: offset), fractionLost: bytes[offset + 4],
             cumulativeLost: Int32(bitPattern: bytes.getUInt24(at: offset + 5) << 8) >> 8,
             extendedHighestSequenceNumber: bytes.getUInt32(at: offset + 8), jitter: bytes.getUInt32(at: offset + 12),
@@ -180,19 +191,16 @@ public struct ReceptionReportBlocks: RTCPRecordList {
     }
 }
 
-/// The PID+BLP pairs of a generic NACK (RFC 4585 §6.2.1).
-public struct NackPairs: RTCPRecordList {
-    public typealias Element = NackPair
-    public static var stride: Int { 4 }
-    public let bytes: UnsafeRawBufferPointer
-
-    @inlinable init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+extension NackPair: RTCPRecord {
+    @inlinable public static var recordSize: Int { 4 }
 
     @inlinable
-    public static func record(in bytes: UnsafeRawBufferPointer, at offset: Int) -> NackPair {
-        NackPair(packetID: bytes.getUInt16(at: offset), lostPackets: bytes.getUInt16(at: offset + 2))
+    public init(record bytes: UnsafeRawBufferPointer, at offset: Int) {
+        self.init(packetID: bytes.getUInt16(at: offset), lostPackets: bytes.getUInt16(at: offset + 2))
     }
+}
 
+extension RTCPRecords where Record == NackPair {
     /// Calls `body` with every sequence number the pairs report lost, in order.
     @inlinable
     public func forEachLost(_ body: (UInt16) -> Void) {
@@ -200,30 +208,20 @@ public struct NackPairs: RTCPRecordList {
     }
 }
 
-/// The FCI entries of a FIR (RFC 5104 §4.3.1).
-public struct FullIntraRequestEntries: RTCPRecordList {
-    public typealias Element = FullIntraRequestEntry
-    public static var stride: Int { 8 }
-    public let bytes: UnsafeRawBufferPointer
-
-    @inlinable init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+extension FullIntraRequestEntry: RTCPRecord {
+    @inlinable public static var recordSize: Int { 8 }
 
     @inlinable
-    public static func record(in bytes: UnsafeRawBufferPointer, at offset: Int) -> FullIntraRequestEntry {
-        FullIntraRequestEntry(ssrc: bytes.getUInt32(at: offset), sequenceNumber: bytes[offset + 4])
+    public init(record bytes: UnsafeRawBufferPointer, at offset: Int) {
+        self.init(ssrc: bytes.getUInt32(at: offset), sequenceNumber: bytes[offset + 4])
     }
 }
 
-/// A list of SSRCs (a REMB's feedback SSRCs).
-public struct SSRCList: RTCPRecordList {
-    public typealias Element = UInt32
-    public static var stride: Int { 4 }
-    public let bytes: UnsafeRawBufferPointer
-
-    @inlinable init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+extension UInt32: RTCPRecord {
+    @inlinable public static var recordSize: Int { 4 }
 
     @inlinable
-    public static func record(in bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt32 {
-        bytes.getUInt32(at: offset)
+    public init(record bytes: UnsafeRawBufferPointer, at offset: Int) {
+        self = bytes.getUInt32(at: offset)
     }
 }
