@@ -1,5 +1,6 @@
 import ICE
 import RTP
+import Rings
 
 /// What the bridge sends a viewer for one kind of media: its own SSRC, sequence and timestamp
 /// spaces, mapped onto whichever streamer is live.

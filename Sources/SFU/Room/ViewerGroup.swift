@@ -1,5 +1,6 @@
 import ICE
 import RTP
+import Rings
 import Synchronization
 
 /// A streamer's sender report: the NTP/RTP time pair viewers' sender reports are built from.

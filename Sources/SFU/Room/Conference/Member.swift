@@ -117,7 +117,7 @@ final class Member: TransportDelegate {
     /// At most this many video tracks flow to it, by speaking order (nil: all).
     var maxVideo: Int?
     /// While the room is recorded: this member's recorder.
-    var recorder: Recorder?
+    var recorder: (any RecordingSink)?
     /// In the lobby: connected to nothing (it receives nothing, nobody receives it) until a
     /// moderator admits it.
     var inLobby = false
