@@ -9,8 +9,8 @@ import Synchronization
 /// decrypted streamer RTP packet into a preallocated `WorkerRing` — no lock, no allocation per
 /// packet; a full ring drops and counts — and one writer thread (a plain `Thread`, never an
 /// event loop) drains it into one `MJRWriter` per track kind, flushing every file at least once
-/// a second. The loop wakes the thread through an eventfd once per read batch (in
-/// `MediaWorker.flush`), never per packet; the thread also wakes by itself to flush.
+/// a second. The loop wakes the thread through an eventfd (`wakeFD`) once per read batch,
+/// never per packet; the thread also wakes by itself to flush.
 ///
 /// The writer thread also keeps the recording's `RecordingManifest` current (files, the first
 /// sender-report sync of each track), so that a recording cut short by a crash can be finished
