@@ -86,7 +86,7 @@ public struct RecordingFinisher: Sendable {
         for (path, manifest) in unfinished {
             onEvent(.recovering(manifest))
             let ids = [manifest.room, manifest.id] + (manifest.participant.map { [$0] } ?? [])
-            await finish(manifestAt: path, manifest, recovered: true, idsChecked: ids.allSatisfy(isValidID))
+            _ = await finish(manifestAt: path, manifest, recovered: true, idsChecked: ids.allSatisfy(isValidID))
         }
         return unfinished.count
     }

@@ -58,7 +58,7 @@ public final class WorkerRing: @unchecked Sendable {  // producer side confined 
     // MARK: producer
 
     /// The next free slot to fill, or nil when the ring is full. Producer only.
-    @inlinable
+    @inlinable @inline(__always)
     public func reserve() -> RingMessage? {
         if producerTail &- producerCachedHead == capacity {
             producerCachedHead = head.load(ordering: .acquiring)
@@ -68,7 +68,7 @@ public final class WorkerRing: @unchecked Sendable {  // producer side confined 
     }
 
     /// Publishes the slot `reserve` returned. Producer only.
-    @inlinable
+    @inlinable @inline(__always)
     public func commit() {
         producerTail &+= 1
         tail.store(producerTail, ordering: .releasing)
@@ -78,7 +78,7 @@ public final class WorkerRing: @unchecked Sendable {  // producer side confined 
 
     /// The oldest unread message, or nil. It stays valid (and may be rewritten in place) until
     /// `release`. Consumer only.
-    @inlinable
+    @inlinable @inline(__always)
     public func peek() -> RingMessage? {
         if consumerHead == consumerCachedTail {
             consumerCachedTail = tail.load(ordering: .acquiring)
@@ -88,7 +88,7 @@ public final class WorkerRing: @unchecked Sendable {  // producer side confined 
     }
 
     /// Frees the slot `peek` returned. Consumer only.
-    @inlinable
+    @inlinable @inline(__always)
     public func release() {
         consumerHead &+= 1
         head.store(consumerHead, ordering: .releasing)
@@ -171,7 +171,7 @@ public struct RingMessage {
     public var payload: UnsafeMutableRawPointer { slot + WorkerRing.headerSize }
 
     /// Copies `bytes` in as the payload; false if they do not fit.
-    @inlinable
+    @inlinable @inline(__always)
     public func setPayload(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count <= WorkerRing.maxPayload else { return false }
         if bytes.count > 0 { payload.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }

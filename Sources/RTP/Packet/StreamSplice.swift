@@ -43,14 +43,14 @@ public struct StreamSplice: Sendable {
     }
 
     /// The outgoing sequence number and timestamp of an incoming packet of `source`.
-    @inlinable
+    @inlinable @inline(__always)
     public func map(sequence: UInt16, timestamp: UInt32) -> (sequence: UInt16, timestamp: UInt32) {
         (sequence &+ _sequenceOffset, timestamp &+ _timestampOffset)
     }
 
     /// A packet went out with these (outgoing) numbers: the newest one is what the next anchor
     /// continues from.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func sent(sequence: UInt16, timestamp: UInt32, now: Duration) {
         if SequenceNumber.isNewer(sequence, than: lastSequence) || _packets == 0 {
             lastSequence = sequence
