@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .executable(name: "bridged", targets: ["bridged"]),
         .library(name: "SFU", targets: ["SFU"]),
+        .library(name: "Recording", targets: ["Recording"]),
+        .library(name: "FileRecording", targets: ["FileRecording"]),
         .library(name: "RTP", targets: ["RTP"]),
         .library(name: "ICE", targets: ["ICE"]),
     ],
@@ -44,12 +46,23 @@ let package = Package(
         .target(name: "RTP", dependencies: ["Bytes", "COpenSSL"], swiftSettings: strict),
         // STUN and the ICE-lite agent.
         .target(name: "ICE", dependencies: ["Bytes", "COpenSSL"], swiftSettings: strict),
-        // Transports (ICE + DTLS + SRTP on a shared UDP port), rooms, routing.
+        // Lock-free single-producer, single-consumer rings of fixed slots. A leaf.
+        .target(name: "Rings", swiftSettings: strict),
+        // Transports (ICE + DTLS + SRTP on a shared UDP port), rooms, routing. Reaches recording
+        // through RecordingBackend only: no libavformat here.
         .target(name: "SFU", dependencies: [
-            "Bytes", "RTP", "ICE", "COpenSSL", "CLinux", "CMux",
+            "Bytes", "RTP", "ICE", "Rings", "COpenSSL", "CLinux",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        // Recording: the Janus .mjr format, the recorder's writer thread, the playable file
+        // (libavformat through CMux).
+        .target(name: "Recording", dependencies: ["RTP", "Rings", "CLinux", "CMux"], swiftSettings: strict),
+        // Recording as the SFU's RecordingBackend: the recorders as files, outcomes as events.
+        .target(name: "FileRecording", dependencies: [
+            "SFU", "Recording", "RTP",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // bridged's embedded SQLite database (GRDB): permanent rooms and the audit log.
@@ -62,7 +75,7 @@ let package = Package(
         ], swiftSettings: strict),
         // The daemon: configuration, control API, demo page.
         .executableTarget(name: "bridged", dependencies: [
-            "SFU", "RTP", "ICE", "COpenSSL", "BridgedStore", "Access",
+            "SFU", "FileRecording", "RTP", "ICE", "COpenSSL", "BridgedStore", "Access",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -73,14 +86,17 @@ let package = Package(
 
         .testTarget(name: "RTPTests", dependencies: ["RTP", "CSRTP", "COpenSSL"], swiftSettings: strict),
         .testTarget(name: "ICETests", dependencies: ["ICE"], swiftSettings: strict),
+        .testTarget(name: "RingsTests", dependencies: ["Rings"], swiftSettings: strict),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording", "RTP"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "AccessTests", dependencies: [
             "Access", .product(name: "JWTKit", package: "jwt-kit"),
         ], swiftSettings: strict),
         .testTarget(name: "BridgedStoreTests", dependencies: ["BridgedStore"], swiftSettings: strict),
         .testTarget(name: "SFUTests", dependencies: [
-            "SFU", "RTP", "ICE", "COpenSSL", "CMallocCounter",
+            "SFU", "RTP", "ICE", "Rings", "Recording", "FileRecording", "COpenSSL", "CMallocCounter",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-        ], exclude: ["Fixtures"], swiftSettings: strict),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
     ]
 )

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RTP
+import Rings
 import Synchronization
 
 /// Where the data plane listens and what it announces.
@@ -91,14 +92,17 @@ public actor MediaServer {
     /// Rooms created `permanent`: `expireIdleRooms` leaves them.
     private var permanentRooms: Set<String> = []
     /// Playable files being built (awaited at shutdown).
-    private var finishing: [String: Task<[RecordingManifest], Never>] = [:]
-    private let finisher: RecordingFinisher
+    private var finishing: [String: Task<[FinishedRecording], Never>] = [:]
+    /// Where recordings go (nil: this server cannot record).
+    private let recordingBackend: (any RecordingBackend)?
     /// Joins under way per worker: counted as load until their transport exists.
     private var joining: [Int] = []
 
-    public init(configuration: MediaConfiguration, logger: Logger = Logger(label: "bridged.sfu")) throws {
+    public init(configuration: MediaConfiguration, recordings: (any RecordingBackend)? = nil,
+                logger: Logger = Logger(label: "bridged.sfu")) throws {
         self.configuration = configuration
         self.logger = logger
+        recordingBackend = recordings
         let certificate = try DTLSCertificate()
         let context = try DTLSContext(certificate: certificate)
         self.certificate = certificate
@@ -109,8 +113,6 @@ public actor MediaServer {
         self.workers = (0..<count).map { i in
             MediaWorker(index: i, eventLoop: loops[i], dtlsContext: context, logger: logger)
         }
-        finisher = RecordingFinisher(events: events, logger: logger, hook: configuration.recordingHook,
-                                     hookTimeout: configuration.recordingHookTimeout)
     }
 
     /// Binds every worker's socket.
@@ -134,8 +136,7 @@ public actor MediaServer {
             }
         }
         // Recordings a dead process left unfinished become playable now, in the background.
-        let finisher = finisher, unfinished = RecordingManifest.unfinished(in: configuration.recordingDirectory)
-        recovery = Task { _ = await finisher.recover(unfinished) }
+        recovery = recordingBackend?.recoverUnfinished(in: configuration.recordingDirectory, events: events)
         logger.info("media workers listening", metadata: [
             "ports": "\(workers.map(\.localPort))",
             "candidates": "\(candidateAddresses)",
@@ -657,9 +658,9 @@ public actor MediaServer {
     /// The recorders of one recording: one in a streaming room (the room's stream), one per
     /// recorded member in a conference room (made on the room's loop as members publish).
     final class RecorderSet: Sendable {
-        private let list = Mutex<[Recorder]>([])
-        func append(_ r: Recorder) { list.withLock { $0.append(r) } }
-        var all: [Recorder] { list.withLock { $0 } }
+        private let list = Mutex<[any RecorderControl]>([])
+        func append(_ r: any RecorderControl) { list.withLock { $0.append(r) } }
+        var all: [any RecorderControl] { list.withLock { $0 } }
     }
 
     struct RecordingEntry {
@@ -672,8 +673,8 @@ public actor MediaServer {
         let noMediaTimeout: Duration?
         var stopped: Date?
         var reason: String?
-        /// After stop: each recorder's manifest as the finisher left it (state, playable file).
-        var finished: [RecordingManifest]?
+        /// After stop: each recorder's playable file (or why there is none).
+        var finished: [FinishedRecording]?
     }
 
     /// Starts recording a room into `configuration.recordingDirectory`: a streaming room's stream
@@ -694,6 +695,11 @@ public actor MediaServer {
         }
         let directory = configuration.recordingDirectory
         let rid = Self.randomID()
+        guard let backend = recordingBackend else {
+            let why = "recording is not available: this bridge runs without a recording backend"
+            events.emit("recording_failed", room: roomID, reason: why, recording: rid)
+            throw .recordingFailed(why)
+        }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             guard access(directory, W_OK) == 0 else { throw POSIXError(.EACCES) }
@@ -713,8 +719,9 @@ public actor MediaServer {
         }
         let set = RecorderSet()
         if let streaming = room as? StreamingRoom {
-            let recorder = try Recorder(id: rid, room: roomID, directory: directory, participants: participants,
-                                        onError: { onError(nil, $0) }, onDropped: onDropped)
+            let recorder = try backend.makeRecorder(id: rid, room: roomID, directory: directory, participant: nil,
+                                                    participants: participants, events: events,
+                                                    onError: { onError(nil, $0) }, onDropped: onDropped)
             do throws(ControlError) {
                 try recorder.start()
             } catch {
@@ -722,26 +729,26 @@ public actor MediaServer {
                 throw error
             }
             set.append(recorder)
-            await onLoop(of: streaming) { $0.startRecording(recorder, now: .now) }
+            let sink = recorder.sink
+            await onLoop(of: streaming) { $0.startRecording(sink, now: .now) }
         } else if let conference = room as? ConferenceRoom {
             // Made on the room's loop as members publish; the writer thread writes the manifest.
             let wanted = participants.map(Set.init)
-            let make: @Sendable (String) -> Recorder? = { pid in
+            let make: @Sendable (String) -> (any RecordingSink)? = { pid in
                 guard wanted?.contains(pid) ?? true,
-                      let r = try? Recorder(id: rid, room: roomID, directory: directory, participant: pid, participants: participants,
-                                            onError: { onError(pid, $0) }, onDropped: onDropped) else { return nil }
-                r.startWritingManifestOffLoop()
+                      let r = try? backend.makeRecorder(id: rid, room: roomID, directory: directory, participant: pid,
+                                                        participants: participants, events: events,
+                                                        onError: { onError(pid, $0) }, onDropped: onDropped) else { return nil }
+                r.startOffLoop()
                 set.append(r)
-                return r
+                return r.sink
             }
             await onLoop(of: conference) { $0.startRecording(make, now: .now) }
         }
         let entry = RecordingEntry(id: rid, room: roomID, participants: participants, recorders: set, started: Date(),
                                    startedMonotonic: .now, noMediaTimeout: noMediaTimeout ?? configuration.recordingNoMediaTimeout)
         recordings[roomID, default: []].append(entry)
-        let paths = set.all.flatMap { r in
-            ["audio", "video"].compactMap { try? Recorder.path(directory: directory, room: roomID, recording: r.fileID, track: $0) }
-        }
+        let paths = set.all.flatMap(\.plannedFiles)
         events.emit("recording_started", room: roomID, participant: participants?.joined(separator: ","), recording: rid, files: paths)
         logger.info("recording started", metadata: ["room": "\(roomID)", "recording": "\(rid)", "directory": "\(directory)"])
         return Self.info(entry)
@@ -769,26 +776,17 @@ public actor MediaServer {
         recordings[roomID]![index].reason = reason
         if let streaming = room as? StreamingRoom { await onLoop(of: streaming) { $0.stopRecording() } }
         if let conference = room as? ConferenceRoom { await onLoop(of: conference) { $0.stopRecording() } }
-        var manifests: [(String, RecordingManifest)] = []
-        for recorder in entry.recorders.all {
-            await recorder.stop()
-            var manifest = recorder.manifest
-            if manifest.state == .recording {
-                manifest.state = .stopped
-                try? manifest.save(to: recorder.manifestPath)
-            }
-            manifests.append((recorder.manifestPath, manifest))
-        }
+        let recorders = entry.recorders.all
+        for recorder in recorders { await recorder.stop() }
         let stopped = recordings[roomID]?[index] ?? entry
         let files = entry.recorders.all.flatMap(\.files)
         events.emit("recording_stopped", room: roomID, reason: reason, recording: recordingID, files: files)
         logger.info("recording stopped", metadata: ["room": "\(roomID)", "recording": "\(recordingID)", "reason": "\(reason)",
                                                     "bytes": "\(entry.recorders.all.reduce(0) { $0 + $1.bytes })",
                                                     "dropped": "\(entry.recorders.all.reduce(0) { $0 + $1.dropped })"])
-        let finisher = finisher
-        let task = Task { () -> [RecordingManifest] in
-            var out: [RecordingManifest] = []
-            for (path, manifest) in manifests { out.append(await finisher.finish(manifestAt: path, manifest)) }
+        let task = Task { () -> [FinishedRecording] in
+            var out: [FinishedRecording] = []
+            for recorder in recorders { out.append(await recorder.finish()) }
             return out
         }
         finishing[recordingID] = task
@@ -799,19 +797,17 @@ public actor MediaServer {
         return Self.info(stopped)
     }
 
-    private func finished(roomID: String, recordingID: String, _ manifests: [RecordingManifest]) {
+    private func finished(roomID: String, recordingID: String, _ results: [FinishedRecording]) {
         finishing[recordingID] = nil
         guard let index = recordings[roomID]?.firstIndex(where: { $0.id == recordingID }) else { return }
-        recordings[roomID]![index].finished = manifests
+        recordings[roomID]![index].finished = results
     }
 
     /// Stops the recordings whose tracks have all been silent longer than their `noMediaTimeout`.
     func stopSilentRecordings(now: ContinuousClock.Instant) async {
-        let nowNanos = Recorder.monotonicNanos()
         for (roomID, list) in recordings {
             guard let e = list.last, e.stopped == nil, let timeout = e.noMediaTimeout else { continue }
-            let last = e.recorders.all.compactMap(\.lastPacketNanos).max()
-            let silent: Duration = if let last { .nanoseconds(nowNanos - last) } else { now - e.startedMonotonic }
+            let silent = e.recorders.all.compactMap(\.sinceLastPacket).min() ?? now - e.startedMonotonic
             if silent >= timeout {
                 _ = try? await stopRecording(roomID: roomID, recordingID: e.id, reason: "no_media")
             }

@@ -1,6 +1,7 @@
 import Access
 import ArgumentParser
 import BridgedStore
+import FileRecording
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -98,7 +99,9 @@ struct Bridged: AsyncParsableCommand {
         logLevel.bootstrap()
         let logger = Logger(label: "bridged")
 
-        let server = try MediaServer(configuration: try c.media(), logger: logger)
+        let media = try c.media()
+        let server = try MediaServer(configuration: media, recordings: FileRecordingBackend(configuration: media, logger: logger),
+                                     logger: logger)
         try await server.start()
         // The database: permanent rooms are back before the API serves; the audit log follows
         // the control calls (AuditMiddleware) and the bridge's security events.

@@ -2,6 +2,7 @@ import Access
 import BridgedStore
 import Foundation
 import Hummingbird
+import RTP
 import SFU
 
 /// `/v1/rooms` and `/v1/rooms/{id}/participants`: see docs/api.md.

@@ -1,4 +1,6 @@
+import FileRecording
 import Foundation
+@testable import Recording
 import Synchronization
 import Testing
 @testable import SFU

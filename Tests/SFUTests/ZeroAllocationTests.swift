@@ -1,9 +1,11 @@
 import Foundation
 import CMallocCounter
+import FileRecording
 import Glibc
 import ICE
 import NIOCore
 import NIOPosix
+import Recording
 import RTP
 import Testing
 @testable import SFU

@@ -24,7 +24,7 @@ final class Producer {
     var held = false
     /// While its publisher is recorded (and it is a microphone or a camera): where its packets
     /// are also copied.
-    var recorder: Recorder?
+    var recorder: (any RecordingSink)?
     /// Audio: the negotiated ID of the RFC 6464 audio-level extension.
     let audioLevelID: UInt8?
 

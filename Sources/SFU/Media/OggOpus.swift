@@ -7,6 +7,8 @@
 //   is a run of segments ending with one shorter than 255 (and may continue on the next page).
 //   First packet: "OpusHead"; second: "OpusTags"; then audio.
 
+import RTP
+
 public struct OggOpus: Sendable {
     public enum ParseError: Error, Equatable, CustomStringConvertible {
         case notOgg
@@ -69,7 +71,6 @@ public struct OggOpus: Sendable {
         guard !packets.isEmpty else { throw .noAudio }
     }
 
-    /// RFC 6716 §3.1: the packet's duration in 48 kHz samples (nil: malformed); the same
-    /// TOC reading the recordings' Opus depacketizer uses.
-    public static func samples(_ packet: [UInt8]) -> Int? { OpusDepacketizer.samples(packet) }
+    /// RFC 6716 §3.1: the packet's duration in 48 kHz samples (nil: malformed).
+    public static func samples(_ packet: [UInt8]) -> Int? { OpusPacket.samples(packet) }
 }

@@ -1,10 +1,5 @@
 import RTP
 
-/// Kinds of media the bridge forwards.
-public enum MediaKind: String, Sendable, Codable {
-    case audio, video
-}
-
 /// What the bridge can forward: codecs by name, feedback it understands, header extensions it
 /// keeps. Echo and SFU forwarding never transcode, so any of these passes through unchanged.
 public enum Capabilities {

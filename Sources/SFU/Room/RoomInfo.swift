@@ -1,3 +1,5 @@
+import RTP
+
 /// Room kinds. `echo` sends each peer's media back to it; more kinds come with rooms.
 public enum RoomKind: String, Sendable, Codable, CaseIterable {
     /// Each peer's media comes back to it (like Janus's EchoTest).

@@ -4,6 +4,7 @@ import ICE
 import Logging
 import NIOCore
 import RTP
+import Rings
 import Synchronization
 
 /// The data plane of one event loop: one UDP socket shared by every transport of the rooms that

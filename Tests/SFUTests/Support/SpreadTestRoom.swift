@@ -1,6 +1,7 @@
 import Foundation
 import ICE
 import NIOCore
+import Rings
 import RTP
 @testable import SFU
 

@@ -1,6 +1,7 @@
 import Foundation
 import ICE
 import RTP
+import Rings
 
 /// Every member publishes (a microphone, a camera, a screen) and receives the others, on one
 /// PeerConnection each (BUNDLE). When tracks come or go the bridge renegotiates: it pushes an
@@ -29,7 +30,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     /// Music on hold for a member alone in the room.
     let hold: HoldMusic?
     /// While the room is recorded: makes the recorder of a member (nil: not recorded).
-    private var makeRecorder: (@Sendable (String) -> Recorder?)?
+    private var makeRecorder: (@Sendable (String) -> (any RecordingSink)?)?
 
     init(id: String, description: String?, worker: MediaWorker, events: EventBus, keyFrameInterval: Duration,
          speech: SpeechDetection, maxMembers: Int, hold: OggOpus?) {
@@ -247,7 +248,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     /// From now on each member (the current ones and those who join) is recorded by the
     /// recorder `make` gives it: its microphone and camera, each packet copied into the
     /// recorder's ring (no file I/O here). Camera tracks are asked for a key frame.
-    func startRecording(_ make: @escaping @Sendable (String) -> Recorder?, now: ContinuousClock.Instant) {
+    func startRecording(_ make: @escaping @Sendable (String) -> (any RecordingSink)?, now: ContinuousClock.Instant) {
         makeRecorder = make
         for m in memberList {
             m.recorder = make(m.id)

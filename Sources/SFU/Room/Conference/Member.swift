@@ -46,7 +46,7 @@ final class Member {
     /// At most this many video tracks flow to it, by speaking order (nil: all).
     var maxVideo: Int?
     /// While the room is recorded: this member's recorder (its microphone and camera go to it).
-    var recorder: Recorder? {
+    var recorder: (any RecordingSink)? {
         didSet { for p in peer.producers.values where p.isRecordable { p.recorder = recorder } }
     }
     /// In the lobby: connected to nothing (it receives nothing, nobody receives it) until a

@@ -1,5 +1,6 @@
 import ICE
 import RTP
+import Rings
 
 /// One streamer, any number of viewers (the Janus streaming model). Every viewer's copies have
 /// their own SSRC, sequence and timestamp spaces, so when the streamer changes the viewers play
@@ -29,7 +30,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     private var links: [Link] = []
     private(set) var streamerChanges: UInt64 = 0
     /// The room's running recording: every streamer packet is also copied into its ring.
-    private(set) var recorder: Recorder?
+    private(set) var recorder: (any RecordingSink)?
     /// Whether the current streamer's packets go to `recorder` (it records everyone, or this one).
     private var recordsStreamer = false
     /// Kinds a moderator muted: not forwarded (nor recorded) until unmuted.
@@ -215,7 +216,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
 
     /// From now on every streamer packet also goes to `recorder`; the streamer is asked for a
     /// key frame so that the video file starts decodable.
-    func startRecording(_ recorder: Recorder, now: ContinuousClock.Instant) {
+    func startRecording(_ recorder: any RecordingSink, now: ContinuousClock.Instant) {
         self.recorder = recorder
         recordsStreamer = streamer.map(records) ?? false
         requestKeyFrame(ssrc: 0, now: now)

@@ -1,5 +1,6 @@
 import ICE
 import RTP
+import Rings
 import Synchronization
 
 /// The viewers of a streaming room that one worker serves, confined to that worker's loop.
