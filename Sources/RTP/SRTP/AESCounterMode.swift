@@ -1,8 +1,9 @@
 import COpenSSL
 
 /// AES-128 in counter mode (RFC 3711 §4.1.1) on one preallocated `EVP_CIPHER_CTX`.
-/// Setting a new IV on a keyed context allocates nothing in OpenSSL 3.
-final class AESCounterMode {
+/// Setting a new IV on a keyed context allocates nothing in OpenSSL 3. A value holding only the
+/// context pointer (no reference count on the per-packet path); its owner calls `free()` once.
+struct AESCounterMode {
     private let context: OpaquePointer
 
     /// Keys the cipher with the 16 bytes at `key`.
@@ -15,7 +16,8 @@ final class AESCounterMode {
         self.context = context
     }
 
-    deinit { EVP_CIPHER_CTX_free(context) }
+    /// Releases the OpenSSL context; the value must not be used after.
+    func free() { EVP_CIPHER_CTX_free(context) }
 
     /// XORs the keystream that starts at the 16-byte counter block `iv` into `count` bytes at `data`, in place.
     @inline(__always)

@@ -1,8 +1,10 @@
 import COpenSSL
 
 /// AES-128-GCM with a 12-byte IV and a 16-byte tag (RFC 7714 §5) on two preallocated
-/// `EVP_CIPHER_CTX`s, one sealing and one opening. Re-IVing a keyed context allocates nothing.
-final class AESGCM {
+/// `EVP_CIPHER_CTX`s, one sealing and one opening. Re-IVing a keyed context allocates nothing. A
+/// value holding only pointers (no reference count on the per-packet path); its owner calls
+/// `free()` once.
+struct AESGCM {
     static let tagLength = 16
     private let sealer: OpaquePointer
     private let opener: OpaquePointer
@@ -22,11 +24,15 @@ final class AESGCM {
             guard EVP_CipherInit_ex(context, EVP_aes_128_gcm(), nil, nil, nil, encrypt) == 1,
                   cssl_EVP_CIPHER_CTX_set_gcm_ivlen(context, 12) == 1,
                   EVP_CipherInit_ex(context, nil, nil, key, nil, encrypt) == 1
-            else { throw .cryptoFailure }
+            else {
+                free()
+                throw .cryptoFailure
+            }
         }
     }
 
-    deinit {
+    /// Releases the OpenSSL contexts; the value must not be used after.
+    func free() {
         EVP_CIPHER_CTX_free(sealer)
         EVP_CIPHER_CTX_free(opener)
         scratch.deallocate()

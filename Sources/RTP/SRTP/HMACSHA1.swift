@@ -5,8 +5,10 @@ import COpenSSL
 /// The inner and outer SHA-1 states after the ipad and opad blocks are computed once; each
 /// message starts from a copy of them. OpenSSL 3's `EVP_DigestInit` and `EVP_MAC_init`
 /// allocate a provider context on every call, so this uses the low-level SHA-1 functions on
-/// caller-owned state (`cssl_sha1_state`, see COpenSSL/shim.h): no allocation per message.
-final class HMACSHA1 {
+/// caller-owned state (`cssl_sha1_state`, see COpenSSL/shim.h): no allocation per message. A
+/// value holding only pointers (no reference count on the per-packet path); its owner calls
+/// `free()` once.
+struct HMACSHA1 {
     static let digestLength = 20
     private let innerStart: UnsafeMutablePointer<cssl_sha1_state>
     private let outerStart: UnsafeMutablePointer<cssl_sha1_state>
@@ -30,7 +32,8 @@ final class HMACSHA1 {
         _ = cssl_SHA1_Update(outerStart, opad, 64)
     }
 
-    deinit {
+    /// Releases the states; the value must not be used after.
+    func free() {
         innerStart.deallocate()
         outerStart.deallocate()
         working.deallocate()

@@ -16,11 +16,11 @@ extension SRTPContext {
         guard length >= Self.clearHeaderLength else { throw .packetTooShort }
         guard capacity >= length + profile.rtcpOverhead else { throw .bufferTooSmall }
         let ssrc = SRTPPacketBytes.read32(packet + 4)
-        let stream = rtcpStream(ssrc)
+        let stream = rtcpStreams.position(of: ssrc) ?? rtcpStreams.add(ssrc, SRTCPStreamState())
         // RFC 3711 §3.4: the 31-bit index must not wrap under one master key.
-        guard stream.sentIndex < 0x7fff_ffff else { throw .keyDerivationFailed }
-        stream.sentIndex += 1
-        let index = stream.sentIndex
+        guard rtcpStreams[position: stream].sentIndex < 0x7fff_ffff else { throw .keyDerivationFailed }
+        rtcpStreams[position: stream].sentIndex += 1
+        let index = rtcpStreams[position: stream].sentIndex
         let payload = packet + Self.clearHeaderLength
         let payloadLength = length - Self.clearHeaderLength
 
@@ -58,8 +58,8 @@ extension SRTPContext {
         let word = SRTPPacketBytes.read32(trailer)
         let encrypted = word & Self.encryptedFlag != 0
         let index = UInt64(word & ~Self.encryptedFlag)
-        let existing = rtcpStreams[ssrc]
-        if let existing, !existing.window.accepts(index) { throw .replayed }
+        let existing = rtcpStreams.position(of: ssrc)
+        if let existing, !rtcpStreams[position: existing].window.accepts(index) { throw .replayed }
         let payload = packet + Self.clearHeaderLength
         let payloadLength = rtcpLength - Self.clearHeaderLength
 
@@ -85,15 +85,7 @@ extension SRTPContext {
                 guard counterMode.apply(iv: rtcp.iv, data: payload, count: payloadLength) else { throw .cryptoFailure }
             }
         }
-        (existing ?? rtcpStream(ssrc)).window.record(index)
+        rtcpStreams[position: existing ?? rtcpStreams.add(ssrc, SRTCPStreamState())].window.record(index)
         return rtcpLength
-    }
-
-    @inline(__always)
-    func rtcpStream(_ ssrc: UInt32) -> SRTCPStreamState {
-        if let stream = rtcpStreams[ssrc] { return stream }
-        let stream = SRTCPStreamState()
-        rtcpStreams[ssrc] = stream
-        return stream
     }
 }

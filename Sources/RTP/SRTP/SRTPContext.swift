@@ -10,8 +10,8 @@ public final class SRTPContext {
     public let profile: SRTPProfile
     let rtp: SRTPTransform
     let rtcp: SRTPTransform
-    var rtpStreams: [UInt32: SRTPStreamState] = [:]
-    var rtcpStreams: [UInt32: SRTCPStreamState] = [:]
+    var rtpStreams = SSRCStates<SRTPStreamState>()
+    var rtcpStreams = SSRCStates<SRTCPStreamState>()
 
     /// Derives the session keys from the master key and salt (RFC 3711 §4.3, RFC 7714 §11).
     /// - Throws: `.keyDerivationFailed` when the lengths do not match `profile`.
@@ -23,8 +23,19 @@ public final class SRTPContext {
     /// A context with the session keys given directly (test vectors).
     init(profile: SRTPProfile, sessionKeys keys: SRTPSessionKeys) throws(SRTPError) {
         self.profile = profile
-        rtp = try SRTPTransform(profile: profile, key: keys.rtpKey, salt: keys.rtpSalt, authKey: keys.rtpAuthKey)
-        rtcp = try SRTPTransform(profile: profile, key: keys.rtcpKey, salt: keys.rtcpSalt, authKey: keys.rtcpAuthKey)
+        let rtp = try SRTPTransform(profile: profile, key: keys.rtpKey, salt: keys.rtpSalt, authKey: keys.rtpAuthKey)
+        do {
+            rtcp = try SRTPTransform(profile: profile, key: keys.rtcpKey, salt: keys.rtcpSalt, authKey: keys.rtcpAuthKey)
+        } catch {
+            rtp.free()
+            throw error
+        }
+        self.rtp = rtp
+    }
+
+    deinit {
+        rtp.free()
+        rtcp.free()
     }
 
     /// Encrypts the RTP packet of `length` bytes at `buffer` in place and appends the tag; returns the new length.
@@ -41,8 +52,8 @@ public final class SRTPContext {
         guard capacity >= length + tagLength else { throw .bufferTooSmall }
         let ssrc = SRTPPacketBytes.read32(packet + 8)
         let sequenceNumber = SRTPPacketBytes.read16(packet + 2)
-        let stream = rtpStream(ssrc)
-        guard let index = stream.window.estimateIndex(sequenceNumber: sequenceNumber) else { throw .replayed }
+        let stream = rtpStreams.position(of: ssrc) ?? rtpStreams.add(ssrc, SRTPStreamState())
+        guard let index = rtpStreams[position: stream].window.estimateIndex(sequenceNumber: sequenceNumber) else { throw .replayed }
         let payload = packet + headerLength
         let payloadLength = length - headerLength
 
@@ -63,7 +74,7 @@ public final class SRTPContext {
             hmac.update(rtp.scratch, count: 4)
             (packet + length).update(from: hmac.finish(), count: tagLength)
         }
-        stream.window.record(index)
+        rtpStreams[position: stream].window.record(index)
         return length + tagLength
     }
 
@@ -83,8 +94,8 @@ public final class SRTPContext {
         else { throw .packetTooShort }
         let ssrc = SRTPPacketBytes.read32(packet + 8)
         let sequenceNumber = SRTPPacketBytes.read16(packet + 2)
-        let existing = rtpStreams[ssrc]
-        let window = existing?.window ?? SRTPReplayWindow()
+        let existing = rtpStreams.position(of: ssrc)
+        let window = existing.map { rtpStreams[position: $0].window } ?? SRTPReplayWindow()
         guard let index = window.estimateIndex(sequenceNumber: sequenceNumber), window.accepts(index) else {
             throw .replayed
         }
@@ -109,21 +120,13 @@ public final class SRTPContext {
             guard counterMode.apply(iv: rtp.iv, data: payload, count: payloadLength) else { throw .cryptoFailure }
         }
         // Keep state only for SSRCs that authenticated, so forged SSRCs cost no memory.
-        (existing ?? rtpStream(ssrc)).window.record(index)
+        rtpStreams[position: existing ?? rtpStreams.add(ssrc, SRTPStreamState())].window.record(index)
         return protectedLength
-    }
-
-    @inline(__always)
-    func rtpStream(_ ssrc: UInt32) -> SRTPStreamState {
-        if let stream = rtpStreams[ssrc] { return stream }
-        let stream = SRTPStreamState()
-        rtpStreams[ssrc] = stream
-        return stream
     }
 
     /// Forgets the state of `ssrc` (ROC, replay window, SRTCP index), e.g. when a stream ends.
     public func removeSSRC(_ ssrc: UInt32) {
-        rtpStreams[ssrc] = nil
-        rtcpStreams[ssrc] = nil
+        rtpStreams.remove(ssrc)
+        rtcpStreams.remove(ssrc)
     }
 }

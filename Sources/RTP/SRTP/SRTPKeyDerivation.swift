@@ -16,6 +16,7 @@ struct SRTPSessionKeys {
             throw .keyDerivationFailed
         }
         let kdf = try SRTPKeyDerivation(masterKey: masterKey, masterSalt: masterSalt)
+        defer { kdf.free() }
         rtpKey = try kdf.derive(.rtpEncryption, count: profile.keyLength)
         rtpSalt = try kdf.derive(.rtpSalt, count: profile.saltLength)
         rtpAuthKey = try kdf.derive(.rtpAuthentication, count: profile.authKeyLength)
@@ -62,6 +63,9 @@ struct SRTPKeyDerivation {
         }
         salt = masterSalt + [UInt8](repeating: 0, count: 14 - masterSalt.count)
     }
+
+    /// Releases the cipher; the value must not be used after.
+    func free() { cipher.free() }
 
     /// `count` bytes of PRF output for `label`: AES-CM keystream with IV = (master_salt XOR (label || r)) · 2^16,
     /// with r = 0 because the key derivation rate is 0 (RFC 3711 §4.3.1).

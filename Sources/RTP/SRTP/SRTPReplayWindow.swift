@@ -59,13 +59,54 @@ struct SRTPReplayWindow {
 }
 
 /// Per-SSRC SRTP state: the replay window, whose highest index also gives the ROC and s_l.
-final class SRTPStreamState {
+struct SRTPStreamState {
     var window = SRTPReplayWindow()
 }
 
 /// Per-SSRC SRTCP state: the next index to send and the replay window for received packets.
-final class SRTCPStreamState {
+struct SRTCPStreamState {
     /// The last SRTCP index sent; the first packet carries 1, as libsrtp does.
     var sentIndex: UInt32 = 0
     var window = SRTPReplayWindow()
+}
+
+/// Per-SSRC states of one SRTP context, as values in one array (found through a hash of SSRC to
+/// position): looking one up or updating it in place counts no reference, so a packet's protection
+/// touches no reference count.
+struct SSRCStates<State> {
+    private var positions: [UInt32: Int] = [:]
+    private(set) var states: [State] = []
+
+    /// Where `ssrc`'s state is, if it has one.
+    @inline(__always)
+    func position(of ssrc: UInt32) -> Int? { positions[ssrc] }
+
+    /// Adds a state for `ssrc` (which has none) and returns its position.
+    @inline(__always)
+    mutating func add(_ ssrc: UInt32, _ state: State) -> Int {
+        states.append(state)
+        positions[ssrc] = states.count - 1
+        return states.count - 1
+    }
+
+    /// The state at `position`, read or updated in place.
+    @inline(__always)
+    subscript(position position: Int) -> State {
+        get { states[position] }
+        _modify { yield &states[position] }
+    }
+
+    /// `ssrc`'s state, if it has one.
+    subscript(ssrc: UInt32) -> State? { positions[ssrc].map { states[$0] } }
+
+    /// Forgets `ssrc`'s state.
+    mutating func remove(_ ssrc: UInt32) {
+        guard let p = positions.removeValue(forKey: ssrc) else { return }
+        let last = states.count - 1
+        if p != last, let moved = positions.first(where: { $0.value == last })?.key {
+            states.swapAt(p, last)
+            positions[moved] = p
+        }
+        states.removeLast()
+    }
 }

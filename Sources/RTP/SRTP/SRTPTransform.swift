@@ -2,14 +2,22 @@
 // RFC 7714 §8.1 and §9.1.
 
 /// Session cipher, MAC, salt and scratch buffers for one packet type (RTP or RTCP) of one SRTP session.
-/// Everything is allocated at init; per packet, nothing is.
-final class SRTPTransform {
+/// Everything is allocated at init; per packet, nothing is, and nothing is reference counted: a
+/// value of pointers, which its `SRTPContext` frees once (`free()`).
+struct SRTPTransform {
+    enum Cipher {
+        /// `.aes128CmHmacSha1_80`: AES-CM and HMAC-SHA1.
+        case counterMode(AESCounterMode, HMACSHA1)
+        /// `.aeadAes128Gcm`.
+        case gcm(AESGCM)
+    }
+    let cipher: Cipher
     /// AES-CM cipher (`.aes128CmHmacSha1_80`).
-    let counterMode: AESCounterMode?
+    var counterMode: AESCounterMode? { if case .counterMode(let c, _) = cipher { c } else { nil } }
     /// HMAC-SHA1 (`.aes128CmHmacSha1_80`).
-    let hmac: HMACSHA1?
+    var hmac: HMACSHA1? { if case .counterMode(_, let h) = cipher { h } else { nil } }
     /// AES-GCM (`.aeadAes128Gcm`).
-    let gcm: AESGCM?
+    var gcm: AESGCM? { if case .gcm(let g) = cipher { g } else { nil } }
     /// The session salt (14 or 12 bytes).
     private let salt: UnsafeMutablePointer<UInt8>
     private let saltLength: Int
@@ -32,19 +40,29 @@ final class SRTPTransform {
         scratch.initialize(repeating: 0, count: 32)
         switch profile {
         case .aes128CmHmacSha1_80:
-            counterMode = try key.withUnsafeBufferPointer { k throws(SRTPError) in try AESCounterMode(key: k.baseAddress!) }
-            hmac = try authKey.withUnsafeBufferPointer { k throws(SRTPError) in
-                try HMACSHA1(key: k.baseAddress!, count: k.count)
+            let counterMode = try key.withUnsafeBufferPointer { k throws(SRTPError) in try AESCounterMode(key: k.baseAddress!) }
+            let hmac: HMACSHA1
+            do {
+                hmac = try authKey.withUnsafeBufferPointer { k throws(SRTPError) in try HMACSHA1(key: k.baseAddress!, count: k.count) }
+            } catch {
+                counterMode.free()
+                throw error
             }
-            gcm = nil
+            cipher = .counterMode(counterMode, hmac)
         case .aeadAes128Gcm:
-            counterMode = nil
-            hmac = nil
-            gcm = try key.withUnsafeBufferPointer { k throws(SRTPError) in try AESGCM(key: k.baseAddress!) }
+            cipher = .gcm(try key.withUnsafeBufferPointer { k throws(SRTPError) in try AESGCM(key: k.baseAddress!) })
         }
     }
 
-    deinit {
+    /// Releases everything; the value must not be used after.
+    func free() {
+        switch cipher {
+        case .counterMode(let c, let h):
+            c.free()
+            h.free()
+        case .gcm(let g):
+            g.free()
+        }
         salt.deallocate()
         iv.deallocate()
         scratch.deallocate()

@@ -19,7 +19,11 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     public let dtlsContext: DTLSContext
     let logger: Logger
     public private(set) var localPort: Int = 0
-    private var socket: UDPSocket?
+    private var socket: UDPSocket? {
+        didSet { sendSocket = socket.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `socket`, unretained: what the send path uses, so that a send counts no reference.
+    private var sendSocket: Unmanaged<UDPSocket>?
 
     private var byUfrag: [String: WebRTCTransport] = [:]
     private var byAddress: [TransportAddress: WebRTCTransport] = [:]
@@ -192,20 +196,23 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
 
     /// Copies `bytes` into the next send slot, protects it there with `protect`
     /// (pointer, length, capacity) -> new length, and queues it. Allocation-free.
+    @inline(__always)
     func sendProtected(_ bytes: UnsafeRawBufferPointer, to address: TransportAddress,
                        protect: (UnsafeMutableRawPointer, Int, Int) throws(SRTPError) -> Int) -> Bool {
-        guard let socket, bytes.count <= UDPSocket.slotSize - 64 else { return false }
-        let slot = socket.nextSendSlot()
-        slot.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-        let length: Int
-        do { length = try protect(slot, bytes.count, UDPSocket.slotSize) } catch {
-            drops.count(.sendFailed)
-            return false
+        guard let sendSocket, bytes.count <= UDPSocket.slotSize - 64 else { return false }
+        return sendSocket._withUnsafeGuaranteedRef { socket in
+            let slot = socket.nextSendSlot()
+            slot.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            let length: Int
+            do { length = try protect(slot, bytes.count, UDPSocket.slotSize) } catch {
+                drops.count(.sendFailed)
+                return false
+            }
+            socket.commitSend(length: length, to: address)
+            datagramsSent &+= 1
+            bytesSent &+= UInt64(length)
+            return true
         }
-        socket.commitSend(length: length, to: address)
-        datagramsSent &+= 1
-        bytesSent &+= UInt64(length)
-        return true
     }
 
     /// Sends what is queued: wakes the loops this one queued ring messages for (one eventfd

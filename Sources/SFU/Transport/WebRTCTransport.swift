@@ -6,14 +6,20 @@ import RTP
 /// Confined to the worker's event loop.
 public final class WebRTCTransport {
     public let id: String
-    public unowned let worker: MediaWorker
+    /// Unowned and unsafe: the worker outlives its transports (it closes them when it stops),
+    /// and the send path must count no reference.
+    public unowned(unsafe) let worker: MediaWorker
     public weak var delegate: (any TransportDelegate)?
     public private(set) var state: TransportState = .new
     public private(set) var ice: ICELiteAgent
     let dtls: DTLSConnection
     public private(set) var srtpProfile: SRTPProfile?
     private var srtpIn: SRTPContext?
-    private var srtpOut: SRTPContext?
+    private var srtpOut: SRTPContext? {
+        didSet { srtpOutRef = srtpOut.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `srtpOut`, unretained: what the send path uses, so that a send counts no reference.
+    private var srtpOutRef: Unmanaged<SRTPContext>?
     /// Where media goes: the nominated address, or the last validated one before nomination.
     public private(set) var remoteAddress: TransportAddress?
     /// Every address a valid check came from; the worker routes them to this transport.
@@ -113,9 +119,15 @@ public final class WebRTCTransport {
     // MARK: outbound
 
     /// Protects and queues one RTP packet to the peer. The bytes are copied; the caller keeps them.
+    @inline(__always)
     public func sendRTP(_ packet: UnsafeRawBufferPointer) {
-        guard state == .connected, let srtpOut, let remoteAddress else { return }
-        if worker.sendProtected(packet, to: remoteAddress, protect: { (ptr, len, cap) throws(SRTPError) -> Int in try srtpOut.protectRTP(ptr, length: len, capacity: cap) }) {
+        guard state == .connected, let srtpOutRef, let remoteAddress else { return }
+        let sent = srtpOutRef._withUnsafeGuaranteedRef { srtp in
+            worker.sendProtected(packet, to: remoteAddress) { (ptr, len, cap) throws(SRTPError) -> Int in
+                try srtp.protectRTP(ptr, length: len, capacity: cap)
+            }
+        }
+        if sent {
             counters.packetsSent &+= 1
             counters.bytesSent &+= UInt64(packet.count)
         }

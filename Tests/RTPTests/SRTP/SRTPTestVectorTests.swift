@@ -18,6 +18,7 @@ struct SRTPTestVectorTests {
     ])
     func rfc3711B2Keystream(counter: String, keystream: String) throws {
         let cipher = try Self.b2SessionKey.withUnsafeBufferPointer { try AESCounterMode(key: $0.baseAddress!) }
+        defer { cipher.free() }
         var data = [UInt8](repeating: 0, count: 48)
         let iv = T.bytes(counter)
         let ok = data.withUnsafeMutableBufferPointer { d in
@@ -46,6 +47,7 @@ struct SRTPTestVectorTests {
     func rfc3711B3KeyDerivation(label: SRTPKeyDerivation.Label, expected: String) throws {
         let kdf = try SRTPKeyDerivation(
             masterKey: T.bytes("E1F97A0D3E018BE0D64FA32C06DE4139"), masterSalt: T.bytes("0EC675AD498AFEEBB6960B3AABE6"))
+        defer { kdf.free() }
         let expectedBytes = T.bytes(expected)
         #expect(T.hex(try kdf.derive(label, count: expectedBytes.count)) == T.hex(expectedBytes))
     }
@@ -96,7 +98,7 @@ struct SRTPTestVectorTests {
     @Test("RFC 7714 §17.1: AEAD_AES_128_GCM SRTCP encryption")
     func rfc7714Section17Encrypt() throws {
         let context = try SRTPContext(profile: .aeadAes128Gcm, sessionKeys: Self.gcmKeys)
-        context.rtcpStream(0x4d61_7273).sentIndex = 0x5d3
+        _ = context.rtcpStreams.add(0x4d61_7273, SRTCPStreamState(sentIndex: 0x5d3))
         #expect(T.hex(try T.protectRTCP(context, Self.rfc7714RTCP)) == T.hex(Self.rfc7714SRTCP))
     }
 
