@@ -269,7 +269,7 @@ final class Peer: TransportDelegate {
 }
 
 /// Which way a link loses packets.
-enum LinkDirection: String, Sendable {
+public enum LinkDirection: String, Sendable {
     /// From the participant to the bridge.
     case uplink
     /// From the bridge to the participant.
