@@ -73,15 +73,20 @@ let package = Package(
         .target(name: "Access", dependencies: [
             .product(name: "JWTKit", package: "jwt-kit"),
         ], swiftSettings: strict),
-        // The daemon: configuration, control API, demo page.
-        .executableTarget(name: "bridged", dependencies: [
+        // The control API as a library: configuration, access, audit, webhooks, events,
+        // metrics, demo page, permanent rooms, one controller per resource.
+        .target(name: "BridgedAPI", dependencies: [
             "SFU", "FileRecording", "RTP", "ICE", "COpenSSL", "BridgedStore", "Access",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        // The daemon: command-line arguments, then BridgedAPI.
+        .executableTarget(name: "bridged", dependencies: [
+            "BridgedAPI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
         .testTarget(name: "RTPTests", dependencies: ["RTP", "CSRTP", "COpenSSL"], swiftSettings: strict),
@@ -91,7 +96,14 @@ let package = Package(
         .testTarget(name: "AccessTests", dependencies: [
             "Access", .product(name: "JWTKit", package: "jwt-kit"),
         ], swiftSettings: strict),
-        .testTarget(name: "BridgedStoreTests", dependencies: ["BridgedStore"], swiftSettings: strict),
+        .testTarget(name: "BridgedStoreTests", dependencies: [
+            "BridgedStore", .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: strict),
+        .testTarget(name: "BridgedAPITests", dependencies: [
+            "BridgedAPI", "BridgedStore", "Access", "SFU",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+        ], swiftSettings: strict),
         .testTarget(name: "SFUTests", dependencies: [
             "SFU", "RTP", "ICE", "Rings", "Recording", "FileRecording", "COpenSSL", "CMallocCounter",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -25,7 +25,9 @@ public actor FailedAttempts {
     private var entries: [Key: Entry] = [:]
 
     /// The codes that count as a guess.
-    public static let guesses: Set<String> = ["wrong_pin", "wrong_secret", "unauthorized", "token_bad_signature"]
+    public static let guesses: Set<String> = [
+        "wrong_pin", "wrong_secret", "unauthorized", "bearer_not_recognized", "token_bad_signature", "token_unsigned",
+    ]
 
     public init(limit: Int, window: Duration, maxTracked: Int = 10_000) {
         self.limit = limit

@@ -50,6 +50,8 @@ public enum TokenError: Error, Equatable, Sendable {
     case malformed(String)
     /// The signature does not verify with the configured key, or the algorithm is not accepted.
     case badSignature(String)
+    /// An unsigned token (`"alg": "none"`): never accepted.
+    case unsigned
     case expired(Date)
     case notYetValid(Date)
     /// A required claim is missing (`room`, `exp`; `jti` for a single-use invite).
@@ -65,6 +67,7 @@ public enum TokenError: Error, Equatable, Sendable {
         switch self {
         case .malformed: "token_malformed"
         case .badSignature: "token_bad_signature"
+        case .unsigned: "token_unsigned"
         case .expired: "token_expired"
         case .notYetValid: "token_not_yet_valid"
         case .missingClaim: "token_missing_claim"
@@ -75,17 +78,21 @@ public enum TokenError: Error, Equatable, Sendable {
         }
     }
 
+    /// What the caller is told: fixed text and the token's own values, never a Swift error's
+    /// description.
     public var message: String {
         switch self {
         case .malformed(let why): "the token is not a valid JWT: \(why)"
         case .badSignature(let why): "the token's signature does not verify: \(why)"
+        case .unsigned: "the token is unsigned (alg none): join tokens are signed with HS256 or ES256"
         case .expired(let at): "the token expired at \(Self.format(at))"
         case .notYetValid(let from): "the token is not valid before \(Self.format(from))"
         case .missingClaim(let name): "the token lacks the \"\(name)\" claim"
         case .wrongRoom(let token, let path): "the token is for room \(token), not room \(path)"
         case .used(let jti): "the single-use invite \(jti) was already used"
         case .revoked(let jti): "the token \(jti) was revoked"
-        case .notAccepted: "this bridge accepts no join tokens (configure token_secret or token_public_key)"
+        case .notAccepted:
+            "this bridge accepts no join tokens: its operator configures token_public_key_file (ES256) or token_secret (HS256)"
         }
     }
 
@@ -162,8 +169,11 @@ public struct JoinTokenVerifier: Sendable {
         case "ES256"?:
             guard let es256 else { throw hs256 == nil ? .notAccepted : .badSignature("ES256 is not accepted here (HS256 is)") }
             keys = es256
-        case let other:
-            throw .badSignature("algorithm \(other ?? "(none)") is not accepted (HS256 or ES256)")
+        case let other?:
+            if other.lowercased() == "none" { throw .unsigned }
+            throw .badSignature("algorithm \(other.prefix(16)) is not accepted (HS256 or ES256)")
+        case nil:
+            throw .badSignature("the header names no algorithm (HS256 or ES256)")
         }
         let payload: Payload
         do {
@@ -212,13 +222,18 @@ public struct JoinTokenVerifier: Sendable {
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.typeMismatch(_, let ctx) = error {
-            return "claim \(ctx.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+    /// Why jwt-kit refused a token, in fixed words: the error's own description (a Swift
+    /// runtime description such as `DecodingError(value: …invalidLength)`) is never shown.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx):
+            let claim = ctx.codingPath.first.map { Payload.CodingKeys(stringValue: $0.stringValue)?.stringValue } ?? nil
+            return claim.map { "claim \($0) has the wrong type" } ?? "a claim has the wrong type"
+        case DecodingError.dataCorrupted, DecodingError.keyNotFound:
+            return "the payload is not a JSON object of claims"
+        default:
+            return "its parts must be base64url (header, payload, signature), the header and payload JSON"
         }
-        if case DecodingError.dataCorrupted = error { return "the payload is not JSON" }
-        if let e = error as? JWTError, let reason = e.reason { return reason }
-        return "\(error)"
     }
 
     static func base64URLDecode(_ s: Substring) -> Data? {

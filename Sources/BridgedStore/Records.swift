@@ -1,41 +1,30 @@
 import Foundation
 import GRDB
 
-/// A room created with `"permanent": true`: its settings, re-created at every start.
+/// A room created with `"permanent": true`, re-created at every start: its id, kind and
+/// description, and its settings as the JSON object bridged gave (bridged's `RoomSettings`,
+/// snake_case keys): a new setting needs no new column. The store does not read the settings.
 public struct PermanentRoom: Sendable, Equatable, Codable {
     public var id: String
     /// "echo", "streaming" or "conference".
     public var kind: String
     public var description: String?
-    public var record: Bool
-    public var maxMembers: Int?
-    public var musicOnHold: Bool
-    /// Needed to join; needed to manage (stored as given: the room checks them).
-    public var pin: String?
-    public var secret: String?
     public var createdAt: Date
-    /// The other settings (lobby, streamers, single access), as the JSON object bridged gave:
-    /// new settings need no new column.
-    public var settings: String?
+    /// The settings, a JSON object (pins and secrets included, stored as given: the room checks
+    /// them).
+    public var settings: String
 
-    public init(id: String, kind: String, description: String? = nil, record: Bool = false, maxMembers: Int? = nil,
-                musicOnHold: Bool = false, pin: String? = nil, secret: String? = nil, createdAt: Date = Date(),
-                settings: String? = nil) {
-        self.settings = settings
+    public init(id: String, kind: String, description: String? = nil, createdAt: Date = Date(), settings: String = "{}") {
         self.id = id
         self.kind = kind
         self.description = description
-        self.record = record
-        self.maxMembers = maxMembers
-        self.musicOnHold = musicOnHold
-        self.pin = pin
-        self.secret = secret
         self.createdAt = createdAt
+        self.settings = settings
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, description, record, pin, secret, settings
-        case maxMembers = "max_members", musicOnHold = "music_on_hold", createdAt = "created_at"
+        case id, kind, description, settings
+        case createdAt = "created_at"
     }
 }
 

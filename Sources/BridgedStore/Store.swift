@@ -86,7 +86,33 @@ public final class Store: Sendable {
         m.registerMigration("v3: audit actor") { db in
             try db.alter(table: AuditEntry.databaseTableName) { t in t.add(column: "actor", .text) }
         }
+        m.registerMigration("v4: room settings in one JSON object") { db in
+            try mergeRoomColumnsIntoSettings(db)
+        }
         return m
+    }
+
+    /// The room columns of v1 (record, max_members, music_on_hold, pin, secret) become keys of
+    /// the `settings` JSON object (which held the others since v2), and the columns go: every
+    /// room stored before the upgrade comes back with all its settings.
+    static func mergeRoomColumnsIntoSettings(_ db: Database) throws {
+        let table = PermanentRoom.databaseTableName
+        let rows = try Row.fetchAll(db, sql: "SELECT id, record, max_members, music_on_hold, pin, secret, settings FROM \(table)")
+        for row in rows {
+            let text: String? = row["settings"]
+            var settings = (text.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]) ?? [:]
+            settings["record"] = (row["record"] as Bool?) ?? false
+            settings["music_on_hold"] = (row["music_on_hold"] as Bool?) ?? false
+            if let n: Int = row["max_members"] { settings["max_members"] = n }
+            if let pin: String = row["pin"] { settings["pin"] = pin }
+            if let secret: String = row["secret"] { settings["secret"] = secret }
+            let json = try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys])
+            try db.execute(sql: "UPDATE \(table) SET settings = ? WHERE id = ?",
+                           arguments: [String(decoding: json, as: UTF8.self), row["id"] as String])
+        }
+        try db.alter(table: table) { t in
+            for column in ["record", "max_members", "music_on_hold", "pin", "secret"] { t.drop(column: column) }
+        }
     }
 
     // MARK: Permanent rooms

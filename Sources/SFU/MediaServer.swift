@@ -172,41 +172,10 @@ public actor MediaServer {
 
     // MARK: rooms
 
-    /// Options of a new room.
-    public struct RoomOptions: Sendable {
-        public var record = false
-        /// Conference rooms: at most this many members (never above `maxMembersPerRoom`).
-        public var maxMembers: Int?
-        /// Conference rooms: music on hold for a member alone.
-        public var musicOnHold = false
-        /// Needed to join (`pin`) and to manage the room (`secret`: delete it, record, kick, mute).
-        public var pin: String?
-        public var secret: String?
-        /// Conference rooms: every member but moderators waits in the lobby until admitted.
-        public var lobby = false
-        /// Stored by bridged and re-created at its next start; never expires idle.
-        public var permanent = false
-        /// Streaming rooms: the user ids that may stream ("*" anyone, "moderators" any
-        /// moderator). With it, a streamer arriving while another streams waits on standby and
-        /// takes over when that one leaves.
-        public var streamers: [String]?
-        /// One connection per user id: a second join is refused or replaces the first.
-        public var singleAccess: SingleAccess?
-        public init(record: Bool = false, maxMembers: Int? = nil, musicOnHold: Bool = false, pin: String? = nil, secret: String? = nil,
-                    lobby: Bool = false) {
-            self.lobby = lobby
-            self.record = record
-            self.maxMembers = maxMembers
-            self.musicOnHold = musicOnHold
-            self.pin = pin
-            self.secret = secret
-        }
-    }
-
-    public func createRoom(id: String?, kind: RoomKind, description: String?, record: Bool = false,
-                           options: RoomOptions = RoomOptions()) async throws(ControlError) -> RoomInfo {
+    public func createRoom(id: String?, kind: RoomKind, description: String?,
+                           settings options: RoomSettings = RoomSettings()) async throws(ControlError) -> RoomInfo {
         let id = id ?? Self.randomID()
-        let record = record || options.record
+        let record = options.record
         guard isValidID(id) else { throw .invalidID(id) }
         guard rooms[id] == nil else { throw .roomExists(id) }
         if kind != .conference, options.maxMembers != nil || options.musicOnHold { throw .notConference(id) }

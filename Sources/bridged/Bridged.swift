@@ -1,13 +1,6 @@
-import Access
 import ArgumentParser
-import BridgedStore
-import FileRecording
+import BridgedAPI
 import Foundation
-import Hummingbird
-import HummingbirdWebSocket
-import Logging
-import SFU
-import ServiceLifecycle
 
 @main
 struct Bridged: AsyncParsableCommand {
@@ -93,121 +86,6 @@ struct Bridged: AsyncParsableCommand {
         if let database { c.database = database }
         if let auditMaxEntries { c.auditMaxEntries = auditMaxEntries }
 
-        try c.validate()
-        let tokens = try await c.tokenVerifier()
-        let logLevel = LogLevelControl(Logger.Level(rawValue: c.logLevel) ?? .info)
-        logLevel.bootstrap()
-        let logger = Logger(label: "bridged")
-
-        let media = try c.media()
-        let server = try MediaServer(configuration: media, recordings: FileRecordingBackend(configuration: media, logger: logger),
-                                     logger: logger)
-        try await server.start()
-        // The database: permanent rooms are back before the API serves; the audit log follows
-        // the control calls (AuditMiddleware) and the bridge's security events.
-        let store = try Store(path: c.database, auditLimit: c.auditMaxEntries)
-        let storeLogger = logger
-        let audit = AuditLog(store: store) { storeLogger.error("audit entry not written", metadata: ["error": "\($0)"]) }
-        let auditedEvents = AuditEvents.follow(server.events, into: audit)
-        // Ids of expired tokens (used invites, revocations) are forgotten once an hour.
-        let pruneTokenIDs = Task {
-            while !Task.isCancelled {
-                do { try await store.pruneTokenIDs(now: Date()) } catch {
-                    storeLogger.error("expired token ids not pruned", metadata: ["error": "\(error)"])
-                }
-                try? await Task.sleep(for: .seconds(3600))
-            }
-        }
-        try await PermanentRooms.restore(from: store, into: server, logger: logger)
-
-        let webhooks = Webhooks(targets: c.webhookUrls.compactMap { URL(string: $0) }.map { .init(url: $0, secret: c.webhookSecret ?? "") },
-                                queue: c.webhookQueue, events: server.events, logger: logger)
-        webhooks.start()
-
-        let router = Router(context: APIRequestContext.self)
-        router.add(middleware: AuditMiddleware(log: audit))
-        let origins = c.effectiveCORSOrigins
-        if !origins.isEmpty { router.add(middleware: CORSPolicyMiddleware(origins: origins)) }
-        let attempts = FailedAttempts(limit: c.failedAttemptsLimit, window: .milliseconds(Int64(c.failedAttemptsWindowSeconds * 1000)))
-        if c.failedAttemptsLimit > 0 { router.add(middleware: FailedAttemptsMiddleware(attempts: attempts)) }
-        let access = AccessPolicy(apiKey: c.apiKey, verifier: tokens, store: store)
-        router.add(middleware: AccessMiddleware(policy: access))
-        router.get("/") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: DemoPage.html)))
-        }
-        router.get("/v1/health") { _, _ in try JSON.response(["status": "ok"]) }
-        router.get("/v1/stats") { _, _ in try JSON.response(await server.stats()) }
-        let metrics = MetricsExporter(server: server, webhooks: webhooks)
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: await metrics.render())))
-        }
-        let roomRoutes = RoomRoutes(server: server, store: store)
-        roomRoutes.register(on: router)
-        SignalRoutes.fallback(roomRoutes, on: router)
-        LogLevelRoutes(control: logLevel).register(on: router)
-        AuditRoutes(store: store, log: audit).register(on: router)
-        ICEServerRoutes(stun: c.stunServers, turn: c.turnServers, secret: c.turnSecret, ttl: Int64(c.turnTtlSeconds))
-            .register(on: router)
-        // WebSocket upgrades: audited and checked like the API. A refused upgrade is answered
-        // 400 with no body by hummingbird-websocket; the audit log has the reason.
-        let webSocketRouter = Router(context: WebSocketAPIContext.self)
-        webSocketRouter.add(middleware: AuditMiddleware(log: audit))
-        if c.failedAttemptsLimit > 0 { webSocketRouter.add(middleware: FailedAttemptsMiddleware(attempts: attempts)) }
-        webSocketRouter.add(middleware: AccessMiddleware(policy: access))
-        EventRoutes(events: server.events).register(on: webSocketRouter)
-        SignalRoutes(server: server).register(on: webSocketRouter)
-
-        let readyLogger = logger
-        let (address, port) = (c.httpAddress, c.httpPort)
-        let app = Application(
-            router: router,
-            // SDP offers of conference members with many sections exceed the default 16 KiB frame.
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter,
-                                           configuration: .init(ws: .init(maxFrameSize: 1 << 20))),
-            configuration: .init(address: .hostname(c.httpAddress, port: c.httpPort), serverName: "bridged"),
-            onServerRunning: { channel in
-                readyLogger.notice("bridged ready", metadata: ["api": "http://\(address):\(channel.localAddress?.port ?? port)/"])
-            },
-            logger: logger)
-        // Services shut down in reverse order: on SIGTERM the bridge closes its peers and emits
-        // the final events first, while the HTTP server (and the events WebSocket) still run.
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: [app, BridgeService(server: server)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger)
-        // Browsers keep idle HTTP connections open; do not wait for them for ever.
-        groupConfiguration.maximumGracefulShutdownDuration = .seconds(3)
-        let group = ServiceGroup(configuration: groupConfiguration)
-        do {
-            try await group.run()
-        } catch {
-            // The graceful period ran out with connections still open: still a normal stop.
-            logger.debug("service group ended", metadata: ["error": "\(error)"])
-        }
-        auditedEvents.cancel()
-        pruneTokenIDs.cancel()
-        await audit.finish()
-        logger.notice("bridged stopped")
-    }
-}
-
-/// The media server as a service of the process: on graceful shutdown every room is deleted
-/// (peers get DTLS close_notify, `participant_left` and `room_destroyed` events go out).
-struct BridgeService: Service {
-    let server: MediaServer
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await server.shutdown()
-        // Let the events WebSocket deliver the last events before the HTTP server stops.
-        try? await Task.sleep(for: .milliseconds(300))
-        // Peers are closed and the final events are out: an HTTP connection a browser keeps
-        // open must not hold the process (the server's own graceful stop waits for it).
-        Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: 5)
-            exit(0)
-        }
+        try await Bridge.run(configuration: c)
     }
 }

@@ -78,7 +78,10 @@ struct JoinTokenTests {
             ("not-a-token", "token_malformed"),
             ("eyJ.eyJ.x", "token_malformed"),
             // alg none, with and without a signature.
-            ("eyJhbGciOiJub25lIn0.eyJyb29tIjoiYSIsImV4cCI6MTkwMDAwMDAwMH0.", "token_bad_signature"),
+            ("eyJhbGciOiJub25lIn0.eyJyb29tIjoiYSIsImV4cCI6MTkwMDAwMDAwMH0.", "token_unsigned"),
+            ("eyJhbGciOiJub25lIn0.eyJyb29tIjoiYSIsImV4cCI6MTkwMDAwMDAwMH0.AAAA", "token_unsigned"),
+            // No algorithm named.
+            ("eyJ0eXAiOiJKV1QifQ.eyJyb29tIjoiYSIsImV4cCI6MTkwMDAwMDAwMH0.AAAA", "token_bad_signature"),
             // ES256 while only HS256 is configured.
             ("eyJhbGciOiJFUzI1NiJ9.eyJyb29tIjoiYSIsImV4cCI6MTkwMDAwMDAwMH0.AAAA", "token_bad_signature"),
         ] {
@@ -102,6 +105,41 @@ struct JoinTokenTests {
         let none = try await JoinTokenVerifier()
         #expect(!none.acceptsTokens)
         do { _ = try await none.verify(odd, now: Self.now); Issue.record("accepted") } catch { #expect(error == .notAccepted) }
+    }
+
+    /// A refusal's message is written for the caller: fixed words and the token's own values,
+    /// never a Swift error's description (a signature that is not base64url once answered
+    /// `DecodingError(value: ExtrasBase64.Base64.DecodingError…invalidLength)`).
+    @Test(arguments: [
+        // HS256 header, good payload, a signature of invalid base64url length.
+        ("eyJhbGciOiJIUzI1NiJ9.eyJyb29tIjoiYSIsImV4cCI6MTkwMDAwMDAwMH0.a", "token_malformed"),
+        // Characters outside base64url in the signature, and in the payload.
+        ("eyJhbGciOiJIUzI1NiJ9.eyJyb29tIjoiYSIsImV4cCI6MTkwMDAwMDAwMH0.*!*!", "token_malformed"),
+        ("eyJhbGciOiJIUzI1NiJ9.e*J!.AAAA", "token_malformed"),
+        // A payload that is base64url but not JSON.
+        ("eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.AAAA", "token_malformed"),
+        ("not-a-token", "token_malformed"),
+    ])
+    func refusalsAreWrittenForTheCaller(token: String, code: String) async throws {
+        let verifier = try await JoinTokenVerifier(secret: Self.secret)
+        do {
+            _ = try await verifier.verify(token, now: Self.now)
+            Issue.record("accepted \(token)")
+        } catch {
+            #expect(error.code == code, "\(token): \(error.message)")
+            for internalWord in ["Error", "(unknown context", "_Internal", "Base64", "JWTKit"] {
+                #expect(!error.message.contains(internalWord), "\(token): \(error.message)")
+            }
+        }
+    }
+
+    @Test func tokensAreNotAcceptedWithoutAKeyAndTheMessageNamesTheSetting() async throws {
+        let none = try await JoinTokenVerifier()
+        let token = try await Self.hs256(WireClaims(room: "a", exp: 1_800_000_100))
+        do { _ = try await none.verify(token, now: Self.now); Issue.record("accepted") } catch {
+            #expect(error.code == "token_not_accepted")
+            #expect(error.message.contains("token_public_key_file"))
+        }
     }
 
     @Test func es256WithAConfiguredPublicKey() async throws {

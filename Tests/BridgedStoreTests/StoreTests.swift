@@ -13,9 +13,11 @@ func withStore<T>(auditLimit: Int = Store.defaultAuditLimit, _ body: (Store, Str
 struct StoreTests {
     @Test func permanentRoomsRoundTripAndSurviveReopening() async throws {
         try await withStore { (store, path) async throws in
-            let keep = PermanentRoom(id: "keep", kind: "conference", description: "board", maxMembers: 3, musicOnHold: true,
-                                     pin: "1234", secret: "s3cret", createdAt: Date(timeIntervalSince1970: 1_700_000_000))
-            let other = PermanentRoom(id: "lobby", kind: "streaming", record: true, createdAt: Date(timeIntervalSince1970: 1_700_000_100))
+            let keep = PermanentRoom(id: "keep", kind: "conference", description: "board",
+                                     createdAt: Date(timeIntervalSince1970: 1_700_000_000),
+                                     settings: #"{"max_members":3,"music_on_hold":true,"pin":"1234","secret":"s3cret"}"#)
+            let other = PermanentRoom(id: "lobby", kind: "streaming", createdAt: Date(timeIntervalSince1970: 1_700_000_100),
+                                      settings: #"{"record":true}"#)
             try await store.saveRoom(other)
             try await store.saveRoom(keep)
             #expect(try await store.rooms() == [keep, other])  // oldest first

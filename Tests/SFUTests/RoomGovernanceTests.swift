@@ -31,9 +31,9 @@ import Testing
     @Test func onlyStreamersStreamAndTheNextOneTakesOver() async throws {
         let server = try await Self.server()
         let port = server.workers[0].localPort
-        var options = MediaServer.RoomOptions()
-        options.streamers = ["alice", "bob"]
-        _ = try await server.createRoom(id: "stage", kind: .streaming, description: nil, options: options)
+        var settings = RoomSettings()
+        settings.streamers = ["alice", "bob"]
+        _ = try await server.createRoom(id: "stage", kind: .streaming, description: nil, settings: settings)
         let offer = try StreamingOffers.streamer()
 
         let a = try await server.addParticipant(roomID: "stage", .init(offer: offer, role: .streamer, userID: "alice"))
@@ -84,14 +84,14 @@ import Testing
             _ = try await server.addParticipant(roomID: "open", .init(offer: offer, role: .streamer, userID: "y"))
             Issue.record("second streamer accepted")
         } catch { #expect(error.code == "streamer_present") }
-        var options = MediaServer.RoomOptions()
-        options.streamers = ["*"]
+        var settings = RoomSettings()
+        settings.streamers = ["*"]
         await #expect(throws: ControlError.invalidOption("streamers is a streaming room's option")) {
-            _ = try await server.createRoom(id: "c", kind: .conference, description: nil, options: options)
+            _ = try await server.createRoom(id: "c", kind: .conference, description: nil, settings: settings)
         }
-        options.streamers = ["bad id!"]
+        settings.streamers = ["bad id!"]
         await #expect(throws: ControlError.self) {
-            _ = try await server.createRoom(id: "s", kind: .streaming, description: nil, options: options)
+            _ = try await server.createRoom(id: "s", kind: .streaming, description: nil, settings: settings)
         }
         await server.shutdown()
     }
@@ -99,9 +99,9 @@ import Testing
     @Test(arguments: [SingleAccess?.none, .refuse, .replace])
     func singleAccess(_ mode: SingleAccess?) async throws {
         let server = try await Self.server()
-        var options = MediaServer.RoomOptions()
-        options.singleAccess = mode
-        _ = try await server.createRoom(id: "desk", kind: .conference, description: nil, options: options)
+        var settings = RoomSettings()
+        settings.singleAccess = mode
+        _ = try await server.createRoom(id: "desk", kind: .conference, description: nil, settings: settings)
         let offer = try StreamingOffers.viewer()
         let first = try await server.addParticipant(roomID: "desk", .init(offer: offer, role: .viewer, userID: "ann"))
         let second: MediaServer.ParticipantCreated?
@@ -165,9 +165,9 @@ import Testing
     @Test func aStreamingRoomsViewerWaitsInTheLobby() async throws {
         let server = try await Self.server()
         let port = server.workers[0].localPort
-        var options = MediaServer.RoomOptions()
-        options.lobby = true
-        _ = try await server.createRoom(id: "hall", kind: .streaming, description: nil, options: options)
+        var settings = RoomSettings()
+        settings.lobby = true
+        _ = try await server.createRoom(id: "hall", kind: .streaming, description: nil, settings: settings)
         let s = try await server.addParticipant(roomID: "hall", .init(offer: try StreamingOffers.streamer(), role: .streamer))
         let v = try await server.addParticipant(roomID: "hall", .init(offer: try StreamingOffers.viewer(), role: .viewer))
         #expect(v.lobby == true)

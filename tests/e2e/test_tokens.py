@@ -60,7 +60,7 @@ def test_tokens_are_checked_and_scoped():
         assert code(call(b, "POST", "/v1/rooms/beta/participants", join, auth=token("alpha"))) == (401, "token_wrong_room")
         forged = token("alpha", secret="another-secret-of-at-least-32-bytes")
         assert code(call(b, "POST", "/v1/rooms/alpha/participants", join, auth=forged)) == (401, "token_bad_signature")
-        assert code(call(b, "POST", "/v1/rooms/alpha/participants", join, auth="not-the-admin-key")) == (401, "unauthorized")
+        assert code(call(b, "POST", "/v1/rooms/alpha/participants", join, auth="not-the-admin-key")) == (401, "bearer_not_recognized")
         assert code(call(b, "POST", "/v1/rooms/alpha/participants", join)) == (401, "unauthorized")
         # Without a token the pin is asked for; a token for the room stands for it.
         assert code(call(b, "POST", "/v1/rooms/alpha/participants", {**join, "pin": "0000"}, auth=ADMIN)) == (403, "wrong_pin")

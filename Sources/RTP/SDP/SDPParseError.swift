@@ -27,3 +27,22 @@ public enum SDPParseError: Error, Equatable, Sendable {
     /// An `m=` line that is not `<media> <port>[/<n>] <proto> <fmt> ...`.
     case invalidMediaLine(lineNumber: Int)
 }
+
+/// The reason in words, as an API error message shows it (`invalid_offer`).
+extension SDPParseError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .missingVersion: "the description does not start with a v= line"
+        case .unsupportedVersion(let n): "line \(n): only v=0 is supported"
+        case .missingOrigin: "no o= line before the first m= line"
+        case .missingSessionName: "no s= line before the first m= line"
+        case .missingTiming: "no t= line before the first m= line"
+        case .invalidLine(let n): "line \(n) is not <letter>=<text> of a known type"
+        case .unexpectedLine(let n): "line \(n) repeats a session line or puts it inside a media section"
+        case .invalidOrigin(let n): "line \(n): o= needs six fields"
+        case .invalidConnection(let n): "line \(n): c= needs <nettype> <addrtype> <address>"
+        case .invalidBandwidth(let n): "line \(n): b= must be <bwtype>:<bandwidth>"
+        case .invalidMediaLine(let n): "line \(n): m= must be <media> <port> <proto> <fmt>..."
+        }
+    }
+}

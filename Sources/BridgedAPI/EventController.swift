@@ -7,10 +7,10 @@ import SFU
 /// order, from the moment it connects (`seq` numbers let the client see a gap if it fell behind).
 /// `?since=N` first replays the kept events after `seq` N (the last 1000), so that a client
 /// that reconnects, or starts after bridged, misses nothing recent.
-struct EventRoutes {
+struct EventController {
     let events: EventBus
 
-    func register(on router: Router<WebSocketAPIContext>) {
+    func addRoutes(to router: Router<WebSocketAPIContext>) {
         router.ws("/v1/events") { request, _ in
             if let since = request.uri.queryParameters["since"], UInt64(since) == nil {
                 throw APIError(.badRequest, "invalid_since", "since must be an event's seq (a whole number), not \"\(since)\"")

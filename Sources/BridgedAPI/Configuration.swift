@@ -4,83 +4,83 @@ import SFU
 
 /// bridged's configuration. Every field has a default (the embedded configuration), a JSON
 /// config file (`--config`) overrides the defaults, and command-line flags override both.
-struct Configuration: Codable, Sendable {
+public struct Configuration: Codable, Sendable {
     /// Control API and demo page.
-    var httpAddress: String = "127.0.0.1"
-    var httpPort: Int = 8080
+    public var httpAddress: String = "127.0.0.1"
+    public var httpPort: Int = 8080
     /// UDP media: see MediaConfiguration.
-    var mediaAddress: String = "127.0.0.1"
-    var mediaPort: Int = 40000
+    public var mediaAddress: String = "127.0.0.1"
+    public var mediaPort: Int = 40000
     /// Explicit media sockets "HOST:PORT", one worker each (overrides the three settings around).
-    var udp: [String] = []
-    var workers: Int? = nil
+    public var udp: [String] = []
+    public var workers: Int? = nil
     /// A streaming room's viewers on every worker (least loaded first), not only the room's.
-    var spreadViewers: Bool = true
-    var announcedAddresses: [String] = []
-    var loopbackCandidates: Bool = false
-    var consentTimeoutSeconds: Double = 30
-    var roomIdleTimeoutSeconds: Double = 300
+    public var spreadViewers: Bool = true
+    public var announcedAddresses: [String] = []
+    public var loopbackCandidates: Bool = false
+    public var consentTimeoutSeconds: Double = 30
+    public var roomIdleTimeoutSeconds: Double = 300
     /// UDP GSO on the media sockets.
-    var gso: Bool = true
-    var logLevel: String = "info"
+    public var gso: Bool = true
+    public var logLevel: String = "info"
     /// When set, every /v1/ call needs `Authorization: Bearer <api_key>` (the admin key) or a
     /// join token.
-    var apiKey: String? = nil
+    public var apiKey: String? = nil
     /// Join tokens (JWTs from the signaling server): HS256 with `token_secret` (32 bytes or
     /// more), or ES256 checked with the P-256 public key in the PEM file `token_public_key_file`;
     /// `exp` and `nbf` get `token_leeway_seconds` of clock skew.
-    var tokenSecret: String? = nil
-    var tokenPublicKeyFile: String? = nil
-    var tokenLeewaySeconds: Double = 5
+    public var tokenSecret: String? = nil
+    public var tokenPublicKeyFile: String? = nil
+    public var tokenLeewaySeconds: Double = 5
     /// Guessing: after this many failed attempts (wrong pin, secret, API key, token signature)
     /// from one address on one room within the window, that address is refused there (429)
     /// until the window ends; 0: no limit.
-    var failedAttemptsLimit: Int = 20
-    var failedAttemptsWindowSeconds: Double = 60
+    public var failedAttemptsLimit: Int = 20
+    public var failedAttemptsWindowSeconds: Double = 60
     /// Origins allowed to call the API from a browser ("*" for any). Default: any origin when
     /// the API listens on loopback, none otherwise.
-    var corsOrigins: [String]? = nil
+    public var corsOrigins: [String]? = nil
     /// Where recordings are written.
-    var recordingDir: String = "/tmp/bridged-recordings"
+    public var recordingDir: String = "/tmp/bridged-recordings"
     /// Command run with a recording's files once its playable file is ready: program, then
     /// arguments (the files are appended).
-    var recordingHook: [String] = []
-    var recordingHookTimeoutSeconds: Double = 600
+    public var recordingHook: [String] = []
+    public var recordingHookTimeoutSeconds: Double = 600
     /// Recordings stop after this many seconds without a packet (nil: never).
-    var recordingNoMediaTimeoutSeconds: Double? = nil
+    public var recordingNoMediaTimeoutSeconds: Double? = nil
 
     /// ICE servers handed to clients (`GET /v1/ice-servers`): STUN URLs, TURN URLs, and the
     /// secret shared with the TURN server (coturn's `static-auth-secret`) from which each
     /// client's credentials are made (TURN REST API), valid for `turn_ttl_seconds`.
     /// Webhooks: every event POSTed to each URL, signed with `webhook_secret` (HMAC-SHA256);
     /// up to `webhook_queue` events wait per URL while a receiver is slow or down.
-    var webhookUrls: [String] = []
-    var webhookSecret: String? = nil
-    var webhookQueue: Int = 1000
-    var stunServers: [String] = []
-    var turnServers: [String] = []
-    var turnSecret: String? = nil
-    var turnTtlSeconds: Double = 86400
+    public var webhookUrls: [String] = []
+    public var webhookSecret: String? = nil
+    public var webhookQueue: Int = 1000
+    public var stunServers: [String] = []
+    public var turnServers: [String] = []
+    public var turnSecret: String? = nil
+    public var turnTtlSeconds: Double = 86400
 
     /// Speaker detection from RFC 6464 audio levels: speech starts at a packet at least as loud
     /// as `speaker_start_dbov`, continues while packets reach `speaker_continue_dbov`, and ends
     /// after `speaker_hangover_ms` below it.
     /// Conference rooms: no room has more members; music on hold (an Ogg Opus file) for rooms
     /// created with `music_on_hold`.
-    var maxMembersPerRoom: Int = 100
-    var musicOnHoldFile: String? = nil
-    var speakerStartDbov: Int = -40
-    var speakerContinueDbov: Int = -50
-    var speakerHangoverMs: Int = 1500
+    public var maxMembersPerRoom: Int = 100
+    public var musicOnHoldFile: String? = nil
+    public var speakerStartDbov: Int = -40
+    public var speakerContinueDbov: Int = -50
+    public var speakerHangoverMs: Int = 1500
 
     /// The SQLite database: permanent rooms and the audit log, which keeps its newest
     /// `audit_max_entries` entries.
-    var database: String = "/tmp/bridged-state/bridged.sqlite"
-    var auditMaxEntries: Int = 100_000
+    public var database: String = "/tmp/bridged-state/bridged.sqlite"
+    public var auditMaxEntries: Int = 100_000
 
-    init() {}
+    public init() {}
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Configuration()
         httpAddress = try c.decodeIfPresent(String.self, forKey: .httpAddress) ?? d.httpAddress
@@ -125,7 +125,7 @@ struct Configuration: Codable, Sendable {
 
     /// `BRIDGED_<SETTING>` environment variables (e.g. BRIDGED_HTTP_PORT=9000,
     /// BRIDGED_ANNOUNCED_ADDRESSES=203.0.113.7,203.0.113.8) override the file.
-    mutating func applyEnvironment(_ env: [String: String]) throws {
+    public mutating func applyEnvironment(_ env: [String: String]) throws {
         func value(_ key: String) -> String? { env["BRIDGED_" + key] }
         func number<T: LosslessStringConvertible>(_ key: String, _ type: T.Type) throws -> T? {
             guard let v = value(key) else { return nil }
@@ -172,7 +172,7 @@ struct Configuration: Codable, Sendable {
         if let v = try number("AUDIT_MAX_ENTRIES", Int.self) { auditMaxEntries = v }
     }
 
-    static func load(path: String) throws -> Configuration {
+    public static func load(path: String) throws -> Configuration {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -180,7 +180,7 @@ struct Configuration: Codable, Sendable {
     }
 
     /// Checks what `media()` does not use.
-    func validate() throws {
+    public func validate() throws {
         for url in stunServers where !url.hasPrefix("stun:") && !url.hasPrefix("stuns:") {
             throw ConfigurationError("stun_servers: \(url) is not a stun: or stuns: URL")
         }
@@ -239,7 +239,7 @@ struct Configuration: Codable, Sendable {
         }
     }
 
-    var effectiveCORSOrigins: [String] {
+    public var effectiveCORSOrigins: [String] {
         corsOrigins ?? (httpAddress.hasPrefix("127.") || httpAddress == "localhost" || httpAddress == "::1" ? ["*"] : [])
     }
 
@@ -278,16 +278,16 @@ struct Configuration: Codable, Sendable {
 }
 
 struct ConfigurationError: Error, CustomStringConvertible {
-    var description: String
+    public var description: String
     init(_ description: String) { self.description = description }
 }
 
 /// "HOST:PORT" (or "[v6]:PORT").
-func splitHostPort(_ s: String) throws -> (String, Int) {
+public func splitHostPort(_ s: String) throws -> (String, Int) {
     guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]) else {
         throw ConfigurationError("\(s) is not HOST:PORT")
     }
-    var host = String(s[..<colon])
+    public var host = String(s[..<colon])
     if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     return (host, port)
 }

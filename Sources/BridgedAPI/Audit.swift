@@ -5,19 +5,6 @@ import Logging
 import NIOCore
 import SFU
 
-/// The control API's request context: hummingbird's basic one plus the client's address, which
-/// the audit log records, and who calls (`AccessMiddleware`).
-struct APIRequestContext: RequestContext, RemoteAddressRequestContext, CallerContext {
-    var coreContext: CoreRequestContextStorage
-    let remoteAddress: SocketAddress?
-    let callerBox = CallerBox()
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress
-    }
-}
-
 /// Records every control call (`/v1/…`, but the health check and CORS preflights) in the audit
 /// log: method, path, status, error code, client address, and the room and participant named by
 /// the path. It sits outside the other middleware, so refusals by the API key (401) are recorded
@@ -95,6 +82,6 @@ enum AuditEvents {
     }
 
     static func parseTime(_ s: String) -> Date? {
-        AuditRoutes.parseTime(s)
+        AuditController.parseTime(s)
     }
 }

@@ -4,7 +4,7 @@ import Hummingbird
 import SFU
 
 /// `GET /v1/audit`: the audit log, newest first, as JSON or CSV. See docs/api.md.
-struct AuditRoutes {
+struct AuditController {
     let store: Store
     let log: AuditLog
 
@@ -34,7 +34,7 @@ struct AuditRoutes {
 
         init(_ e: AuditEntry) {
             id = e.id ?? 0
-            time = AuditRoutes.formatTime(e.time)
+            time = AuditController.formatTime(e.time)
             (type, method, path, status, code, outcome) = (e.type, e.method, e.path, e.status, e.code, e.outcome)
             (client, actor, room, participant, detail) = (e.client, e.actor, e.room, e.participant, e.detail)
         }
@@ -65,17 +65,20 @@ struct AuditRoutes {
         }
     }
 
-    func register(on router: Router<APIRequestContext>) {
-        router.get("v1/audit") { request, _ in
-            let (query, csv) = try Self.parse(request)
-            await log.flush()
-            let entries = try await store.audit(query).map(Entry.init)
-            if csv {
-                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(string: Self.csv(entries))))
-            }
-            return try JSON.response(EntryList(entries: entries))
+    /// On the `/v1` group.
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.get("audit", use: list)
+    }
+
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let (query, csv) = try Self.parse(request)
+        await log.flush()
+        let entries = try await store.audit(query).map(Entry.init)
+        if csv {
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: Self.csv(entries))))
         }
+        return try JSON.response(EntryList(entries: entries))
     }
 
     /// The filters of a request; a bad one is a 400 `invalid_filter` naming the parameter.

@@ -2,47 +2,7 @@ import Foundation
 import Hummingbird
 import SFU
 
-/// Every API error: a status and a JSON body `{"error": {"code": …, "message": …}}`.
-struct APIError: HTTPResponseError {
-    var status: HTTPResponse.Status
-    var code: String
-    var message: String
-
-    init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
-        self.status = status
-        self.code = code
-        self.message = message
-    }
-
-    init(_ error: ControlError) {
-        let status: HTTPResponse.Status = switch error {
-        case .roomExists, .streamerPresent, .recordingExists, .alreadyJoined: .conflict
-        case .roomNotFound, .participantNotFound, .recordingNotFound, .trackNotFound: .notFound
-        case .invalidID, .negotiation, .invalidRole, .notRecordable, .invalidSignal, .notConference, .invalidOption: .badRequest
-        case .roomFull, .wrongPin, .wrongSecret, .banned, .notAllowed: .forbidden
-        case .transport, .recordingFailed: .internalServerError
-        }
-        self.init(status, error.code, error.message)
-    }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try JSON.response(ErrorBody(error: .init(code: code, message: message)), status: status)
-        response.headers[.init(Self.codeHeader)!] = code  // for the audit log, whichever middleware made this response
-        return response
-    }
-
-    /// `X-Error-Code`: the error's code, also in the body.
-    static let codeHeader = "X-Error-Code"
-}
-
-struct ErrorBody: Encodable {
-    struct Inner: Encodable {
-        var code: String
-        var message: String
-    }
-    var error: Inner
-}
-
+/// The API's JSON: snake_case keys, sorted; bodies decoded with 400s naming the problem.
 enum JSON {
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -86,6 +46,12 @@ enum JSON {
         } catch let DecodingError.dataCorrupted(ctx) {
             let path = ctx.codingPath.map { $0.stringValue.snakeCased }.joined(separator: ".")
             throw APIError(.badRequest, "invalid_body", path.isEmpty ? "the body is not valid JSON" : "field \"\(path)\": \(ctx.debugDescription)")
+        } catch let error as APIError {
+            // A value a request type refused (an unknown role, kind, action…).
+            throw error
+        } catch let error as ControlError {
+            // A room setting `RoomSettings` refused.
+            throw APIError(error)
         } catch {
             throw APIError(.badRequest, "invalid_body", "the body is not valid JSON")
         }

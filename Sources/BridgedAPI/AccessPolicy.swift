@@ -2,71 +2,7 @@ import Access
 import BridgedStore
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
-import NIOCore
 import SFU
-import Synchronization
-
-/// Who is calling the API.
-enum Caller: Sendable {
-    /// No API key is configured and no token was given: every call is allowed (a development
-    /// set-up; production sets `api_key`).
-    case open
-    /// The admin key (`api_key`): everything, rooms' secrets included.
-    case admin
-    /// A join token: its room's participant endpoints only, as its claims allow.
-    case token(JoinClaims)
-
-    var claims: JoinClaims? {
-        if case .token(let c) = self { return c }
-        return nil
-    }
-
-    /// Who, in the audit log: `admin`, `user:<sub>`, `token` (no `sub`), nil (open).
-    var actor: String? {
-        switch self {
-        case .open: nil
-        case .admin: "admin"
-        case .token(let c): c.userID.map { "user:\($0)" } ?? "token"
-        }
-    }
-}
-
-/// A request's caller, shared by every copy of its context: `AccessMiddleware` sets it, the
-/// routes and the (outer) `AuditMiddleware` read it.
-final class CallerBox: Sendable {
-    private let value = Mutex(Caller.open)
-    var caller: Caller {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
-    }
-}
-
-/// A request context that carries the caller (set by `AccessMiddleware`).
-protocol CallerContext: RequestContext {
-    var callerBox: CallerBox { get }
-}
-
-extension CallerContext {
-    var caller: Caller {
-        get { callerBox.caller }
-        nonmutating set { callerBox.caller = newValue }
-    }
-}
-
-/// The WebSocket routes' context: the caller and the client's address, like the API's.
-struct WebSocketAPIContext: WebSocketRequestContext, RemoteAddressRequestContext, CallerContext {
-    var coreContext: CoreRequestContextStorage
-    let webSocket: WebSocketHandlerReference<Self>
-    let remoteAddress: SocketAddress?
-    let callerBox = CallerBox()
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        webSocket = .init()
-        remoteAddress = source.channel.remoteAddress
-    }
-}
 
 /// How a caller is recognised: the admin key, or a join token (JWT) checked by `verifier`,
 /// whose id must not be revoked (`store`). Credentials come in `Authorization: Bearer …`, or in
@@ -100,8 +36,11 @@ struct AccessPolicy: Sendable {
             return .token(claims)
         }
         if apiKey != nil {
-            throw APIError(.unauthorized, "unauthorized",
-                           credential == nil ? "this API needs Authorization: Bearer <api key or join token>" : "wrong API key")
+            guard credential != nil else {
+                throw APIError(.unauthorized, "unauthorized", "this API needs Authorization: Bearer <api key or join token>")
+            }
+            throw APIError(.unauthorized, "bearer_not_recognized",
+                           "the bearer is neither this bridge's API key nor a join token (a JWT: three base64url parts, the first starting eyJ)")
         }
         return .open
     }
@@ -134,20 +73,6 @@ struct AccessPolicy: Sendable {
         }
         throw APIError(.forbidden, "admin_only",
                        "\(method.rawValue) \(path) needs the admin key: a join token reaches only its room's participant endpoints")
-    }
-}
-
-/// Recognises the caller of every `/v1/` call (but the health check and CORS preflights) and
-/// keeps a join token inside its scope (`AccessPolicy.checkScope`).
-struct AccessMiddleware<Context: CallerContext>: RouterMiddleware {
-    let policy: AccessPolicy
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.isControlCall else { return try await next(request, context) }
-        let path = request.uri.path
-        context.caller = try await policy.caller(request)
-        if let claims = context.caller.claims { try AccessPolicy.checkScope(claims, method: request.method, path: path) }
-        return try await next(request, context)
     }
 }
 

@@ -42,23 +42,3 @@ struct ControlledLogHandler: LogHandler {
 
     func log(event: LogEvent) { inner.log(event: event) }
 }
-
-/// `GET` and `PUT /v1/log-level` (`{"level": "debug"}`): the admin's (a join token gets 403).
-struct LogLevelRoutes {
-    let control: LogLevelControl
-
-    struct Level: Codable { var level: String }
-
-    func register(on router: Router<APIRequestContext>) {
-        router.get("/v1/log-level") { _, _ in try JSON.response(Level(level: control.current.rawValue)) }
-        router.put("/v1/log-level") { request, _ in
-            let body = try await JSON.decode(Level.self, from: request)
-            guard let level = Logger.Level(rawValue: body.level) else {
-                throw APIError(.badRequest, "invalid_level",
-                               "level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(body.level)\"")
-            }
-            control.current = level
-            return try JSON.response(Level(level: level.rawValue))
-        }
-    }
-}

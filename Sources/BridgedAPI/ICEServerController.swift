@@ -5,7 +5,7 @@ import SFU
 
 /// `GET /v1/ice-servers[?user=ID]`: the ICE servers a client passes to its RTCPeerConnection,
 /// TURN ones with fresh TURN REST API credentials (docs/api.md).
-struct ICEServerRoutes {
+struct ICEServerController {
     let stun: [String]
     let turn: [String]
     let secret: String?
@@ -34,14 +34,17 @@ struct ICEServerRoutes {
         return out
     }
 
-    func register(on router: Router<APIRequestContext>) {
-        router.get("/v1/ice-servers") { request, _ in
-            let user = request.uri.queryParameters["user"].map(String.init) ?? ""
-            // The user goes into the TURN username ("expiry:user"): keep it plain.
-            guard user.isEmpty || isValidUserID(user) else {
-                throw APIError(.badRequest, "invalid_user", "user must be 1-64 characters from A-Z a-z 0-9 _ - . @")
-            }
-            return try JSON.response(servers(user: user, now: Int64(Date().timeIntervalSince1970)))
+    /// On the `/v1` group.
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.get("ice-servers", use: list)
+    }
+
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let user = request.uri.queryParameters["user"].map(String.init) ?? ""
+        // The user goes into the TURN username ("expiry:user"): keep it plain.
+        guard user.isEmpty || isValidUserID(user) else {
+            throw APIError(.badRequest, "invalid_user", "user must be 1-64 characters from A-Z a-z 0-9 _ - . @")
         }
+        return try JSON.response(servers(user: user, now: Int64(Date().timeIntervalSince1970)))
     }
 }

@@ -6,15 +6,17 @@ import SFU
 /// `GET /v1/rooms/{id}/participants/{pid}/signal`: a conference member's signaling channel (a
 /// WebSocket of JSON text messages, docs/api.md): the bridge's offers when the member's tracks
 /// change, the member's answers, and offers of its own (a screen share).
-struct SignalRoutes {
+struct SignalController {
     let server: MediaServer
+    let guards: RoomGuard
 
-    func register(on router: Router<WebSocketAPIContext>) {
+    /// The WebSocket route, on the upgrade router.
+    func addRoutes(to router: Router<WebSocketAPIContext>) {
         router.ws("/v1/rooms/:room/participants/:participant/signal") { _, context in
             // Only an existing member of a conference room may connect; with a join token, only
             // the member that joined with its user id.
-            let room = try RoomRoutes.checkedRoomID(try context.parameters.require("room"))
-            let pid = try RoomRoutes.checkedID(try context.parameters.require("participant"), what: "participant")
+            let room = try context.parameters.roomID()
+            let pid = try checkedID(try context.parameters.participantID(), what: "participant")
             try await AccessPolicy.requireOwn(context.caller, server, roomID: room, participantID: pid, moderators: false)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
@@ -25,7 +27,7 @@ struct SignalRoutes {
                 try await server.attachSignal(roomID: room, participantID: pid) { continuation.yield($0) }
             } catch let e as ControlError {
                 try await outbound.write(.text(Self.error(e)))
-                try await outbound.close(.policyViolation, reason: e.code)
+                try await outbound.close(.policyViolation, reason: APIError(e).code)
                 return
             }
             defer { continuation.finish() }
@@ -53,18 +55,23 @@ struct SignalRoutes {
         }
     }
 
-    /// A plain GET of the signaling path (no upgrade): the access checks' answer, else 426.
-    static func fallback(_ routes: RoomRoutes, on router: Router<APIRequestContext>) {
-        router.get("/v1/rooms/:room/participants/:participant/signal") { _, context -> Response in
-            let room = try context.parameters.require("room"), pid = try context.parameters.require("participant")
-            try await routes.requireOwn(context, room, pid, moderators: false)
-            throw APIError(.upgradeRequired, "websocket_required",
-                           "the signaling channel is a WebSocket (Upgrade: websocket) of a conference member")
-        }
+    /// A plain GET of the signaling path (no upgrade), on the API router: the access checks'
+    /// answer, else 426.
+    func addFallbackRoute(to group: RouterGroup<APIRequestContext>) {
+        group.get(":room/participants/:participant/signal", use: fallback)
     }
 
+    @Sendable func fallback(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let (roomID, participantID) = try (context.parameters.roomID(), context.parameters.participantID())
+        try await guards.requireOwn(context, roomID, participantID, moderators: false)
+        throw APIError(.upgradeRequired, "websocket_required",
+                       "the signaling channel is a WebSocket (Upgrade: websocket) of a conference member")
+    }
+
+    /// An error as a signaling message: `{"type": "error", "code", "message"}`.
     static func error(_ e: ControlError) -> String {
-        let body = ["type": "error", "code": e.code, "message": e.message]
+        let error = APIError(e)
+        let body = ["type": "error", "code": error.code, "message": error.message]
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
