@@ -175,6 +175,12 @@ public struct JoinTokenVerifier: Sendable {
         case nil:
             throw .badSignature("the header names no algorithm (HS256 or ES256)")
         }
+        // The claims are read here first, so that a refusal can name what is wrong in words
+        // (jwt-kit reports it as its decoder's description).
+        guard let payloadData = Self.base64URLDecode(parts[1]) else {
+            throw .malformed("the payload is not base64url")
+        }
+        do { _ = try JSONDecoder().decode(Payload.self, from: payloadData) } catch { throw .malformed(Self.describe(error)) }
         let payload: Payload
         do {
             payload = try await keys.verify(token, as: Payload.self)

@@ -278,7 +278,7 @@ public struct Configuration: Codable, Sendable {
 }
 
 struct ConfigurationError: Error, CustomStringConvertible {
-    public var description: String
+    var description: String
     init(_ description: String) { self.description = description }
 }
 
@@ -287,7 +287,7 @@ public func splitHostPort(_ s: String) throws -> (String, Int) {
     guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]) else {
         throw ConfigurationError("\(s) is not HOST:PORT")
     }
-    public var host = String(s[..<colon])
+    var host = String(s[..<colon])
     if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     return (host, port)
 }

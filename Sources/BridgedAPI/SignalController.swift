@@ -17,7 +17,7 @@ struct SignalController {
             // the member that joined with its user id.
             let room = try context.parameters.roomID()
             let pid = try checkedID(try context.parameters.participantID(), what: "participant")
-            try await AccessPolicy.requireOwn(context.caller, server, roomID: room, participantID: pid, moderators: false)
+            try await guards.requireOwn(context, room, pid, moderators: false)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let room = context.requestContext.parameters.get("room") ?? ""

@@ -52,7 +52,7 @@ struct ValidationTests {
     static let badBodies: [(HTTPRequest.Method, String, String?, HTTPResponse.Status, String, String)] = [
         (.post, "/v1/rooms", nil, .badRequest, "missing_body", "JSON body is required"),
         (.post, "/v1/rooms", "{", .badRequest, "invalid_body", "not valid JSON"),
-        (.post, "/v1/rooms", "[1]", .badRequest, "invalid_body", ""),
+        (.post, "/v1/rooms", "[1]", .badRequest, "invalid_body", "has the wrong type"),
         (.post, "/v1/rooms", "{}", .badRequest, "invalid_body", "missing field \"kind\""),
         (.post, "/v1/rooms", #"{"kind": 3}"#, .badRequest, "invalid_body", "field \"kind\" has the wrong type"),
         (.post, "/v1/rooms", #"{"kind": "zoo"}"#, .badRequest, "invalid_kind", "unknown room kind \"zoo\"; supported: "),
