@@ -28,7 +28,7 @@ enum PermanentRooms {
         do {
             try await store.saveRoom(room)
         } catch {
-            try? await server.deleteRoom(id: info.id, reason: "api")
+            try? await server.deleteRoom(id: info.id, reason: .api)
             throw APIError(.internalServerError, "store_failed", "the room could not be stored: \(error)")
         }
     }

@@ -22,7 +22,7 @@ struct SignalRoutes {
             let pid = context.requestContext.parameters.get("participant") ?? ""
             let (messages, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(256))
             do {
-                try await server.attachSignal(roomID: room, participantID: pid) { continuation.yield($0) }
+                try await server.attachSignal(roomID: room, participantID: pid) { continuation.yield(SignalJSON.encode($0)) }
             } catch let e as ControlError {
                 try await outbound.write(.text(Self.error(e)))
                 try await outbound.close(.policyViolation, reason: e.code)
@@ -37,7 +37,7 @@ struct SignalRoutes {
                             continue
                         }
                         do {
-                            try await server.signal(roomID: room, participantID: pid, text: text)
+                            try await server.signal(roomID: room, participantID: pid, try SignalJSON.parse(text))
                         } catch let e as ControlError {
                             continuation.yield(Self.error(e))
                         }
@@ -63,9 +63,5 @@ struct SignalRoutes {
         }
     }
 
-    static func error(_ e: ControlError) -> String {
-        let body = ["type": "error", "code": e.code, "message": e.message]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func error(_ e: ControlError) -> String { SignalJSON.encode(.error(e)) }
 }
