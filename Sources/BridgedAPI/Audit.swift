@@ -74,7 +74,10 @@ enum AuditEvents {
         let (id, events) = bus.subscribe()
         return Task {
             await withTaskCancellationHandler {
-                for await e in events where isAudited(e) { log.record(entry(e)) }
+                for await record in events {
+                    let e = BridgeEvent(record)
+                    if isAudited(e) { log.record(entry(e)) }
+                }
             } onCancel: {
                 bus.unsubscribe(id)
             }

@@ -27,7 +27,7 @@ struct EventController {
                 }
                 group.addTask {
                     for await event in stream {
-                        let data = try JSON.encoder.encode(event)
+                        let data = try JSON.encoder.encode(BridgeEvent(event))
                         try await outbound.write(.text(String(decoding: data, as: UTF8.self)))
                     }
                 }

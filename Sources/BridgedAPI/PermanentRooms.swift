@@ -18,7 +18,7 @@ enum PermanentRooms {
             try await store.saveRoom(PermanentRoom(id: info.id, kind: info.kind.rawValue, description: description, settings: json))
         } catch {
             logger.error("permanent room not stored", metadata: ["room": "\(info.id)", "error": "\(error)"])
-            try? await server.deleteRoom(id: info.id, reason: "api")
+            try? await server.deleteRoom(id: info.id, reason: .api)
             throw APIError(.internalServerError, "store_failed",
                            "the room could not be stored in the database (see the bridge's log); it was not created")
         }

@@ -24,7 +24,7 @@ struct SignalController {
             let pid = context.requestContext.parameters.get("participant") ?? ""
             let (messages, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(256))
             do {
-                try await server.attachSignal(roomID: room, participantID: pid) { continuation.yield($0) }
+                try await server.attachSignal(roomID: room, participantID: pid) { continuation.yield(SignalJSON.encode($0)) }
             } catch let e as ControlError {
                 try await outbound.write(.text(Self.error(e)))
                 try await outbound.close(.policyViolation, reason: APIError(e).code)
@@ -39,7 +39,7 @@ struct SignalController {
                             continue
                         }
                         do {
-                            try await server.signal(roomID: room, participantID: pid, text: text)
+                            try await server.signal(roomID: room, participantID: pid, try SignalJSON.parse(text))
                         } catch let e as ControlError {
                             continuation.yield(Self.error(e))
                         }
@@ -69,10 +69,5 @@ struct SignalController {
     }
 
     /// An error as a signaling message: `{"type": "error", "code", "message"}`.
-    static func error(_ e: ControlError) -> String {
-        let error = APIError(e)
-        let body = ["type": "error", "code": error.code, "message": error.message]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func error(_ e: ControlError) -> String { SignalJSON.encode(.error(e)) }
 }

@@ -67,11 +67,11 @@ final class Webhooks: Sendable {
         for t in tasks.withLock({ $0 }) { t.cancel() }
     }
 
-    private func deliver(_ stream: AsyncStream<BridgeEvent>, to target: Target) async {
+    private func deliver(_ stream: AsyncStream<EventRecord>, to target: Target) async {
         let key = target.url.absoluteString
         for await event in stream {
             if Task.isCancelled { return }
-            await post(event, to: target, key: key)
+            await post(BridgeEvent(event), to: target, key: key)
         }
     }
 
@@ -91,7 +91,7 @@ final class Webhooks: Sendable {
                 seen = now
             }
             if seen > reported, ContinuousClock.now - lastReport >= .seconds(10) {
-                events.emit("webhook_dropped", reason: "\(seen - reported) events not delivered to \(key): the receiver is too slow or down")
+                events.emit(.eventsDropped(subscriber: key, count: seen - reported))
                 logger.warning("webhook events dropped", metadata: ["url": "\(key)", "count": "\(seen - reported)"])
                 reported = seen
                 lastReport = .now

@@ -106,16 +106,16 @@ extension RecordingFinisher.Event {
     func report(to events: EventBus, logger: Logger) {
         switch self {
         case .ready(let m, let result, let files, let recovered):
-            events.emit("recording_ready", room: m.room, participant: m.participant, recording: m.id, files: files,
-                        recovered: recovered, playable: result.path)
+            events.emit(.recordingReady(room: m.room, participant: m.participant, recording: m.id, files: files,
+                                        playable: result.path, recovered: recovered))
             logger.info("recording ready", metadata: [
                 "room": "\(m.room)", "recording": "\(m.id)", "file": "\(result.path)", "recovered": "\(recovered)",
                 "video_frames": "\(result.videoFrames)", "audio_frames": "\(result.audioFrames)",
             ])
         case .failed(let m, let reason, let files, let recovered, let alreadyReported):
             if !alreadyReported {
-                events.emit("recording_failed", room: m.room, participant: m.participant, reason: reason, recording: m.id, files: files,
-                            recovered: recovered ? true : nil)
+                events.emit(.recordingFailed(room: m.room, participant: m.participant, reason: reason, recording: m.id,
+                                             files: files, recovered: recovered))
             }
             logger.error("recording has no playable file", metadata: ["room": "\(m.room)", "recording": "\(m.id)", "error": "\(reason)"])
         case .manifestNotSaved(let path, let error):
@@ -123,9 +123,9 @@ extension RecordingFinisher.Event {
         case .recovering(let m):
             logger.notice("recovering a recording left unfinished", metadata: ["room": "\(m.room)", "recording": "\(m.id)"])
         case .hookNotRun(let m, let reason, let files):
-            events.emit("recording_hook_finished", room: m.room, reason: reason, recording: m.id, files: files, status: -1)
+            events.emit(.recordingHookFinished(room: m.room, recording: m.id, files: files, status: -1, reason: reason))
         case .hookFinished(let m, let status, let reason, let files):
-            events.emit("recording_hook_finished", room: m.room, reason: reason, recording: m.id, files: files, status: status)
+            events.emit(.recordingHookFinished(room: m.room, recording: m.id, files: files, status: status, reason: reason))
             logger.info("recording hook finished", metadata: ["recording": "\(m.id)", "status": "\(status)"])
         }
     }

@@ -14,17 +14,15 @@ import Testing
         let rr = ReceiverReport(ssrc: 0xB, reportBlocks: [ReceptionReport(ssrc: pair.videoSSRC, fractionLost: 51, cumulativeLost: 9,
                                                                           extendedHighestSequenceNumber: 100)])
         try pair.b.sendRTCP(RTCPPacket.receiverReport(rr).serialized())
-        var slow: BridgeEvent?
+        var slow: Event?
         for _ in 0..<200 where slow == nil {
             try await Task.sleep(for: .milliseconds(10))
             let (id, stream) = pair.server.events.subscribe(after: 0)
             pair.server.events.unsubscribe(id)
-            for await e in stream where e.type == "slow_link" { slow = e }
+            for await e in stream where e.event.name == "slow_link" { slow = e.event }
         }
-        #expect(slow?.participant == pair.bID)
-        #expect(slow?.role == "member")
-        #expect(slow?.kind == "video")
-        #expect(slow?.reason == "downlink loss 19%")
+        #expect(slow == .slowLink(room: "pair", participant: pair.bID, role: .member, kind: .video, direction: .downlink,
+                                  fractionLost: 51))
         await pair.shutdown()
     }
 

@@ -9,20 +9,26 @@ import Testing
 /// bridge offers each member the others' tracks; on glare (the member's offer crossing one of
 /// the bridge's) the bridge withdraws its offer, answers, and offers again with a new revision.
 struct ConferenceSignalingTests {
+    /// A member's signaling channel: what the bridge sent it, as type and fields.
     final class Channel: Sendable {
-        let texts = Mutex<[String]>([])
-        func receive(_ text: String) { texts.withLock { $0.append(text) } }
+        let messages = Mutex<[SignalOut]>([])
+        func receive(_ message: SignalOut) { messages.withLock { $0.append(message) } }
         var all: [[String: Any]] {
-            texts.withLock { $0 }.map { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] ?? [:] }
+            messages.withLock { $0 }.map { m -> [String: Any] in
+                switch m {
+                case .offer(let sdp, let revision): ["type": "offer", "sdp": sdp, "revision": revision]
+                case .answer(let sdp): ["type": "answer", "sdp": sdp]
+                case .error(let e): ["type": "error", "code": e.code]
+                case .lobby(let state): ["type": "lobby", "state": state.rawValue]
+                case .muted(let kind, let muted): ["type": "muted", "kind": kind.rawValue, "muted": muted]
+                case .moderator(let on): ["type": "moderator", "moderator": on]
+                }
+            }
         }
         func wait(count: Int) async throws -> [[String: Any]] {
             for _ in 0..<200 where all.count < count { try await Task.sleep(for: .milliseconds(10)) }
             return all
         }
-    }
-
-    static func json(_ object: [String: Any]) -> String {
-        String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
     @Test func glareTheBridgeWithdrawsItsOfferAndOffersAgain() async throws {
@@ -55,7 +61,7 @@ struct ConferenceSignalingTests {
         own.media.append(screen)
         own.attributes = own.attributes.map { $0.name == "group" ? SDPAttribute(name: "group", value: "BUNDLE 0 1 2") : $0 }
         try await server.signal(roomID: "g", participantID: a.id,
-                                text: Self.json(["type": "offer", "sdp": own.serialized(), "sources": ["2": "screen"]]))
+                                .offer(own, sources: ["2": .screen]))
         m = try await channelA.wait(count: 3)
         #expect(m.map { $0["type"] as? String } == ["offer", "answer", "offer"])
         let answer = try SessionDescription(parsing: m[1]["sdp"] as! String)
@@ -67,11 +73,11 @@ struct ConferenceSignalingTests {
 
         // The late answer to the withdrawn revision is refused on the channel; revision 2's is taken.
         try await server.signal(roomID: "g", participantID: a.id,
-                                text: Self.json(["type": "answer", "sdp": ConferenceSessionTests.answer(to: first).serialized(), "revision": 1]))
+                                .answer(ConferenceSessionTests.answer(to: first), revision: 1))
         m = try await channelA.wait(count: 4)
         #expect(m[3]["type"] as? String == "error" && m[3]["code"] as? String == "invalid_offer")
         try await server.signal(roomID: "g", participantID: a.id,
-                                text: Self.json(["type": "answer", "sdp": ConferenceSessionTests.answer(to: again).serialized(), "revision": 2]))
+                                .answer(ConferenceSessionTests.answer(to: again), revision: 2))
         let info = try await server.participant(roomID: "g", id: a.id)
         #expect(info.tracks.filter { $0.track != nil && $0.direction == "sendonly" }.map(\.track) == ["\(b.id)/0", "\(b.id)/1"])
         let room = try await server.room(id: "g")
@@ -81,15 +87,16 @@ struct ConferenceSignalingTests {
         let bOffers = try await channelB.wait(count: 1)
         let bFirst = try SessionDescription(parsing: bOffers[0]["sdp"] as! String)
         try await server.signal(roomID: "g", participantID: b.id,
-                                text: Self.json(["type": "answer", "sdp": ConferenceSessionTests.answer(to: bFirst).serialized(),
-                                                 "revision": bOffers[0]["revision"] as! Int]))
+                                .answer(ConferenceSessionTests.answer(to: bFirst), revision: bOffers[0]["revision"] as! Int))
         let bm = try await channelB.wait(count: 2)
         let bSecond = try SessionDescription(parsing: bm[1]["sdp"] as! String)
         #expect(bSecond.media.compactMap(\.msid?.track).contains("\(a.id)/2"))
 
-        // Nonsense on the channel: an error, and the member stays.
-        await #expect(throws: ControlError.self) { try await server.signal(roomID: "g", participantID: a.id, text: "{\"type\": \"hello\"}") }
-        await #expect(throws: ControlError.self) { try await server.signal(roomID: "g", participantID: a.id, text: "[]") }
+        // Signaling is for conference rooms; the member stays.
+        _ = try await server.createRoom(id: "stage", kind: .streaming, description: nil)
+        await #expect(throws: ControlError.notConference("stage")) {
+            try await server.signal(roomID: "stage", participantID: a.id, .answer(again, revision: 2))
+        }
         #expect(try await server.room(id: "g").participants.count == 2)
     }
 }

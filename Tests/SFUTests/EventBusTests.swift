@@ -4,17 +4,17 @@ import Testing
 @Suite struct EventBusTests {
     @Test func subscribersSeeEveryEventInOrderFromTheirStart() async {
         let bus = EventBus()
-        bus.emit("room_created", room: "before")  // nobody listening yet
+        bus.emit(.roomCreated(room: "before", kind: .streaming))  // nobody listening yet
         let (id, stream) = bus.subscribe()
-        for i in 0..<100 { bus.emit("participant_joined", room: "r", participant: "p\(i)") }
-        bus.emit("room_destroyed", room: "r", reason: "api")
+        for i in 0..<100 { bus.emit(.lobbyAdmitted(room: "r", participant: "p\(i)")) }
+        bus.emit(.roomDestroyed(room: "r", reason: .api))
         bus.unsubscribe(id)
-        var seen: [BridgeEvent] = []
+        var seen: [EventRecord] = []
         for await e in stream { seen.append(e) }
         #expect(seen.count == 101)
         #expect(seen.map(\.seq) == Array(2...102))
-        #expect(seen.first?.participant == "p0" && seen.last?.type == "room_destroyed" && seen.last?.reason == "api")
-        #expect(bus.counts["participant_joined"] == 100 && bus.subscriberCount == 0)
+        #expect(seen.first?.event == .lobbyAdmitted(room: "r", participant: "p0") && seen.last?.event == .roomDestroyed(room: "r", reason: .api))
+        #expect(bus.counts["lobby_admitted"] == 100 && bus.subscriberCount == 0)
     }
 
     /// A subscriber that resumes from a seq first gets the kept events after it, then live ones,
@@ -22,14 +22,14 @@ import Testing
     @Test func resumingReplaysTheKeptEventsAfterSeq() async {
         let bus = EventBus()
         let total = EventBus.historySize + 20
-        for i in 0..<total { bus.emit("tick", participant: "\(i)") }
+        for i in 0..<total { bus.emit(.dominantSpeaker(room: "r", participant: "\(i)")) }
         let (id, stream) = bus.subscribe(after: UInt64(total - 5))
-        bus.emit("live")
+        bus.emit(.moderatorGranted(room: "r", participant: "live"))
         bus.unsubscribe(id)
-        var seen: [BridgeEvent] = []
+        var seen: [EventRecord] = []
         for await e in stream { seen.append(e) }
         #expect(seen.map(\.seq) == Array(UInt64(total - 4)...UInt64(total + 1)))
-        #expect(seen.last?.type == "live")
+        #expect(seen.last?.event == .moderatorGranted(room: "r", participant: "live"))
 
         let (all, replay) = bus.subscribe(after: 0)
         bus.unsubscribe(all)
@@ -43,7 +43,7 @@ import Testing
         let bus = EventBus()
         let (id, stream) = bus.subscribe()
         let total = EventBus.subscriberBuffer + 50
-        for i in 0..<total { bus.emit("tick", participant: "\(i)") }  // nobody reads meanwhile
+        for i in 0..<total { bus.emit(.dominantSpeaker(room: "r", participant: "\(i)")) }  // nobody reads meanwhile
         bus.unsubscribe(id)
         var seqs: [UInt64] = []
         for await e in stream { seqs.append(e.seq) }

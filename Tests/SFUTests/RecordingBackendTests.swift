@@ -26,14 +26,14 @@ import Testing
 
     /// Every event until `until` returns true for one (or 5 s have passed).
     static func events(of bus: EventBus, during body: () async throws -> Void,
-                       until: @escaping @Sendable (BridgeEvent) -> Bool) async rethrows -> [BridgeEvent] {
+                       until: @escaping @Sendable (Event) -> Bool) async rethrows -> [Event] {
         let (id, stream) = bus.subscribe()
         try await body()
         let collect = Task {
-            var seen: [BridgeEvent] = []
+            var seen: [Event] = []
             for await e in stream {
-                seen.append(e)
-                if until(e) { break }
+                seen.append(e.event)
+                if until(e.event) { break }
             }
             return seen
         }
@@ -69,10 +69,14 @@ import Testing
         var thrown: ControlError?
         let seen = await Self.events(of: server.events, during: {
             do throws(ControlError) { _ = try await server.startRecording(roomID: "room") } catch { thrown = error }
-        }, until: { $0.type == "recording_failed" })
+        }, until: { $0.name == "recording_failed" })
         #expect(thrown?.code == "recording_failed")
         #expect(thrown?.message.contains("recording backend") == true)
-        #expect(seen.last?.type == "recording_failed" && seen.last?.room == "room" && seen.last?.reason == thrown?.message)
+        guard case .recordingFailed("room", nil, let reason, _, nil, false)? = seen.last else {
+            Issue.record("no recording_failed of room: \(seen)")
+            return
+        }
+        #expect(reason == thrown?.message)
         await server.shutdown()
     }
 
@@ -95,12 +99,12 @@ import Testing
         await recorder.stop()
         #expect(recorder.files == ["\(dir)/room-rec-audio.mjr"] && recorder.packets == 100 && recorder.dropped == 0)
         var finished: FinishedRecording?
-        let seen = await Self.events(of: bus, during: { finished = await recorder.finish() }, until: { $0.type == "recording_ready" })
+        let seen = await Self.events(of: bus, during: { finished = await recorder.finish() }, until: { $0.name == "recording_ready" })
         let playable = "\(dir)/room-rec.webm"
         #expect(finished == FinishedRecording(state: .ready, playable: playable, error: nil))
         let ready = try #require(seen.last)
-        #expect(ready.type == "recording_ready" && ready.room == "room" && ready.recording == "rec" && ready.participant == nil)
-        #expect(ready.files == ["\(dir)/room-rec-audio.mjr", playable] && ready.playable == playable && ready.recovered == false)
+        #expect(ready == .recordingReady(room: "room", participant: nil, recording: "rec",
+                                         files: ["\(dir)/room-rec-audio.mjr", playable], playable: playable, recovered: false))
         #expect(try RecordingManifest.load(path: "\(dir)/room-rec.json").state == .ready)
     }
 
@@ -116,10 +120,12 @@ import Testing
         let bus = EventBus()
         let seen = await Self.events(of: bus, during: {
             await FileRecordingBackend().recoverUnfinished(in: dir, events: bus).value
-        }, until: { $0.type == "recording_failed" })
+        }, until: { $0.name == "recording_failed" })
         let failed = try #require(seen.last)
-        #expect(failed.type == "recording_failed" && failed.room == "../evil" && failed.recording == "rec")
-        #expect(failed.reason == "invalid ids in the manifest" && failed.recovered == true)
+        guard case .recordingFailed("../evil", _, "invalid ids in the manifest", "rec", _, true) = failed else {
+            Issue.record("not the refusal of the manifest: \(failed)")
+            return
+        }
         #expect(try RecordingManifest.load(path: path).state == .failed)
         #expect(RecordingManifest.unfinished(in: dir).isEmpty)
     }

@@ -157,7 +157,7 @@ import Testing
         let (id, kept) = server.events.subscribe(after: 0)
         server.events.unsubscribe(id)
         var types: [String] = []
-        for await e in kept where e.type.hasPrefix("moderator_") { types.append(e.type) }
+        for await e in kept where e.event.name.hasPrefix("moderator_") { types.append(e.event.name) }
         #expect(types == ["moderator_granted", "moderator_revoked"])
         await server.shutdown()
     }

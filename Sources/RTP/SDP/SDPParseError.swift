@@ -28,21 +28,21 @@ public enum SDPParseError: Error, Equatable, Sendable {
     case invalidMediaLine(lineNumber: Int)
 }
 
-/// The reason in words, as an API error message shows it (`invalid_offer`).
 extension SDPParseError: CustomStringConvertible {
+    /// What is wrong, for the one who sent the description.
     public var description: String {
         switch self {
-        case .missingVersion: "the description does not start with a v= line"
+        case .missingVersion: "it does not start with v=0"
         case .unsupportedVersion(let n): "line \(n): only v=0 is supported"
         case .missingOrigin: "no o= line before the first m= line"
         case .missingSessionName: "no s= line before the first m= line"
         case .missingTiming: "no t= line before the first m= line"
-        case .invalidLine(let n): "line \(n) is not <letter>=<text> of a known type"
+        case .invalidLine(let n): "line \(n) is not <type>=<value> with a known type"
         case .unexpectedLine(let n): "line \(n) repeats a session line or puts it inside a media section"
         case .invalidOrigin(let n): "line \(n): o= needs six fields"
         case .invalidConnection(let n): "line \(n): c= needs <nettype> <addrtype> <address>"
-        case .invalidBandwidth(let n): "line \(n): b= must be <bwtype>:<bandwidth>"
-        case .invalidMediaLine(let n): "line \(n): m= must be <media> <port> <proto> <fmt>..."
+        case .invalidBandwidth(let n): "line \(n): b= needs <bwtype>:<bandwidth>"
+        case .invalidMediaLine(let n): "line \(n): m= needs <media> <port> <proto> <fmt> ..."
         }
     }
 }

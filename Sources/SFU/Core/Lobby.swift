@@ -36,9 +36,9 @@ struct Lobby {
     /// The event a transition (or a join that waits: `.sentBack`) gives.
     static func announce(_ transition: Transition, room: String, participant: String, display: String?, events: EventBus) {
         switch transition {
-        case .admitted: events.emit("lobby_admitted", room: room, participant: participant)
-        case .denied: events.emit("lobby_denied", room: room, participant: participant)
-        case .sentBack: events.emit("lobby_waiting", room: room, participant: participant, display: display)
+        case .admitted: events.emit(.lobbyAdmitted(room: room, participant: participant))
+        case .denied: events.emit(.lobbyDenied(room: room, participant: participant))
+        case .sentBack: events.emit(.lobbyWaiting(room: room, participant: participant, display: display))
         case .none: break
         }
     }

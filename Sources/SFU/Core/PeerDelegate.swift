@@ -45,7 +45,7 @@ extension PeerDelegate {
     }
 
     func peer(_ peer: Peer, didStart producer: Producer) {
-        events.emit("media_started", room: id, participant: peer.id, role: peer.role.rawValue, kind: producer.kind.rawValue)
+        events.emit(.mediaStarted(room: id, participant: peer.id, role: peer.role, kind: producer.kind))
     }
 
     func peer(_ peer: Peer, didReceiveSenderReport time: SenderReportTime, on stream: InboundStream, of producer: Producer) {}
@@ -70,22 +70,22 @@ extension PeerDelegate {
     }
 
     func peer(_ peer: Peer, slowLink direction: LinkDirection, kind: MediaKind, fractionLost: UInt8) {
-        events.emit("slow_link", room: id, participant: peer.id, role: peer.role.rawValue, kind: kind.rawValue,
-                    reason: "\(direction.rawValue) loss \(Int(fractionLost) * 100 / 256)%")
+        events.emit(.slowLink(room: id, participant: peer.id, role: peer.role, kind: kind, direction: direction,
+                              fractionLost: fractionLost))
     }
 
     /// Events and clean-up when a peer's transport changes state: `webrtc_up`, `webrtc_down`;
     /// a failed or closed transport leaves the room.
-    func transportStateChanged(_ peer: Peer, _ state: TransportState, remove: (String, String) -> Void) {
+    func transportStateChanged(_ peer: Peer, _ state: TransportState, remove: (String, LeaveReason) -> Void) {
         switch state {
         case .connected:
-            events.emit("webrtc_up", room: id, participant: peer.id, role: peer.role.rawValue)
+            events.emit(.webrtcUp(room: id, participant: peer.id, role: peer.role))
         case .disconnected:
-            events.emit("webrtc_down", room: id, participant: peer.id, role: peer.role.rawValue, reason: "ice_timeout")
+            events.emit(.webrtcDown(room: id, participant: peer.id, role: peer.role))
         case .failed:
-            remove(peer.id, "dtls_failed")
+            remove(peer.id, .dtlsFailed)
         case .closed:
-            remove(peer.id, "closed")
+            remove(peer.id, .closed)
         case .new, .connecting:
             break
         }

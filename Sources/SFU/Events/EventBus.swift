@@ -1,37 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
 
-/// One event for the signaling server, in the order the bridge saw it happen.
-public struct BridgeEvent: Sendable, Codable, Equatable {
-    /// 1, 2, 3 … over the life of the process: a gap means the subscriber missed events.
-    public var seq: UInt64
-    /// ISO 8601, UTC, milliseconds.
-    public var time: String
-    public var type: String
-    public var room: String?
-    public var participant: String?
-    public var role: String?
-    public var display: String?
-    public var kind: String?
-    /// Why (participant_left, room_destroyed, webrtc_down): api, idle, ice_timeout, dtls_failed, …
-    public var reason: String?
-    /// streamer_changed: the new streamer, nil when the room has none.
-    public var streamer: String?
-    /// recording_started, recording_stopped: the recording's id and its files.
-    public var recording: String?
-    public var files: [String]?
-    /// recording_ready: the playable file; `recovered` when it was built at a later start,
-    /// after the process had died.
-    public var playable: String?
-    public var recovered: Bool?
-    /// recording_hook_finished: the hook's exit status.
-    public var status: Int?
-    /// speaking: started (true) or stopped (false).
-    public var speaking: Bool?
-    /// track_published, track_unpublished: the track's id ("<participant>/<mid>").
-    public var track: String?
-}
-
 /// Fan-out of bridge events to subscribers (the `/v1/events` WebSocket, later webhooks).
 /// `emit` may be called from any thread, including the data plane's event loops (events are
 /// rare: joins, leaves, state changes, never per packet); it never blocks: each subscriber has a
@@ -40,12 +9,12 @@ public final class EventBus: Sendable {
     private struct State {
         var seq: UInt64 = 0
         var nextSubscriber: UInt64 = 0
-        var subscribers: [UInt64: AsyncStream<BridgeEvent>.Continuation] = [:]
+        var subscribers: [UInt64: AsyncStream<EventRecord>.Continuation] = [:]
         var counts: [String: UInt64] = [:]
         /// Per subscriber: events it lost because it fell behind (its buffer was full).
         var dropped: [UInt64: UInt64] = [:]
         /// The newest events, for subscribers that resume (`subscribe(after:)`).
-        var history: [BridgeEvent] = []
+        var history: [EventRecord] = []
         var historyStart = 0
     }
     private let state = NIOLockedValueBox(State())
@@ -55,18 +24,13 @@ public final class EventBus: Sendable {
 
     public init() {}
 
-    public func emit(_ type: String, room: String? = nil, participant: String? = nil, role: String? = nil,
-                     display: String? = nil, kind: String? = nil, reason: String? = nil, streamer: String? = nil,
-                     recording: String? = nil, files: [String]? = nil, recovered: Bool? = nil, playable: String? = nil,
-                     status: Int? = nil, speaking: Bool? = nil, track: String? = nil) {
-        let time = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    /// Numbers the event, keeps it for resuming subscribers and hands it to every subscriber.
+    public func emit(_ event: Event) {
+        let date = Date()
         state.withLockedValue { s in
             s.seq &+= 1
-            s.counts[type, default: 0] &+= 1
-            let event = BridgeEvent(seq: s.seq, time: time, type: type, room: room, participant: participant, role: role,
-                                    display: display, kind: kind, reason: reason, streamer: streamer,
-                                    recording: recording, files: files, playable: playable, recovered: recovered,
-                                    status: status, speaking: speaking, track: track)
+            s.counts[event.name, default: 0] &+= 1
+            let event = EventRecord(seq: s.seq, date: date, event: event)
             if s.history.count < Self.historySize {
                 s.history.append(event)
             } else {
@@ -84,8 +48,8 @@ public final class EventBus: Sendable {
     /// the kept events whose `seq` is greater (the last `historySize`; a client that reconnects
     /// passes the last `seq` it saw, one that starts late passes 0).
     /// `bufferSize`: events kept for a subscriber that falls behind (then the oldest go).
-    public func subscribe(after: UInt64? = nil, bufferSize: Int = EventBus.subscriberBuffer) -> (id: UInt64, events: AsyncStream<BridgeEvent>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: BridgeEvent.self,
+    public func subscribe(after: UInt64? = nil, bufferSize: Int = EventBus.subscriberBuffer) -> (id: UInt64, events: AsyncStream<EventRecord>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: EventRecord.self,
                                                             bufferingPolicy: .bufferingNewest(max(1, bufferSize)))
         let id = state.withLockedValue { s in
             s.nextSubscriber &+= 1

@@ -6,6 +6,7 @@ import RTP
 /// sends and receives is a `Producer` whose one consumer is the peer itself. Confined to its
 /// worker's event loop.
 final class EchoRoom: Room, PeerDelegate, @unchecked Sendable {
+    var kind: RoomKind { .echo }
     let id: String
     let description: String?
     let worker: MediaWorker
@@ -31,7 +32,7 @@ final class EchoRoom: Room, PeerDelegate, @unchecked Sendable {
         }
         let (answer, transport) = try negotiate(request, bridgeSends: { _ in true })
         let peer = add(id: request.participantID, display: request.display, transport: transport, media: answer.media)
-        events.emit("participant_joined", room: id, participant: peer.id, role: "echo", display: request.display)
+        events.emit(.participantJoined(room: id, participant: peer.id, role: .echo, display: request.display))
         return answer.sdp.serialized()
     }
 
@@ -60,16 +61,16 @@ final class EchoRoom: Room, PeerDelegate, @unchecked Sendable {
 
     func peer(_ id: String) -> Peer? { participants[id] }
 
-    func remove(participantID: String, reason: String) -> Bool {
+    func remove(participantID: String, reason: LeaveReason) -> Bool {
         guard let p = participants.removeValue(forKey: participantID) else { return false }
         order.removeAll { $0 == participantID }
-        events.emit("participant_left", room: id, participant: participantID, role: "echo", reason: reason)
+        events.emit(.participantLeft(room: id, participant: participantID, role: .echo, reason: reason))
         p.close()
         return true
     }
 
     func close() {
-        for id in order { _ = remove(participantID: id, reason: "room_destroyed") }
+        for id in order { _ = remove(participantID: id, reason: .roomDestroyed) }
     }
 
     var info: RoomInfo {

@@ -1,5 +1,6 @@
 import ICE
 import RTP
+import Rings
 
 /// A participant's role, as the API names it.
 public enum ParticipantRole: String, Sendable, Codable {
@@ -37,18 +38,87 @@ protocol RoomPart: AnyObject, Sendable {
     func join(_ request: JoinRequest) throws(ControlError) -> String
     func participantInfo(_ id: String) -> ParticipantInfo?
     /// Closes the participant's transport and tells `participant_left` with `reason`.
-    func remove(participantID: String, reason: String) -> Bool
+    func remove(participantID: String, reason: LeaveReason) -> Bool
     /// A participant's transport and negotiated media.
     func peer(_ participantID: String) -> Peer?
+    /// The lobby: admits a participant waiting there, denies it, or sends it back (it is told);
+    /// false if this part has no such participant or no lobby.
+    func lobby(participantID: String, action: LobbyAction) -> Bool
     var isEmpty: Bool { get }
     func close()
 }
 
-/// Every room kind, as the control plane sees it; lives on its (home) worker's loop.
+/// How a room is recorded.
+enum RecordingPlan: Sendable {
+    /// One recording of the room's stream (a streaming room: whoever streams).
+    case room
+    /// Files of their own for each member, made as members publish.
+    case perMember
+}
+
+/// Where a room's recorded packets go, as its `RecordingPlan` says.
+enum RecordingSinks: Sendable {
+    case room(any RecordingSink)
+    /// Makes the sink of a member (nil: that member is not recorded).
+    case perMember(@Sendable (String) -> (any RecordingSink)?)
+}
+
+/// Every room kind, as the control plane sees it; lives on its (home) worker's loop. What only
+/// some kinds do has a default that does nothing: the server asks `kind` (or the result) and
+/// never downcasts.
 protocol Room: RoomPart {
+    var kind: RoomKind { get }
     var info: RoomInfo { get }
-    /// Periodic work (RTCP reports), once a second on the room's loop.
+    /// `info` with the viewers that groups on other workers serve (`viewers`, with when each
+    /// joined), in join order.
+    func info(withRemoteViewers viewers: [(joined: ContinuousClock.Instant, info: ParticipantInfo)]) -> RoomInfo
+    /// Periodic work (RTCP reports), every `reportInterval` on the room's loop.
     func tick(now: ContinuousClock.Instant)
+    /// Whether a participant joining with `role` may wait in a lobby.
+    func hasLobby(for role: ParticipantRole?) -> Bool
+    /// The room's token on the workers' rings when its viewers may be served by other workers
+    /// (`ViewerGroup`s it feeds); nil: every participant is on the room's worker.
+    var spreadToken: UInt32? { get }
+    /// Feeds a viewer group on another worker through `ring` (home → there).
+    func attach(_ group: ViewerGroup, ring: WorkerRing)
+    /// A moderator stops (or resumes) forwarding a publisher's audio or video; false if it has
+    /// no such publisher.
+    func setMuted(publisher: String, kind: MediaKind, muted: Bool) -> Bool
+    /// A participant became (or stopped being) a moderator: it is told, if the room can.
+    func moderatorChanged(participantID: String, moderator: Bool)
+    /// How it is recorded (nil: it cannot be).
+    var recordingPlan: RecordingPlan? { get }
+    /// From now on its recorded packets also go to `sinks`; video is asked for a key frame.
+    func startRecording(_ sinks: RecordingSinks, now: ContinuousClock.Instant)
+    /// No more packets go to the recording (which the caller then stops).
+    func stopRecording()
+    /// Conference members' signaling channels and what they receive (other kinds: none).
+    func attachSignal(member: String, _ send: @escaping @Sendable (SignalOut) -> Void) -> Bool
+    func detachSignal(member: String)
+    func signal(from member: String, _ message: SignalMessage)
+    func setPaused(member: String, tracks: [String], paused: Bool) throws(ControlError) -> [TrackInfo]
+    func setMaxVideo(member: String, count: Int?) throws(ControlError) -> [TrackInfo]
+}
+
+extension Room {
+    func info(withRemoteViewers viewers: [(joined: ContinuousClock.Instant, info: ParticipantInfo)]) -> RoomInfo { info }
+    func hasLobby(for role: ParticipantRole?) -> Bool { false }
+    var spreadToken: UInt32? { nil }
+    func attach(_ group: ViewerGroup, ring: WorkerRing) {}
+    func setMuted(publisher: String, kind: MediaKind, muted: Bool) -> Bool { false }
+    func moderatorChanged(participantID: String, moderator: Bool) {}
+    var recordingPlan: RecordingPlan? { nil }
+    func startRecording(_ sinks: RecordingSinks, now: ContinuousClock.Instant) {}
+    func stopRecording() {}
+    func attachSignal(member: String, _ send: @escaping @Sendable (SignalOut) -> Void) -> Bool { false }
+    func detachSignal(member: String) {}
+    func signal(from member: String, _ message: SignalMessage) {}
+    func setPaused(member: String, tracks: [String], paused: Bool) throws(ControlError) -> [TrackInfo] { throw .notConference(id) }
+    func setMaxVideo(member: String, count: Int?) throws(ControlError) -> [TrackInfo] { throw .notConference(id) }
+}
+
+extension RoomPart {
+    func lobby(participantID: String, action: LobbyAction) -> Bool { false }
 }
 
 extension RoomPart {

@@ -26,7 +26,7 @@ public struct RoomInfo: Sendable, Codable, Equatable {
 public struct ParticipantInfo: Sendable, Codable, Equatable {
     public var id: String
     public var display: String?
-    public var role: String
+    public var role: ParticipantRole
     public var state: String
     public var dtlsRole: String
     public var srtpProfile: String?
@@ -57,7 +57,7 @@ public struct ParticipantInfo: Sendable, Codable, Equatable {
 extension ParticipantInfo {
     /// The transport's part of a participant's description; the room fills in the tracks.
     init(transport: WebRTCTransport, id: String, display: String?, role: ParticipantRole, keyFrameRequests: UInt64) {
-        self.init(id: id, display: display, role: role.rawValue, state: transport.state.name,
+        self.init(id: id, display: display, role: role, state: transport.state.name,
                   dtlsRole: transport.dtlsRole == .server ? "server" : "client",
                   srtpProfile: transport.srtpProfile.map(profileName),
                   remoteAddress: transport.remoteAddress.map { "\($0)" }, tracks: [],

@@ -5,7 +5,8 @@ import RTP
 
 /// A conference room on one worker with two members over SRTP (ICE and DTLS skipped), Chromium's
 /// offer for both: `b` has answered the bridge's offer of `a`'s tracks, so what `a` publishes
-/// reaches `b`. The server's own timers run (receiver and sender reports once a second).
+/// reaches `b`. The server's own timers run (receiver and sender reports once a second) unless
+/// `timers` is false (then the steady state has nothing but packets: the allocation test).
 final class ConferencePair: @unchecked Sendable {
     let server: MediaServer
     let a: SRTPTestPeer, b: SRTPTestPeer
@@ -18,12 +19,16 @@ final class ConferencePair: @unchecked Sendable {
     private let payload = [UInt8](repeating: 0x5A, count: 1000)
     let channelB: ConferenceSignalingTests.Channel
 
-    init() async throws {
+    init(timers: Bool = true) async throws {
         let channelB = ConferenceSignalingTests.Channel()
         self.channelB = channelB
         var configuration = MediaConfiguration()
         configuration.port = 0
         configuration.workers = 1
+        if !timers {
+            configuration.tickInterval = .seconds(3600)
+            configuration.reportInterval = .seconds(3600)
+        }
         let server = try MediaServer(configuration: configuration)
         self.server = server
         try await server.start()
@@ -41,8 +46,7 @@ final class ConferencePair: @unchecked Sendable {
         guard let video = bridgeOffer.media.first(where: { $0.kind == "video" && $0.msid?.track == "\(aID)/1" }),
               let ssrc = video.ssrcs.first?.ssrc else { throw ControlError.invalidSignal("no camera of a offered to b") }
         videoSSRC = ssrc
-        try await server.signal(roomID: "pair", participantID: bID, text: ConferenceSignalingTests.json(
-            ["type": "answer", "sdp": ConferenceSessionTests.answer(to: bridgeOffer).serialized(), "revision": revision]))
+        try await server.signal(roomID: "pair", participantID: bID, .answer(ConferenceSessionTests.answer(to: bridgeOffer), revision: revision))
         let port = server.workers[0].localPort
         a = try SRTPTestPeer(seed: 0x70, bridgePort: port)
         b = try SRTPTestPeer(seed: 0x80, bridgePort: port)

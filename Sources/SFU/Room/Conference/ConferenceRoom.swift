@@ -11,6 +11,7 @@ import Rings
 /// one worker serves a room).
 final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     let id: String
+    var kind: RoomKind { .conference }
     let description: String?
     let worker: MediaWorker
     let events: EventBus
@@ -46,6 +47,8 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     }
 
     var isEmpty: Bool { members.isEmpty }
+    /// Members and viewers alike may wait in the lobby.
+    func hasLobby(for role: ParticipantRole?) -> Bool { true }
 
     // MARK: members
 
@@ -75,7 +78,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
         members[member.id] = member
         memberList.append(member)
         speakingOrder.append(member.id)
-        events.emit("participant_joined", room: id, participant: member.id, role: canPublish ? "member" : "viewer", display: request.display)
+        events.emit(.participantJoined(room: id, participant: member.id, role: canPublish ? .member : .viewer, display: request.display))
         if member.inLobby {
             lobby.enter(member.id)
             Lobby.announce(.sentBack, room: id, participant: member.id, display: request.display, events: events)
@@ -94,7 +97,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
         members[id]?.info
     }
 
-    func remove(participantID: String, reason: String) -> Bool {
+    func remove(participantID: String, reason: LeaveReason) -> Bool {
         guard let m = members.removeValue(forKey: participantID) else { return false }
         memberList.removeAll { $0 === m }
         speakingOrder.removeAll { $0 == participantID }
@@ -106,9 +109,9 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
             t.consumers.removeAll()
         }
         for s in Array(m.subscriptions.values) { m.drop(s) }
-        if m.peer.speech.speaking { events.emit("speaking", room: id, participant: m.id, role: "member", speaking: false) }
+        if m.peer.speech.speaking { events.emit(.speaking(room: id, participant: m.id, role: .member, speaking: false)) }
         if dominantSpeaker == m.id { dominantSpeaker = nil }
-        events.emit("participant_left", room: id, participant: participantID, role: "member", reason: reason)
+        events.emit(.participantLeft(room: id, participant: participantID, role: .member, reason: reason))
         m.detachSignal()
         m.peer.close()
         layoutChanged()
@@ -116,7 +119,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     }
 
     func close() {
-        for m in memberList { _ = remove(participantID: m.id, reason: "room_destroyed") }
+        for m in memberList { _ = remove(participantID: m.id, reason: .roomDestroyed) }
         hold?.stop()
     }
 
@@ -145,8 +148,9 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     }
 
     private func announce(_ t: Producer, published: Bool) {
-        events.emit(published ? "track_published" : "track_unpublished", room: id, participant: t.peer?.id,
-                    kind: t.kind.rawValue, reason: t.source.rawValue, recording: nil, track: t.id)
+        events.emit(published
+            ? .trackPublished(room: id, participant: t.peer?.id, kind: t.kind, source: t.source, track: t.id)
+            : .trackUnpublished(room: id, participant: t.peer?.id, kind: t.kind, source: t.source, track: t.id))
     }
 
     /// Someone joined or left, or published or stopped a track: each member is offered every
@@ -195,7 +199,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
 
     /// The lobby: admit a waiting member (it then receives the others and they it), deny it
     /// (it is removed), or send an admitted one back. The member is told on its channel.
-    func lobby(member id: String, action: LobbyAction) -> Bool {
+    func lobby(participantID id: String, action: LobbyAction) -> Bool {
         guard let m = members[id] else { return false }
         let transition = lobby.apply(action, to: id)
         Lobby.announce(transition, room: self.id, participant: id, display: m.display, events: events)
@@ -203,15 +207,15 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
         case .admitted:
             m.inLobby = false
             if let makeRecorder, m.recorder == nil { m.recorder = makeRecorder(m.id) }
-            m.notify("lobby", ["state": "admitted"])
+            m.send(.lobby(.admitted))
             layoutChanged()
         case .denied:
-            m.notify("lobby", ["state": "denied"])
-            _ = remove(participantID: id, reason: "lobby_denied")
+            m.send(.lobby(.denied))
+            _ = remove(participantID: id, reason: .lobbyDenied)
         case .sentBack:
             m.inLobby = true
             m.recorder = nil
-            m.notify("lobby", ["state": "waiting"])
+            m.send(.lobby(.waiting))
             layoutChanged()
         case .none:
             break
@@ -220,16 +224,13 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
         return true
     }
 
-    /// A notice on a member's signaling channel (`{"type": type, …fields}`); false if no such member.
-    func tell(member id: String, _ type: String, _ fields: [String: any Sendable]) -> Bool {
-        guard let m = members[id] else { return false }
-        m.notify(type, fields)
-        return true
+    func moderatorChanged(participantID id: String, moderator: Bool) {
+        members[id]?.send(.moderator(moderator))
     }
 
     /// A moderator muted (or unmuted) a member's audio or video: its tracks of that kind are
     /// no longer forwarded (nor recorded), and the member is told on its signaling channel.
-    func setMuted(member id: String, kind: MediaKind, muted: Bool) -> Bool {
+    func setMuted(publisher id: String, kind: MediaKind, muted: Bool) -> Bool {
         guard let m = members[id] else { return false }
         for t in m.published.values where t.kind == kind {
             t.muted = muted
@@ -238,7 +239,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
                 t.requestKeyFrame(now: .now, force: true)
             }
         }
-        m.notify("muted", ["kind": kind.rawValue, "muted": muted])
+        m.send(.muted(kind: kind, muted: muted))
         worker.flush()
         return true
     }
@@ -248,7 +249,10 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     /// From now on each member (the current ones and those who join) is recorded by the
     /// recorder `make` gives it: its microphone and camera, each packet copied into the
     /// recorder's ring (no file I/O here). Camera tracks are asked for a key frame.
-    func startRecording(_ make: @escaping @Sendable (String) -> (any RecordingSink)?, now: ContinuousClock.Instant) {
+    var recordingPlan: RecordingPlan? { .perMember }
+
+    func startRecording(_ sinks: RecordingSinks, now: ContinuousClock.Instant) {
+        guard case .perMember(let make) = sinks else { return }
         makeRecorder = make
         for m in memberList {
             m.recorder = make(m.id)
@@ -344,12 +348,12 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
                 _ = try m.applyOffer(sdp, sources: sources)
             }
         } catch {
-            m.notify("error", ["code": error.code, "message": error.message])
+            m.send(.error(error))
         }
         worker.flush()
     }
 
-    func attachSignal(member id: String, _ send: @escaping @Sendable (String) -> Void) -> Bool {
+    func attachSignal(member id: String, _ send: @escaping @Sendable (SignalOut) -> Void) -> Bool {
         guard let m = members[id] else { return false }
         m.attachSignal(send)
         return true
@@ -395,13 +399,13 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     }
 
     func peer(_ peer: Peer, speech change: SpeechActivity.Change) {
-        events.emit("speaking", room: id, participant: peer.id, role: "member", speaking: change == .started)
+        events.emit(.speaking(room: id, participant: peer.id, role: .member, speaking: change == .started))
         guard change == .started else { return }
         speakingOrder.removeAll { $0 == peer.id }
         speakingOrder.insert(peer.id, at: 0)
         if dominantSpeaker != peer.id {
             dominantSpeaker = peer.id
-            events.emit("dominant_speaker", room: id, participant: peer.id)
+            events.emit(.dominantSpeaker(room: id, participant: peer.id))
             for m in memberList where m.maxVideo != nil { applyLastN(m) }
         }
     }
@@ -409,45 +413,6 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     func tick(now: ContinuousClock.Instant) {
         for m in memberList { m.peer.tick(now: now) }
         worker.flush()
-    }
-}
-
-/// The messages of a member's signaling channel, as JSON text:
-///   bridge → member: {"type": "offer", "sdp", "revision"}, {"type": "answer", "sdp"},
-///                    {"type": "error", "code", "message"}
-///   member → bridge: {"type": "answer", "sdp", "revision"}, {"type": "offer", "sdp", "sources"?}
-enum SignalMessage: Sendable {
-    case answer(SessionDescription, revision: Int)
-    case offer(SessionDescription, sources: [String: TrackSource])
-
-    static func parse(_ text: String) throws(ControlError) -> SignalMessage {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-            throw .invalidSignal("not a JSON object")
-        }
-        guard let sdpText = object["sdp"] as? String else { throw .invalidSignal("missing \"sdp\"") }
-        let sdp: SessionDescription
-        do { sdp = try SessionDescription(parsing: sdpText) } catch { throw .negotiation(.invalidSDP("\(error)")) }
-        switch object["type"] as? String {
-        case "answer":
-            guard let revision = object["revision"] as? Int else { throw .invalidSignal("an answer names the \"revision\" it answers") }
-            return .answer(sdp, revision: revision)
-        case "offer":
-            var sources: [String: TrackSource] = [:]
-            for (mid, value) in object["sources"] as? [String: String] ?? [:] {
-                guard let s = TrackSource(rawValue: value), s != .hold else {
-                    throw .invalidSignal("source \(value) of mid \(mid): use microphone, camera or screen")
-                }
-                sources[mid] = s
-            }
-            return .offer(sdp, sources: sources)
-        case let other:
-            throw .invalidSignal("\"type\" must be \"answer\" or \"offer\", not \(other ?? "missing")")
-        }
-    }
-
-    static func encode(_ message: [String: any Sendable]) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: message, options: [.sortedKeys]) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
     }
 }
 

@@ -40,7 +40,7 @@ final class Member {
     /// The room changed while an offer was out: offer again once it is answered.
     private var offerAgain = false
     /// The member's signaling channel (`…/signal` WebSocket); messages wait until it connects.
-    private var signal: (@Sendable (String) -> Void)?
+    private var signal: (@Sendable (SignalOut) -> Void)?
     /// What it receives, by track id.
     private(set) var subscriptions: [String: Subscription] = [:]
     /// At most this many video tracks flow to it, by speaking order (nil: all).
@@ -101,7 +101,7 @@ final class Member {
         guard let (next, offer) = session.offering(forwards) else { return }
         revision += 1
         pending = (next, revision)
-        send(["type": "offer", "sdp": offer.serialized(), "revision": revision])
+        send(.offer(sdp: offer.serialized(), revision: revision))
     }
 
     /// A subscription stops: its copy leaves its source's table.
@@ -140,7 +140,7 @@ final class Member {
         activateSubscriptions()
         let (added, removed) = syncPublished()
         // The answer goes first; offers the change makes (to this member too) follow it.
-        send(["type": "answer", "sdp": answer.serialized()])
+        send(.answer(sdp: answer.serialized()))
         let again = offerAgain
         offerAgain = false
         if !added.isEmpty || !removed.isEmpty {
@@ -174,26 +174,19 @@ final class Member {
     // MARK: signaling channel
 
     /// The WebSocket connected: the offer still out (if any) goes again.
-    func attachSignal(_ send: @escaping @Sendable (String) -> Void) {
+    func attachSignal(_ send: @escaping @Sendable (SignalOut) -> Void) {
         signal = send
         if let pending {
             let offer = pending.session.describe(answering: nil)
-            self.send(["type": "offer", "sdp": offer.serialized(), "revision": pending.revision])
+            self.send(.offer(sdp: offer.serialized(), revision: pending.revision))
         }
     }
 
     func detachSignal() { signal = nil }
 
-    func send(_ message: [String: any Sendable]) {
-        guard let signal else { return }
-        signal(SignalMessage.encode(message))
-    }
-
-    /// Tells the member something (a notice, an error about its last message).
-    func notify(_ type: String, _ fields: [String: any Sendable] = [:]) {
-        var m = fields
-        m["type"] = type
-        send(m)
+    /// Tells the member something on its channel (dropped while none is connected).
+    func send(_ message: SignalOut) {
+        signal?(message)
     }
 
     // MARK: description

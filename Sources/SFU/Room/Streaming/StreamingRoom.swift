@@ -56,7 +56,16 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
         local.attachHome(self)
     }
 
+    var kind: RoomKind { .streaming }
     var isEmpty: Bool { streamer == nil && standby.isEmpty && local.isEmpty }
+    /// Viewers (not streamers) may wait in the lobby.
+    func hasLobby(for role: ParticipantRole?) -> Bool { role == .viewer }
+    var spreadToken: UInt32? { token }
+
+    /// The viewers here are in `local`.
+    func lobby(participantID: String, action: LobbyAction) -> Bool {
+        local.lobby(participantID: participantID, action: action)
+    }
 
     // MARK: control
 
@@ -72,12 +81,12 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
             for section in answer.media where section.receives {
                 peer.publish(section, source: section.kind == .audio ? .microphone : .camera, trackID: "\(peer.id)/\(section.mid)")
             }
-            events.emit("participant_joined", room: id, participant: peer.id, role: "streamer", display: request.display)
+            events.emit(.participantJoined(room: id, participant: peer.id, role: .streamer, display: request.display))
             if streamer == nil {
                 takeOver(peer)
             } else {
                 standby.append(peer)
-                events.emit("streamer_standby", room: id, participant: peer.id, streamer: streamer?.id)
+                events.emit(.streamerStandby(room: id, participant: peer.id, streamer: streamer?.id))
             }
             return answer.sdp.serialized()
         case .viewer?:
@@ -94,7 +103,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
         streamerChanges &+= 1
         recordsStreamer = records(peer)
         tellViewers(snapshot)
-        events.emit("streamer_changed", room: id, participant: peer.id, streamer: peer.id)
+        events.emit(.streamerChanged(room: id, participant: peer.id, streamer: peer.id))
         requestKeyFrame(ssrc: 0, now: .now)
     }
 
@@ -116,16 +125,16 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
         return info
     }
 
-    func remove(participantID: String, reason: String) -> Bool {
+    func remove(participantID: String, reason: LeaveReason) -> Bool {
         if let s = streamer, s.id == participantID {
-            events.emit("participant_left", room: id, participant: participantID, role: "streamer", reason: reason)
+            events.emit(.participantLeft(room: id, participant: participantID, role: .streamer, reason: reason))
             streamerLeft(s)
             s.close()
             return true
         }
         if let i = standby.firstIndex(where: { $0.id == participantID }) {
             let s = standby.remove(at: i)
-            events.emit("participant_left", room: id, participant: participantID, role: "streamer", reason: reason)
+            events.emit(.participantLeft(room: id, participant: participantID, role: .streamer, reason: reason))
             s.close()
             return true
         }
@@ -135,8 +144,8 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     /// The streamer and the home worker's viewers leave; the groups on other workers are closed
     /// by the control plane on their own loops.
     func close() {
-        for s in standby { _ = remove(participantID: s.id, reason: "room_destroyed") }
-        if let s = streamer { _ = remove(participantID: s.id, reason: "room_destroyed") }
+        for s in standby { _ = remove(participantID: s.id, reason: .roomDestroyed) }
+        if let s = streamer { _ = remove(participantID: s.id, reason: .roomDestroyed) }
         local.close()
         if !links.isEmpty { worker.unregister(receiverToken: token) }
         links.removeAll()
@@ -147,6 +156,16 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
         if let streamer { participants.append(streamer.info) }
         participants += standby.map(standbyInfo)
         participants += local.infos.map(\.info)
+        return RoomInfo(id: id, kind: .streaming, description: description, participants: participants)
+    }
+
+    /// The streamers, then every viewer (here and on other workers) in join order.
+    func info(withRemoteViewers viewers: [(joined: ContinuousClock.Instant, info: ParticipantInfo)]) -> RoomInfo {
+        guard !viewers.isEmpty else { return info }
+        var participants: [ParticipantInfo] = []
+        if let streamer { participants.append(streamer.info) }
+        participants += standby.map(standbyInfo)
+        participants += (local.infos + viewers).sorted { $0.joined < $1.joined }.map(\.info)
         return RoomInfo(id: id, kind: .streaming, description: description, participants: participants)
     }
 
@@ -186,10 +205,10 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
         recordsStreamer = false
         mutedKinds = []
         if peer.speech.speaking {
-            events.emit("speaking", room: id, participant: peer.id, role: "streamer", speaking: false)
+            events.emit(.speaking(room: id, participant: peer.id, role: .streamer, speaking: false))
         }
         tellViewers(nil)
-        events.emit("streamer_changed", room: id, participant: peer.id, streamer: nil)
+        events.emit(.streamerChanged(room: id, participant: peer.id, streamer: nil))
         if !standby.isEmpty { takeOver(standby.removeFirst()) }
     }
 
@@ -205,7 +224,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     // MARK: moderation
 
     /// Mutes or unmutes the streamer's audio or video (viewers then wait for a key frame).
-    func setMuted(streamer id: String, kind: MediaKind, muted: Bool) -> Bool {
+    func setMuted(publisher id: String, kind: MediaKind, muted: Bool) -> Bool {
         guard let streamer, streamer.id == id else { return false }
         if muted { mutedKinds.insert(kind) } else { mutedKinds.remove(kind) }
         if !muted, kind == .video { requestKeyFrame(ssrc: 0, now: .now) }
@@ -213,6 +232,13 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     }
 
     // MARK: recording
+
+    var recordingPlan: RecordingPlan? { .room }
+
+    func startRecording(_ sinks: RecordingSinks, now: ContinuousClock.Instant) {
+        guard case .room(let recorder) = sinks else { return }
+        startRecording(recorder, now: now)
+    }
 
     /// From now on every streamer packet also goes to `recorder`; the streamer is asked for a
     /// key frame so that the video file starts decodable.
@@ -302,10 +328,10 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     /// The streamer started or stopped speaking (its audio levels).
     func peer(_ peer: Peer, speech change: SpeechActivity.Change) {
         guard streamer === peer else { return }
-        events.emit("speaking", room: id, participant: peer.id, role: "streamer", speaking: change == .started)
+        events.emit(.speaking(room: id, participant: peer.id, role: .streamer, speaking: change == .started))
         if change == .started, dominantSpeaker != peer.id {
             dominantSpeaker = peer.id
-            events.emit("dominant_speaker", room: id, participant: peer.id)
+            events.emit(.dominantSpeaker(room: id, participant: peer.id))
         }
     }
 

@@ -77,7 +77,7 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
         if request.lobby { lobby.enter(viewer.id) }
         updatePopulation()
         if let streamer { bind(viewer, to: streamer.media) }
-        events.emit("participant_joined", room: id, participant: viewer.id, role: "viewer", display: request.display)
+        events.emit(.participantJoined(room: id, participant: viewer.id, role: .viewer, display: request.display))
         if request.lobby { Lobby.announce(.sentBack, room: id, participant: viewer.id, display: request.display, events: events) }
         return answer.sdp.serialized()
     }
@@ -107,7 +107,7 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     /// The lobby of a streaming room's viewers: admit a waiting viewer (it then gets the stream,
     /// starting at a key frame), deny it (removed), or send an admitted one back. False if it is
     /// not in this group.
-    func lobby(viewer id: String, action: LobbyAction) -> Bool {
+    func lobby(participantID id: String, action: LobbyAction) -> Bool {
         guard let v = viewers[id] else { return false }
         let transition = lobby.apply(action, to: id)
         switch transition {
@@ -116,7 +116,7 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
             if let streamer { bind(v, to: streamer.media) }  // its copies continue where they were, on the next key frame
         case .denied:
             Lobby.announce(transition, room: self.id, participant: id, display: v.display, events: events)
-            _ = remove(participantID: id, reason: "lobby_denied")
+            _ = remove(participantID: id, reason: .lobbyDenied)
             return true
         case .sentBack:
             for c in v.consumers.values { c.isActive = false }
@@ -138,19 +138,19 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
         return p
     }
 
-    func remove(participantID: String, reason: String) -> Bool {
+    func remove(participantID: String, reason: LeaveReason) -> Bool {
         guard let v = viewers.removeValue(forKey: participantID) else { return false }
         lobby.leave(participantID)
         for c in v.consumers.values { byToken[c.token] = nil }
         updatePopulation()
-        events.emit("participant_left", room: id, participant: participantID, role: "viewer", reason: reason)
+        events.emit(.participantLeft(room: id, participant: participantID, role: .viewer, reason: reason))
         v.close()
         return true
     }
 
     /// Every viewer leaves; nothing more is taken from the rings.
     func close() {
-        for v in Array(viewers.values) { _ = remove(participantID: v.id, reason: "room_destroyed") }
+        for v in Array(viewers.values) { _ = remove(participantID: v.id, reason: .roomDestroyed) }
         if isRemote {
             closed = true
             worker.unregister(receiverToken: token)
