@@ -2,8 +2,7 @@ import Hummingbird
 import SFU
 
 extension APIError {
-    /// The one place an SFU control error becomes an API answer: its status here, its code and
-    /// message as the SFU names them.
+    /// The one place an SFU control error becomes an API answer: its status, code and message.
     init(_ error: ControlError) {
         let status: HTTPResponse.Status = switch error {
         case .roomExists, .streamerPresent, .recordingExists, .alreadyJoined: .conflict
@@ -18,5 +17,62 @@ extension APIError {
     /// Runs an SFU call, its `ControlError` answered as above.
     static func mapping<T>(_ body: () async throws(ControlError) -> T) async throws(APIError) -> T {
         do { return try await body() } catch { throw APIError(error) }
+    }
+}
+
+extension ControlError {
+    /// The API's error code.
+    var code: String {
+        switch self {
+        case .roomExists: "room_exists"
+        case .roomNotFound: "room_not_found"
+        case .participantNotFound: "participant_not_found"
+        case .invalidID: "invalid_id"
+        case .negotiation: "invalid_offer"
+        case .transport: "transport_error"
+        case .invalidRole: "invalid_role"
+        case .streamerPresent: "streamer_present"
+        case .recordingExists: "recording_exists"
+        case .recordingNotFound: "recording_not_found"
+        case .recordingFailed: "recording_failed"
+        case .notRecordable: "room_not_recordable"
+        case .roomFull: "room_full"
+        case .trackNotFound: "track_not_found"
+        case .invalidSignal: "invalid_signal"
+        case .notConference: "not_a_conference"
+        case .invalidOption: "invalid_option"
+        case .wrongPin: "wrong_pin"
+        case .wrongSecret: "wrong_secret"
+        case .banned: "banned"
+        case .notAllowed: "not_allowed"
+        case .alreadyJoined: "already_joined"
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .roomExists(let id): "room \(id) already exists"
+        case .roomNotFound(let id): "no room \(id)"
+        case .participantNotFound(let room, let p): "no participant \(p) in room \(room)"
+        case .invalidID(let id): "invalid id \"\(id)\": use 1-64 characters from A-Z a-z 0-9 _ -"
+        case .negotiation(let e): e.message
+        case .transport(let why): why
+        case .invalidRole(let why): why
+        case .streamerPresent(let room, let streamer): "room \(room) already has a streamer (\(streamer)); it must leave first"
+        case .recordingExists(let room, let rec): "room \(room) is already being recorded (recording \(rec))"
+        case .recordingNotFound(let room, let rec): "no recording \(rec) in room \(room)"
+        case .recordingFailed(let why): why
+        case .notRecordable(let room): "room \(room) is an echo room: only streaming and conference rooms can be recorded"
+        case .roomFull(let room, let limit): "room \(room) is full: it has its maximum of \(limit) members"
+        case .trackNotFound(let room, let track): "no track \(track) to receive in room \(room)"
+        case .invalidSignal(let why): "invalid signaling message: \(why)"
+        case .notConference(let room): "room \(room) is not a conference room"
+        case .invalidOption(let why): why
+        case .wrongPin(let room): "room \(room) needs its pin to join (\"pin\"), and the one given is not it"
+        case .wrongSecret(let room): "managing room \(room) needs its secret (X-Room-Secret), and the one given is not it"
+        case .banned(let room, let seconds): "this user was kicked from room \(room) and may rejoin in \(seconds) s"
+        case .notAllowed(let why): why
+        case .alreadyJoined(let room, let user): "user \(user) is already in room \(room), which allows one connection per user"
+        }
     }
 }

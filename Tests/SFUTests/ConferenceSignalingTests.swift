@@ -18,7 +18,7 @@ struct ConferenceSignalingTests {
                 switch m {
                 case .offer(let sdp, let revision): ["type": "offer", "sdp": sdp, "revision": revision]
                 case .answer(let sdp): ["type": "answer", "sdp": sdp]
-                case .error(let e): ["type": "error", "code": e.code]
+                case .error(let e): ["type": "error", "error": e]
                 case .lobby(let state): ["type": "lobby", "state": state.rawValue]
                 case .muted(let kind, let muted): ["type": "muted", "kind": kind.rawValue, "muted": muted]
                 case .moderator(let on): ["type": "moderator", "moderator": on]
@@ -75,7 +75,8 @@ struct ConferenceSignalingTests {
         try await server.signal(roomID: "g", participantID: a.id,
                                 .answer(ConferenceSessionTests.answer(to: first), revision: 1))
         m = try await channelA.wait(count: 4)
-        #expect(m[3]["type"] as? String == "error" && m[3]["code"] as? String == "invalid_offer")
+        #expect(m[3]["type"] as? String == "error")
+        guard case .negotiation? = m[3]["error"] as? ControlError else { Issue.record("not a negotiation error: \(m[3])"); return }
         try await server.signal(roomID: "g", participantID: a.id,
                                 .answer(ConferenceSessionTests.answer(to: again), revision: 2))
         let info = try await server.participant(roomID: "g", id: a.id)

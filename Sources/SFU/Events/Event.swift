@@ -143,4 +143,10 @@ public struct EventRecord: Sendable, Equatable {
     /// When it happened (wall clock).
     public var date: Date
     public var event: Event
+
+    public init(seq: UInt64, date: Date, event: Event) {
+        self.seq = seq
+        self.date = date
+        self.event = event
+    }
 }

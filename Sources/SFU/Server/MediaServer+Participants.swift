@@ -123,7 +123,7 @@ extension MediaServer {
                 do {
                     _ = try await startRecording(roomID: roomID, participants: request.record ? [pid] : nil)
                 } catch {
-                    logger.error("cannot start the room's recording", metadata: ["room": "\(roomID)", "error": "\(error.message)"])
+                    logger.error("cannot start the room's recording", metadata: ["room": "\(roomID)", "error": "\(error)"])
                 }
             }
             return ParticipantCreated(id: pid, answer: answer, lobby: waits ? true : nil)

@@ -92,7 +92,8 @@ extension MediaServer {
                                                     participants: participants, events: events,
                                                     onError: { onError(nil, $0) }, onDropped: onDropped)
             do throws(ControlError) { try recorder.start() } catch {
-                events.emit(.recordingFailed(room: roomID, participant: nil, reason: error.message, recording: rid, files: nil,
+                let why = if case .recordingFailed(let why) = error { why } else { "\(error)" }
+                events.emit(.recordingFailed(room: roomID, participant: nil, reason: why, recording: rid, files: nil,
                                              recovered: false))
                 throw error
             }
