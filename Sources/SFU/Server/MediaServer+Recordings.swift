@@ -137,16 +137,13 @@ extension MediaServer {
         guard recording.stopped == nil else { return recording.info }
         rooms[roomID]?.recordings[index].stopped = Date()
         rooms[roomID]?.recordings[index].reason = reason
-        _ = await stop(recording, room: entry.room, reason: reason)
+        await stop(recording, room: entry.room, reason: reason)
         return (rooms[roomID]?.recordings[index] ?? recording).info
     }
 
     /// Stops a running recording of `room` (which may already be gone from `rooms`): the room
     /// stops feeding it, its files are closed, the playable files are built in the background.
-    func stop(_ recording: RecordingEntry, room: any Room, reason: RecordingStopReason) async -> RecordingEntry {
-        var stopped = recording
-        stopped.stopped = Date()
-        stopped.reason = reason
+    func stop(_ recording: RecordingEntry, room: any Room, reason: RecordingStopReason) async {
         await onLoop(room) { $0.stopRecording() }
         let recorders = recording.recorders.all
         for recorder in recorders { await recorder.stop() }
@@ -165,7 +162,6 @@ extension MediaServer {
             let done = await task.value
             self.finished(roomID: roomID, recordingID: recordingID, done)
         }
-        return stopped
     }
 
     private func finished(roomID: String, recordingID: String, _ results: [FinishedRecording]) {

@@ -65,7 +65,7 @@ extension MediaServer {
         var remote: [ViewerGroup] = []
         for (_, task) in entry.groups.sorted(by: { $0.key < $1.key }) { remote.append(await task.value) }
         if let running = entry.runningRecording {
-            _ = await stop(running, room: entry.room, reason: reason == .api ? .roomDestroyed : RecordingStopReason(reason))
+            await stop(running, room: entry.room, reason: RecordingStopReason(reason))
         }
         await onLoop(entry.room) { $0.close() }
         for g in remote { await onLoop(of: g) { $0.close() } }
