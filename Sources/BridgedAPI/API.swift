@@ -36,6 +36,11 @@ struct API: Sendable {
 
     var access: AccessPolicy { AccessPolicy(apiKey: configuration.apiKey, verifier: tokens, store: store, now: now) }
 
+    var iceServers: ICEServerController {
+        ICEServerController(stun: configuration.stunServers, turn: configuration.turnServers, secret: configuration.turnSecret,
+                            ttl: Int64(configuration.turnTtlSeconds))
+    }
+
     /// Every HTTP route, behind the audit, CORS, failed-attempts and access middleware (in
     /// that order, outermost first).
     func router() -> Router<APIRequestContext> {
@@ -56,7 +61,9 @@ struct API: Sendable {
         let guards = RoomGuard(server: server)
         let rooms = router.group("v1/rooms")
         RoomController(server: server, store: store, guards: guards).addRoutes(to: rooms)
-        ParticipantController(server: server, store: store, guards: guards).addRoutes(to: rooms)
+        let participants = ParticipantController(server: server, store: store, guards: guards)
+        participants.addRoutes(to: rooms)
+        WHIPController(server: server, participants: participants, iceServers: iceServers).addRoutes(to: rooms)
         ModerationController(server: server, store: store, guards: guards).addRoutes(to: rooms)
         RecordingController(server: server, guards: guards).addRoutes(to: rooms)
         SignalController(server: server, guards: guards).addFallbackRoute(to: rooms)
@@ -64,8 +71,7 @@ struct API: Sendable {
         let v1 = router.group("v1")
         LogLevelController(control: logLevel).addRoutes(to: v1)
         AuditController(store: store, log: audit).addRoutes(to: v1)
-        ICEServerController(stun: configuration.stunServers, turn: configuration.turnServers, secret: configuration.turnSecret,
-                            ttl: Int64(configuration.turnTtlSeconds)).addRoutes(to: v1)
+        iceServers.addRoutes(to: v1)
         return router
     }
 

@@ -60,12 +60,12 @@ struct AccessPolicy: Sendable {
     }
 
     /// What a join token may reach: its room (`GET /v1/rooms/{room}`), the room's participant
-    /// endpoints (joining, then its own participant), and `GET /v1/ice-servers`. Anything else
+    /// endpoints (joining, then its own participant), WHIP and WHEP, and `GET /v1/ice-servers`. Anything else
     /// is the admin's (403 `admin_only`); another room is 401 `token_wrong_room`.
     static func checkScope(_ claims: JoinClaims, method: HTTPRequest.Method, path: String) throws {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         if parts.count == 2, parts[1] == "ice-servers", method == .get { return }
-        if parts.count >= 3, parts[1] == "rooms", parts.count >= 4 ? parts[3] == "participants" : method == .get {
+        if parts.count >= 3, parts[1] == "rooms", parts.count >= 4 ? ["participants", "whip", "whep"].contains(parts[3]) : method == .get {
             guard parts[2] == claims.room else {
                 throw APIError(TokenError.wrongRoom(token: claims.room, path: String(parts[2])))
             }

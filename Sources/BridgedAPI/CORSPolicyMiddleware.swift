@@ -12,8 +12,8 @@ struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         var response: Response
         if request.method == .options {
             response = Response(status: .noContent)
-            response.headers[.accessControlAllowMethods] = "GET, POST, DELETE, OPTIONS"
-            response.headers[.accessControlAllowHeaders] = "authorization, content-type, x-room-secret"
+            response.headers[.accessControlAllowMethods] = "GET, POST, PATCH, DELETE, OPTIONS"
+            response.headers[.accessControlAllowHeaders] = "authorization, content-type, if-match, x-room-secret"
             response.headers[.accessControlMaxAge] = "600"
         } else {
             do {
@@ -23,6 +23,8 @@ struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         }
         response.headers[.accessControlAllowOrigin] = origins.contains("*") ? "*" : origin
+        // WHIP and WHEP clients read the session's URL, its ETag and the ICE servers.
+        response.headers[.accessControlExposeHeaders] = "Location, ETag, Link, Accept-Patch, X-Error-Code"
         response.headers[.vary] = "Origin"
         return response
     }

@@ -30,7 +30,10 @@ open the viewer link in other tabs or browsers.</p>
 <script>
 const $ = (id) => document.getElementById(id);
 let pc = null, room = null, participant = null, timer = null;
-window.bridged = { state: "idle", error: null, offerAt: 0, firstFrameAt: 0 };
+// ?whip=1 (a streamer) or ?whep=1 (a viewer): join through WHIP or WHEP instead of the JSON API;
+// `session` is then the session's URL (Location), for PATCH (trickle, ICE restart) and DELETE.
+let session = null;
+window.bridged = { state: "idle", error: null, offerAt: 0, firstFrameAt: 0, trickled: [] };
 
 // ?token=JWT: a join token from the signaling server; the page then calls its own participant
 // endpoints with it (Authorization header; access_token on the signaling WebSocket).
@@ -44,6 +47,31 @@ async function api(method, path, body) {
   const json = text ? JSON.parse(text) : null;
   if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${json && json.error ? json.error.message : text}`);
   return json;
+}
+
+// WHIP/WHEP: the offer as application/sdp; the answer, the session's URL and its ETag back.
+async function whip(door, sdp) {
+  const headers = { "content-type": "application/sdp" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const r = await fetch(`/v1/rooms/${room}/${door}`, { method: "POST", headers, body: sdp });
+  const text = await r.text();
+  if (r.status !== 201) throw new Error(`POST ${door}: ${r.status} ${text}`);
+  session = r.headers.get("location");
+  window.bridged.etag = r.headers.get("etag");
+  window.bridged.links = r.headers.get("link");
+  return { id: session.split("/").pop(), answer: text };
+}
+
+// A PATCH of the session with an SDP fragment (RFC 8840): trickle, or an ICE restart.
+async function patchSession(fragment, ifMatch) {
+  const headers = { "content-type": "application/trickle-ice-sdpfrag" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (ifMatch) headers["if-match"] = ifMatch;
+  return fetch(session, { method: "PATCH", headers, body: fragment });
+}
+
+function iceOf(sdp) {
+  return { ufrag: /a=ice-ufrag:(\S+)/.exec(sdp)[1], pwd: /a=ice-pwd:(\S+)/.exec(sdp)[1] };
 }
 
 async function stats() {
@@ -95,6 +123,21 @@ async function start(mode = "echo", roomID = null) {
     room = roomID || (await api("POST", "/v1/rooms", { kind: mode === "echo" ? "echo" : "streaming", description: "demo page" })).id;
     pc.ontrack = (e) => { $("remote").srcObject = e.streams[0] || new MediaStream([e.track]); };
     pc.onconnectionstatechange = () => { $("status").textContent = pc.connectionState; };
+    const params = new URLSearchParams(location.search);
+    const door = mode !== "echo" && (params.get("whip") || params.get("whep")) ? (mode === "viewer" ? "whep" : "whip") : null;
+    if (door) {
+      // Trickle through PATCH once the session exists (the bridge is ICE-lite: 204, nothing else).
+      pc.onicecandidate = async (e) => {
+        if (!e.candidate || !e.candidate.candidate) return;
+        while (!session && window.bridged.state === "starting") await new Promise((r) => setTimeout(r, 50));
+        if (!session) return;
+        const { ufrag, pwd } = iceOf(pc.localDescription.sdp);
+        const frag = `a=ice-ufrag:${ufrag}\r\na=ice-pwd:${pwd}\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:${e.candidate.sdpMid}\r\n` +
+                     `a=${e.candidate.candidate}\r\n`;
+        const r = await patchSession(frag, window.bridged.etag);
+        window.bridged.trickled.push(r.status);
+      };
+    }
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     window.bridged.offerAt = performance.now();
@@ -103,7 +146,7 @@ async function start(mode = "echo", roomID = null) {
     if (new URLSearchParams(location.search).get("nopli")) sdp = sdp.split("\r\n").filter((l) => !/^a=rtcp-fb:\S+ nack pli$/.test(l)).join("\r\n");
     const body = { offer: sdp, display: mode };
     if (mode !== "echo") body.role = mode;
-    const created = await api("POST", `/v1/rooms/${room}/participants`, body);
+    const created = door ? await whip(door, sdp) : await api("POST", `/v1/rooms/${room}/participants`, body);
     participant = created.id;
     window.bridged.lobby = !!created.lobby;  // a viewer waiting until a moderator admits it
     await pc.setRemoteDescription({ type: "answer", sdp: created.answer });
@@ -113,7 +156,10 @@ async function start(mode = "echo", roomID = null) {
     $("stop").disabled = false;
     if (mode === "streamer") {
       const link = `${location.origin}/?room=${encodeURIComponent(room)}&role=viewer&autostart=1`;
-      $("share").innerHTML = `Viewer link: <a href="${link}" target="_blank">${link}</a>`;
+      const whep = `${location.origin}/?room=${encodeURIComponent(room)}&role=viewer&whep=1&autostart=1`;
+      $("share").innerHTML = `Viewer link: <a href="${link}" target="_blank">${link}</a><br>` +
+        `WHEP player link: <a href="${whep}" target="_blank">${whep}</a> (WHEP endpoint for other players: ` +
+        `<code>${location.origin}/v1/rooms/${encodeURIComponent(room)}/whep</code>)`;
     }
     timer = setInterval(async () => {
       const s = await stats();
@@ -135,7 +181,11 @@ async function stop() {
   if (ws) { ws.close(); ws = null; }
   if (pc) pc.close();
   const params = new URLSearchParams(location.search);
-  if (room && participant && params.get("room")) await api("DELETE", `/v1/rooms/${room}/participants/${participant}`).catch(() => {});
+  if (session) {
+    const headers = token ? { authorization: `Bearer ${token}` } : {};
+    await fetch(session, { method: "DELETE", headers }).catch(() => {});
+    session = null;
+  } else if (room && participant && params.get("room")) await api("DELETE", `/v1/rooms/${room}/participants/${participant}`).catch(() => {});
   else if (room) await api("DELETE", `/v1/rooms/${room}`).catch(() => {});
   pc = null; room = null;
   $("start").disabled = false; $("stream").disabled = false; $("stop").disabled = true;
@@ -296,6 +346,19 @@ window.bridgedRestartIce = async () => {
   pc.restartIce();
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
+  if (session) {
+    // WHIP/WHEP: new credentials in a fragment (If-Match: *); the bridge's come back the same way.
+    const { ufrag, pwd } = iceOf(pc.localDescription.sdp);
+    const r = await patchSession(`a=ice-ufrag:${ufrag}\r\na=ice-pwd:${pwd}\r\n`, "*");
+    const text = await r.text();
+    if (r.status !== 200) throw new Error(`PATCH: ${r.status} ${text}`);
+    window.bridged.etag = r.headers.get("etag");
+    const theirs = iceOf(text);
+    const answer = pc.remoteDescription.sdp.replace(/a=ice-ufrag:\S+/g, `a=ice-ufrag:${theirs.ufrag}`)
+      .replace(/a=ice-pwd:\S+/g, `a=ice-pwd:${theirs.pwd}`);
+    await pc.setRemoteDescription({ type: "answer", sdp: answer });
+    return answer;
+  }
   const r = await api("POST", `/v1/rooms/${room}/participants/${participant}/ice-restart`, { offer: pc.localDescription.sdp });
   await pc.setRemoteDescription({ type: "answer", sdp: r.answer });
   return r.answer;

@@ -2,10 +2,17 @@ import Access
 import SFU
 
 extension JoinClaims {
+    /// What a join asked for beyond its role, for the token to allow or refuse.
+    struct Asked {
+        var moderator: Bool?
+        var record: Bool?
+        var userID: String?
+    }
+
     /// A join with a token: the token's claims decide the user id, name, role, moderator,
     /// lobby, recording and single access; the body may only ask for less (a viewer instead of
     /// a publisher). 403 `not_allowed` for more.
-    func apply(to request: inout MediaServer.ParticipantRequest, body: CreateParticipant) throws(APIError) {
+    func apply(to request: inout MediaServer.ParticipantRequest, asked body: Asked) throws(APIError) {
         if let r = role {
             guard let granted = ParticipantRole(rawValue: r), granted != .echo else {
                 throw APIError(.forbidden, "not_allowed", "the token's role \"\(r)\" is not one of member, viewer, streamer")
@@ -21,7 +28,7 @@ extension JoinClaims {
         if body.record == true, !record {
             throw APIError(.forbidden, "not_allowed", "the token does not allow recording")
         }
-        if let asked = body.userId, asked != userID {
+        if let asked = body.userID, asked != userID {
             throw APIError(.forbidden, "not_allowed", "the user id comes from the token (\(userID ?? "none")), not the body")
         }
         request.userID = userID

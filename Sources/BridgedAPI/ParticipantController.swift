@@ -32,9 +32,19 @@ struct ParticipantController {
             offer: body.offer, role: body.role, display: body.display, dtlsRole: body.dtlsRole?.role, record: body.record ?? false,
             sources: body.sources, pin: body.pin, userID: body.userId, lobby: body.lobby ?? false, moderator: body.moderator ?? false)
         join.singleAccess = body.singleAccess ?? false
+        let created = try await admit(join, roomID: roomID, caller: context.caller,
+                                      asked: .init(moderator: body.moderator, record: body.record, userID: body.userId))
+        return try JSON.response(created, status: .created)
+    }
+
+    /// Joins with what the caller's join token allows (`JoinClaims.apply`), using a single-use
+    /// invite (which stays usable when the join fails). Shared by `POST …/participants`, WHIP and WHEP.
+    func admit(_ request: MediaServer.ParticipantRequest, roomID: String, caller: Caller,
+               asked: JoinClaims.Asked) async throws -> MediaServer.ParticipantCreated {
+        var join = request
         var invite: JoinClaims?
-        if let claims = context.caller.claims {
-            try claims.apply(to: &join, body: body)
+        if let claims = caller.claims {
+            try claims.apply(to: &join, asked: asked)
             if claims.singleUse, let jti = claims.jti {
                 guard try await store.useInvite(jti: jti, room: roomID, expiresAt: claims.expires) else {
                     throw APIError(TokenError.used(jti))
@@ -42,15 +52,12 @@ struct ParticipantController {
                 invite = claims
             }
         }
-        let created: MediaServer.ParticipantCreated
         do {
-            created = try await server.addParticipant(roomID: roomID, join)
+            return try await server.addParticipant(roomID: roomID, join)
         } catch {
-            // A join that failed leaves the invite usable.
             if let jti = invite?.jti { try? await store.forgetTokenID(jti: jti) }
             throw APIError(error)
         }
-        return try JSON.response(created, status: .created)
     }
 
     @Sendable func get(_ request: Request, context: APIRequestContext) async throws -> Response {

@@ -25,6 +25,10 @@ struct ValidationTests {
         (.post, "/v1/rooms/{id}/recordings", [:]),
         (.get, "/v1/rooms/{id}/recordings", nil),
         (.delete, "/v1/rooms/{id}/recordings/rec1", nil),
+        (.post, "/v1/rooms/{id}/whip", ["offer": "v=0"]),
+        (.post, "/v1/rooms/{id}/whep", ["offer": "v=0"]),
+        (.patch, "/v1/rooms/{id}/whip/s1", [:]),
+        (.delete, "/v1/rooms/{id}/whep/s1", nil),
     ] }
 
     /// Ids that are not 1-64 characters of A-Z a-z 0-9 _ -.

@@ -59,6 +59,26 @@ import Testing
         }
     }
 
+    /// GStreamer's webrtcbin with its default `max-bundle` policy (what WHIP clients use) offers
+    /// its second section as `m=audio 0` with `a=bundle-only` (RFC 8843): accepted inside the
+    /// bundle with a fingerprint like the first, not taken for rejected (webrtcbin refuses an
+    /// answer whose section lacks one). A section with port 0 and no bundle-only stays rejected.
+    @Test func bundleOnlySectionsAreAccepted() throws {
+        let text = try Self.fixture("webrtcbin_max_bundle")
+        let a = try Self.answer(text)
+        #expect(a.media.map(\.rejected) == [false, false])
+        #expect(a.media.map(\.mid) == ["video0", "audio1"])
+        let parsed = try SessionDescription(parsing: a.sdp.serialized())
+        #expect(parsed.bundleGroups.first == ["video0", "audio1"])
+        for m in parsed.media {
+            #expect(m.port == 40000, "\(m.kind)")
+            #expect(m.attribute("fingerprint") == "sha-256 AA:BB", "\(m.kind)")
+            #expect(m.iceUfrag == "brdg", "\(m.kind)")
+        }
+        let rejected = try Self.answer(text.replacingOccurrences(of: "a=bundle-only\r\n", with: ""))
+        #expect(rejected.media.map(\.rejected) == [false, true])
+    }
+
     @Test func recvonlyOfferGetsSendonly() throws {
         let a = try Self.answer(try Self.fixture("chromium_recvonly"))
         #expect(a.media.filter { !$0.rejected }.allSatisfy { $0.direction == .sendonly })

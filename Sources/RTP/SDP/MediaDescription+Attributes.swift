@@ -31,6 +31,11 @@ extension MediaDescription {
     public var rtcpMux: Bool { hasAttribute("rtcp-mux") }
     /// `a=rtcp-rsize` (RFC 5506).
     public var rtcpRsize: Bool { hasAttribute("rtcp-rsize") }
+    /// `a=bundle-only` (RFC 8843 § 6): offered with port 0, yet meant to be accepted inside the
+    /// BUNDLE group (what JSEP's `max-bundle` policy offers, e.g. GStreamer's webrtcbin and WHIP clients).
+    public var bundleOnly: Bool { hasAttribute("bundle-only") }
+    /// Port 0 without `a=bundle-only`: the offerer rejected (or stopped) this section.
+    public var isRejected: Bool { port == 0 && !bundleOnly }
     /// `a=end-of-candidates` (RFC 8840).
     public var endOfCandidates: Bool { hasAttribute("end-of-candidates") }
 

@@ -76,7 +76,7 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
     guard !mediaSections.isEmpty else { throw .noMedia }
     let bundled = Set(offer.bundleGroups.first ?? [])
     if offer.media.count > 1 {
-        for m in offer.media where m.port != 0 {
+        for m in offer.media where !m.isRejected {
             guard let mid = m.mid, bundled.contains(mid) else { throw .bundleRequired }
         }
     }
@@ -105,7 +105,7 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
             // room knows what viewers must accept.
             if singleCodec, codecs.count > 1 { codecs = [codecs[0]] }
         }
-        if kind == nil || codecs.isEmpty || m.port == 0 {
+        if kind == nil || codecs.isEmpty || m.isRejected {
             // Rejected section (RFC 8829 §5.3.1): port 0, keep the mid, no bundle membership.
             section.port = 0
             section.formats = m.formats

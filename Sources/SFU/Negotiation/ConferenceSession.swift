@@ -123,13 +123,13 @@ struct ConferenceSession: Sendable {
             let kind = MediaKind(rawValue: m.kind)
             let mid = m.mid ?? String(index)
             if let kind { learnCapabilities(m, kind: kind) }
-            let memberSends = m.port != 0 && (m.direction == .sendrecv || m.direction == .sendonly)
-            let memberReceives = m.port != 0 && (m.direction == .sendrecv || m.direction == .recvonly)
+            let memberSends = !m.isRejected && (m.direction == .sendrecv || m.direction == .sendonly)
+            let memberReceives = !m.isRejected && (m.direction == .sendrecv || m.direction == .recvonly)
             if index < next.count {
                 guard next[index].mid == mid else {
                     throw .invalidSDP("media section \(index) has mid \(mid), negotiated as \(next[index].mid)")
                 }
-                if m.port == 0 { next[index].rejected = true; continue }
+                if m.isRejected { next[index].rejected = true; continue }
                 switch next[index].role {
                 case .publish: next[index].stopped = !memberSends
                 case .forward: next[index].stopped = !memberReceives
@@ -140,8 +140,8 @@ struct ConferenceSession: Sendable {
             // A new section.
             var section = SessionSection(mid: mid, kind: kind ?? .audio, role: .unused, codecs: [], extensions: [:])
             section.rtcpRsize = m.rtcpRsize
-            guard let kind, m.port != 0, memberSends else {
-                section.rejected = kind == nil || m.port == 0
+            guard let kind, !m.isRejected, memberSends else {
+                section.rejected = kind == nil || m.isRejected
                 section.codecs = kind.map { receiveCodecs[$0] ?? [] } ?? []
                 if section.codecs.isEmpty { section.rejected = true }
                 section.extensions = kind.flatMap { receiveExtensions[$0] } ?? [:]
@@ -196,7 +196,7 @@ struct ConferenceSession: Sendable {
     /// Whatever the member offers in a section of a kind, it can receive (JSEP: the same codec
     /// set in every section of a kind); the first section of each kind is kept.
     private mutating func learnCapabilities(_ m: MediaDescription, kind: MediaKind) {
-        guard receiveCodecs[kind] == nil, m.port != 0 else { return }
+        guard receiveCodecs[kind] == nil, !m.isRejected else { return }
         let codecs = Self.codecs(of: m, kind: kind)
         guard !codecs.isEmpty else { return }
         receiveCodecs[kind] = codecs
@@ -276,7 +276,7 @@ struct ConferenceSession: Sendable {
             guard m.mid == nil || m.mid == sections[index].mid else {
                 throw .invalidSDP("media section \(index) of the answer has mid \(m.mid ?? "-"), offered \(sections[index].mid)")
             }
-            if m.port == 0 { next.sections[index].rejected = true; continue }
+            if m.isRejected { next.sections[index].rejected = true; continue }
             switch sections[index].role {
             case .forward:
                 let receives = m.direction == .recvonly || m.direction == .sendrecv

@@ -146,6 +146,17 @@ extension RoomPart {
         return answer.sdp.serialized()
     }
 
+    /// ICE restart from credentials alone (a WHIP/WHEP `PATCH` with an SDP fragment, RFC 9725
+    /// §4.4.2): the peer's new ufrag and password; ours are `local`. Returns the mids of the
+    /// participant's accepted sections (where the answer fragment lists our candidates).
+    func restartICE(participantID: String, remote: ICECredentials, local: ICECredentials) throws(ControlError) -> [String] {
+        guard let peer = peer(participantID) else {
+            throw .participantNotFound(room: id, participant: participantID)
+        }
+        peer.transport.restartICE(local: local, remote: remote)
+        return peer.sections.filter { !$0.rejected }.map(\.mid)
+    }
+
     /// Answers `request.offer` and creates the participant's transport on this room's worker.
     func negotiate(_ request: JoinRequest, bridgeSends: (MediaKind) -> Bool, singleCodec: Bool = false) throws(ControlError) -> (Answer, WebRTCTransport) {
         let pid = request.participantID

@@ -167,6 +167,44 @@ extension MediaServer {
         })
     }
 
+    /// What an ICE restart from credentials gives back: the bridge's new credentials and
+    /// candidates, and the mids of the participant's sections.
+    public struct ICERestartResult: Sendable {
+        public var local: ICECredentials
+        public var candidates: [(address: String, port: Int)]
+        public var mids: [String]
+    }
+
+    /// A participant's ICE session as WHIP and WHEP see it: its role, the bridge's and the
+    /// peer's current credentials. Nil when it is not (or no longer) in the room.
+    public struct ICESession: Sendable {
+        public var role: ParticipantRole
+        public var local: ICECredentials
+        public var remote: ICECredentials?
+    }
+
+    public func iceSession(roomID: String, participantID: String) async -> ICESession? {
+        guard rooms[roomID] != nil, let part = await part(of: roomID, participant: participantID) else { return nil }
+        return await onLoop(part: part) { part in
+            part.peer(participantID).map { ICESession(role: $0.role, local: $0.transport.ice.local, remote: $0.transport.ice.remote) }
+        }
+    }
+
+    /// ICE restart with the peer's new credentials only (no full offer): WHIP and WHEP.
+    public func restartICE(roomID: String, participantID: String, remote: ICECredentials) async throws(ControlError) -> ICERestartResult {
+        _ = try entry(roomID)
+        guard let part = await part(of: roomID, participant: participantID) else {
+            throw .participantNotFound(room: roomID, participant: participantID)
+        }
+        let local = ICECredentials.random()
+        let port = part.worker.localPort
+        let candidates = candidateAddresses[part.worker.index].map { ($0, port) }
+        let mids = try await onLoop(part: part, throwing: { part throws(ControlError) in
+            try part.restartICE(participantID: participantID, remote: remote, local: local)
+        })
+        return ICERestartResult(local: local, candidates: candidates, mids: mids)
+    }
+
     public func participant(roomID: String, id: String) async throws(ControlError) -> ParticipantInfo {
         _ = try entry(roomID)
         for part in await parts(of: roomID) {

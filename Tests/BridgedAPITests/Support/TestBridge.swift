@@ -22,7 +22,8 @@ final class TestBridge: Sendable {
     let directory: String
 
     /// `apiKey: nil`: the development set-up (no key, every call allowed).
-    init(apiKey: String? = TestBridge.adminKey, tokens: Bool = true, failedAttemptsLimit: Int = 0) async throws {
+    init(apiKey: String? = TestBridge.adminKey, tokens: Bool = true, failedAttemptsLimit: Int = 0,
+         configure: (inout Configuration) -> Void = { _ in }) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("bridged-api-\(UUID().uuidString)").path
         var configuration = Configuration()
         configuration.apiKey = apiKey
@@ -39,6 +40,7 @@ final class TestBridge: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try key.publicKey.pemRepresentation.write(toFile: pemFile, atomically: true, encoding: .utf8)
         if tokens { configuration.tokenPublicKeyFile = pemFile }
+        configure(&configuration)
         try configuration.validate()
 
         let server = try MediaServer(configuration: try configuration.media())
@@ -150,8 +152,9 @@ struct Answer: Sendable {
 extension TestClientProtocol {
     /// A call with a JSON body (a value to encode, or raw text).
     func call(_ method: HTTPRequest.Method, _ path: String, _ credential: Credential = .admin, json: Any? = nil,
-              raw: String? = nil) async throws -> Answer {
+              raw: String? = nil, headers extra: HTTPFields = [:]) async throws -> Answer {
         var headers = credential.headers
+        headers.append(contentsOf: extra)
         var body: ByteBuffer?
         if let json {
             body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
