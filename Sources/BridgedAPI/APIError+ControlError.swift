@@ -5,9 +5,9 @@ extension APIError {
     /// The one place an SFU control error becomes an API answer: its status, code and message.
     init(_ error: ControlError) {
         let status: HTTPResponse.Status = switch error {
-        case .roomExists, .streamerPresent, .recordingExists, .alreadyJoined: .conflict
+        case .roomExists, .streamerPresent, .recordingExists, .alreadyJoined, .portInUse, .sourceFed: .conflict
         case .roomNotFound, .participantNotFound, .recordingNotFound, .trackNotFound: .notFound
-        case .invalidID, .negotiation, .invalidRole, .notRecordable, .invalidSignal, .notConference, .invalidOption: .badRequest
+        case .invalidID, .negotiation, .invalidRole, .notRecordable, .invalidSignal, .notConference, .invalidOption, .invalidSource: .badRequest
         case .roomFull, .wrongPin, .wrongSecret, .banned, .notAllowed: .forbidden
         case .transport, .recordingFailed: .internalServerError
         }
@@ -46,6 +46,9 @@ extension ControlError {
         case .banned: "banned"
         case .notAllowed: "not_allowed"
         case .alreadyJoined: "already_joined"
+        case .invalidSource: "invalid_source"
+        case .portInUse: "port_in_use"
+        case .sourceFed: "room_has_source"
         }
     }
 
@@ -73,6 +76,9 @@ extension ControlError {
         case .banned(let room, let seconds): "this user was kicked from room \(room) and may rejoin in \(seconds) s"
         case .notAllowed(let why): why
         case .alreadyJoined(let room, let user): "user \(user) is already in room \(room), which allows one connection per user"
+        case .invalidSource(let why): why
+        case .portInUse(let port): "port \(port) is in use: give another source port, or none for the bridge to choose"
+        case .sourceFed(let room): "room \(room) is fed by its RTP source: it takes no WebRTC streamer (viewers only)"
         }
     }
 }

@@ -31,6 +31,8 @@ struct BridgeEvent: Sendable, Codable, Equatable {
     var speaking: Bool?
     /// track_published, track_unpublished: the track's id ("<participant>/<mid>").
     var track: String?
+    /// source_started: the address the RTP source sends from.
+    var address: String?
 
     init(seq: UInt64, time: String, type: String, room: String? = nil) {
         self.seq = seq
@@ -68,6 +70,10 @@ struct BridgeEvent: Sendable, Codable, Equatable {
             participant = p
         case .streamerChanged(_, let p, let streamer), .streamerStandby(_, let p, let streamer):
             (participant, self.streamer) = (p, streamer)
+        case .sourceStarted(_, let kind, let address):
+            (self.kind, self.address) = (kind.rawValue, address)
+        case .sourceStopped(_, let kind):
+            self.kind = kind.rawValue
         case .trackPublished(_, let p, let kind, let source, let track), .trackUnpublished(_, let p, let kind, let source, let track):
             (participant, self.kind, reason, self.track) = (p, kind.rawValue, source.rawValue, track)
         case .lobbyWaiting(_, let p, let display):

@@ -69,6 +69,10 @@ public struct Configuration: Codable, Sendable {
     /// created with `music_on_hold`.
     public var maxMembersPerRoom: Int = 100
     public var musicOnHoldFile: String? = nil
+    /// Streaming rooms fed by plain RTP (`source.rtp`): the ports they may listen on ("LOW-HIGH"),
+    /// and how long a sender may be silent before its port takes the next one.
+    public var rtpSourcePorts: String = "20000-29999"
+    public var rtpSourceTimeoutSeconds: Double = 3
     public var speakerStartDbov: Int = -40
     public var speakerContinueDbov: Int = -50
     public var speakerHangoverMs: Int = 1500
@@ -109,6 +113,8 @@ public struct Configuration: Codable, Sendable {
         recordingNoMediaTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .recordingNoMediaTimeoutSeconds)
         maxMembersPerRoom = try c.decodeIfPresent(Int.self, forKey: .maxMembersPerRoom) ?? d.maxMembersPerRoom
         musicOnHoldFile = try c.decodeIfPresent(String.self, forKey: .musicOnHoldFile)
+        rtpSourcePorts = try c.decodeIfPresent(String.self, forKey: .rtpSourcePorts) ?? d.rtpSourcePorts
+        rtpSourceTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .rtpSourceTimeoutSeconds) ?? d.rtpSourceTimeoutSeconds
         speakerStartDbov = try c.decodeIfPresent(Int.self, forKey: .speakerStartDbov) ?? d.speakerStartDbov
         speakerContinueDbov = try c.decodeIfPresent(Int.self, forKey: .speakerContinueDbov) ?? d.speakerContinueDbov
         speakerHangoverMs = try c.decodeIfPresent(Int.self, forKey: .speakerHangoverMs) ?? d.speakerHangoverMs
@@ -157,6 +163,8 @@ public struct Configuration: Codable, Sendable {
         if let v = try number("RECORDING_NO_MEDIA_TIMEOUT_SECONDS", Double.self) { recordingNoMediaTimeoutSeconds = v }
         if let v = try number("MAX_MEMBERS_PER_ROOM", Int.self) { maxMembersPerRoom = v }
         if let v = value("MUSIC_ON_HOLD_FILE"), !v.isEmpty { musicOnHoldFile = v }
+        if let v = value("RTP_SOURCE_PORTS"), !v.isEmpty { rtpSourcePorts = v }
+        if let v = try number("RTP_SOURCE_TIMEOUT_SECONDS", Double.self) { rtpSourceTimeoutSeconds = v }
         if let v = try number("SPEAKER_START_DBOV", Int.self) { speakerStartDbov = v }
         if let v = try number("SPEAKER_CONTINUE_DBOV", Int.self) { speakerContinueDbov = v }
         if let v = try number("SPEAKER_HANGOVER_MS", Int.self) { speakerHangoverMs = v }
@@ -207,6 +215,10 @@ public struct Configuration: Codable, Sendable {
         }
         guard webhookQueue >= 1 else { throw ConfigurationError("webhook_queue must be at least 1") }
         guard maxMembersPerRoom >= 1 else { throw ConfigurationError("max_members_per_room must be at least 1") }
+        _ = try rtpSourcePortRange()
+        guard rtpSourceTimeoutSeconds > 0, rtpSourceTimeoutSeconds <= 3600 else {
+            throw ConfigurationError("rtp_source_timeout_seconds must be in (0, 3600]")
+        }
         guard turnTtlSeconds >= 60 else { throw ConfigurationError("turn_ttl_seconds must be at least 60") }
         guard !database.isEmpty else { throw ConfigurationError("database must be a file path") }
         guard auditMaxEntries >= 1 else { throw ConfigurationError("audit_max_entries must be at least 1") }
@@ -239,6 +251,15 @@ public struct Configuration: Codable, Sendable {
         }
     }
 
+    /// `rtp_source_ports` as a range: "LOW-HIGH", 1024 ≤ LOW ≤ HIGH ≤ 65535.
+    func rtpSourcePortRange() throws -> ClosedRange<Int> {
+        let parts = rtpSourcePorts.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let low = parts[0], let high = parts[1], 1024 <= low, low <= high, high <= 65535 else {
+            throw ConfigurationError("rtp_source_ports must be \"LOW-HIGH\" with 1024 <= LOW <= HIGH <= 65535, not \"\(rtpSourcePorts)\"")
+        }
+        return low...high
+    }
+
     public var effectiveCORSOrigins: [String] {
         corsOrigins ?? (httpAddress.hasPrefix("127.") || httpAddress == "localhost" || httpAddress == "::1" ? ["*"] : [])
     }
@@ -262,6 +283,8 @@ public struct Configuration: Codable, Sendable {
         m.speech = SpeechDetection(startLevel: UInt8(clamping: -speakerStartDbov), continueLevel: UInt8(clamping: -speakerContinueDbov),
                                    hangover: .milliseconds(speakerHangoverMs))
         m.maxMembersPerRoom = maxMembersPerRoom
+        m.rtpSourcePorts = try rtpSourcePortRange()
+        m.rtpSourceSilence = .milliseconds(Int64(rtpSourceTimeoutSeconds * 1000))
         if let path = musicOnHoldFile {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ConfigurationError("music_on_hold_file: cannot read \(path)")

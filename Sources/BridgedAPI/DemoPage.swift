@@ -78,14 +78,15 @@ async function stats() {
   if (!pc) return {};
   const out = { video: {}, audio: {}, connection: pc.connectionState, ice: pc.iceConnectionState };
   out.senderReports = {}; out.receiverReports = {};
-  (await pc.getStats()).forEach((s) => {
+  const report = await pc.getStats();
+  report.forEach((s) => {
     // Present once the bridge's RTCP arrived: SRs for what we receive, RRs for what we send.
     if (s.type === "remote-outbound-rtp") out.senderReports[s.kind] = s.reportsSent || 1;
     if (s.type === "remote-inbound-rtp") out.receiverReports[s.kind] = { packetsLost: s.packetsLost, jitter: s.jitter, fractionLost: s.fractionLost };
     if (s.type === "inbound-rtp") {
       out[s.kind] = { packetsReceived: s.packetsReceived, bytesReceived: s.bytesReceived,
                       framesDecoded: s.framesDecoded, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
-                      packetsLost: s.packetsLost };
+                      packetsLost: s.packetsLost, codec: s.codecId && report.get(s.codecId) ? report.get(s.codecId).mimeType : null };
     }
   });
   if (out.video.framesDecoded > 0 && !window.bridged.firstFrameAt) window.bridged.firstFrameAt = performance.now();

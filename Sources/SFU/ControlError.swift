@@ -23,6 +23,12 @@ public enum ControlError: Error, Equatable, Sendable {
     case banned(room: String, seconds: Int)
     case notAllowed(String)
     case alreadyJoined(room: String, user: String)
+    /// A room's `source` cannot be used (a codec, a port, a payload type).
+    case invalidSource(String)
+    /// A port asked for is taken.
+    case portInUse(Int)
+    /// A room fed by a plain RTP source takes no WebRTC streamer.
+    case sourceFed(String)
 }
 
 /// Ids chosen by API callers end up in logs, file names and URLs: keep them plain.

@@ -37,6 +37,8 @@ struct Bridged: AsyncParsableCommand {
     var recordingHook: String?
     @Option(help: "Seconds without media after which a recording stops (default: never).") var recordingNoMediaTimeout: Double?
     @Option(help: "Conference rooms: no room has more members (default 100).") var maxMembersPerRoom: Int?
+    @Option(help: "Ports streaming rooms' plain RTP sources may listen on, LOW-HIGH (default 20000-29999).") var rtpSourcePorts: String?
+    @Option(help: "Seconds an RTP source's sender may be silent before its port takes another (default 3).") var rtpSourceTimeout: Double?
     @Option(help: "Ogg Opus file played to a conference member alone in a room created with music_on_hold.") var musicOnHoldFile: String?
     @Option(help: "Webhook URL that receives every event as a signed JSON POST; repeatable.") var webhook: [String] = []
     @Option(help: "Secret the webhooks' HMAC-SHA256 signatures are made with (also BRIDGED_WEBHOOK_SECRET).") var webhookSecret: String?
@@ -74,6 +76,8 @@ struct Bridged: AsyncParsableCommand {
         if !corsOrigin.isEmpty { c.corsOrigins = corsOrigin }
         if let recordingDir { c.recordingDir = recordingDir }
         if let maxMembersPerRoom { c.maxMembersPerRoom = maxMembersPerRoom }
+        if let rtpSourcePorts { c.rtpSourcePorts = rtpSourcePorts }
+        if let rtpSourceTimeout { c.rtpSourceTimeoutSeconds = rtpSourceTimeout }
         if let musicOnHoldFile { c.musicOnHoldFile = musicOnHoldFile }
         if !webhook.isEmpty { c.webhookUrls = webhook }
         if let webhookSecret, !webhookSecret.isEmpty { c.webhookSecret = webhookSecret }

@@ -85,6 +85,10 @@ def main():
         while w.get_property("ice-gathering-state") != GstWebRTC.WebRTCICEGatheringState.COMPLETE and time.monotonic() < deadline:
             time.sleep(0.05)
     sdp = w.get_property("local-description").sdp.as_text()
+    if a.trickle:
+        # The candidates gathered so far go in PATCHes too (on-ice-candidate collected them).
+        sdp = "".join(line + "\r\n" for line in sdp.splitlines()
+                      if line and not line.startswith(("a=candidate:", "a=end-of-candidates")))
     status, headers, body = http("POST", a.url, sdp, "application/sdp", a.token)
     headers = {k.lower(): v for k, v in headers.items()}
     location = headers.get("location")

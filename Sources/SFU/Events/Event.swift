@@ -25,6 +25,10 @@ public enum Event: Sendable, Equatable {
     case streamerChanged(room: String, participant: String, streamer: String?)
     /// An eligible streamer waits while `streamer` streams.
     case streamerStandby(room: String, participant: String, streamer: String?)
+    /// A streaming room's plain RTP source: a port heard its sender's first packet (again).
+    case sourceStarted(room: String, kind: MediaKind, address: String)
+    /// The sender went silent (`rtp_source_timeout_seconds`): the port takes the next one.
+    case sourceStopped(room: String, kind: MediaKind)
     case trackPublished(room: String, participant: String?, kind: MediaKind, source: TrackSource, track: String)
     case trackUnpublished(room: String, participant: String?, kind: MediaKind, source: TrackSource, track: String)
     case lobbyWaiting(room: String, participant: String, display: String?)
@@ -62,6 +66,8 @@ public enum Event: Sendable, Equatable {
         case .dominantSpeaker: "dominant_speaker"
         case .streamerChanged: "streamer_changed"
         case .streamerStandby: "streamer_standby"
+        case .sourceStarted: "source_started"
+        case .sourceStopped: "source_stopped"
         case .trackPublished: "track_published"
         case .trackUnpublished: "track_unpublished"
         case .lobbyWaiting: "lobby_waiting"
@@ -86,6 +92,7 @@ public enum Event: Sendable, Equatable {
         case .roomCreated(let r, _), .roomDestroyed(let r, _), .participantJoined(let r, _, _, _), .participantLeft(let r, _, _, _),
              .webrtcUp(let r, _, _), .webrtcDown(let r, _, _), .mediaStarted(let r, _, _, _), .slowLink(let r, _, _, _, _, _),
              .speaking(let r, _, _, _), .dominantSpeaker(let r, _), .streamerChanged(let r, _, _), .streamerStandby(let r, _, _),
+             .sourceStarted(let r, _, _), .sourceStopped(let r, _),
              .trackPublished(let r, _, _, _, _), .trackUnpublished(let r, _, _, _, _), .lobbyWaiting(let r, _, _),
              .lobbyAdmitted(let r, _), .lobbyDenied(let r, _), .moderatorGranted(let r, _), .moderatorRevoked(let r, _),
              .participantMuted(let r, _, _, _), .recordingStarted(let r, _, _, _), .recordingStopped(let r, _, _, _),

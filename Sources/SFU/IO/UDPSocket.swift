@@ -71,7 +71,9 @@ final class UDPSocket {
         }
     }
 
-    init(host: String, port: Int, segmentationOffload: Bool = true) throws {
+    /// `reuseAddress: false`: the bind fails if another socket has the port (an RTP source's
+    /// port is its own).
+    init(host: String, port: Int, segmentationOffload: Bool = true, reuseAddress: Bool = true) throws {
         var storage = sockaddr_storage()
         var length: socklen_t
         let family: Int32
@@ -95,7 +97,7 @@ final class UDPSocket {
         let s = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard s >= 0 else { throw SocketError.system("socket", errno) }
         var one: Int32 = 1
-        setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, 4)
+        if reuseAddress { setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, 4) }
         var size: Int32 = 4 << 20
         // Large buffers absorb bursts; the FORCE variants need CAP_NET_ADMIN, else best effort.
         if setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &size, 4) != 0 { setsockopt(s, SOL_SOCKET, SO_RCVBUF, &size, 4) }
@@ -145,8 +147,17 @@ final class UDPSocket {
         tableMessage.initialize(repeating: 0, count: Self.tableSize)
     }
 
+    private var closed = false
+
+    /// Closes the descriptor now (the port is free at once), not when the last reference goes.
+    func closeNow() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(fd)
+    }
+
     deinit {
-        close(fd)
+        if !closed { Glibc.close(fd) }
         rx.deallocate(); rxHeaders.deallocate(); rxIOV.deallocate(); rxAddresses.deallocate()
         tx.deallocate(); txHeaders.deallocate(); txIOV.deallocate(); txAddresses.deallocate()
         txDestinations.deallocate(); slotMessage.deallocate(); msgFirst.deallocate(); msgCount.deallocate()

@@ -98,6 +98,8 @@ protocol Room: RoomPart {
     func signal(from member: String, _ message: SignalMessage)
     func setPaused(member: String, tracks: [String], paused: Bool) throws(ControlError) -> [TrackInfo]
     func setMaxVideo(member: String, count: Int?) throws(ControlError) -> [TrackInfo]
+    /// Streaming rooms: fed from now on by plain RTP on ports bound on `host` (before anyone joins).
+    func attachSource(_ settings: RTPSourceSettings, host: String, ports: ClosedRange<Int>, silence: Duration) throws(ControlError)
 }
 
 extension Room {
@@ -115,6 +117,9 @@ extension Room {
     func signal(from member: String, _ message: SignalMessage) {}
     func setPaused(member: String, tracks: [String], paused: Bool) throws(ControlError) -> [TrackInfo] { throw .notConference(id) }
     func setMaxVideo(member: String, count: Int?) throws(ControlError) -> [TrackInfo] { throw .notConference(id) }
+    func attachSource(_ settings: RTPSourceSettings, host: String, ports: ClosedRange<Int>, silence: Duration) throws(ControlError) {
+        throw .invalidSource("source is a streaming room's option")
+    }
 }
 
 extension RoomPart {

@@ -25,10 +25,12 @@ public struct RoomSettings: Codable, Sendable, Equatable {
     public var streamers: [String]?
     /// One connection per user id: a second join is refused or replaces the first.
     public var singleAccess: SingleAccess?
+    /// Streaming rooms: fed by plain RTP (an encoder) instead of a WebRTC streamer.
+    public var source: SourceSettings?
 
     public init(record: Bool = false, maxMembers: Int? = nil, musicOnHold: Bool = false, pin: String? = nil,
                 secret: String? = nil, lobby: Bool = false, permanent: Bool = false, streamers: [String]? = nil,
-                singleAccess: SingleAccess? = nil) {
+                singleAccess: SingleAccess? = nil, source: SourceSettings? = nil) {
         self.record = record
         self.maxMembers = maxMembers
         self.musicOnHold = musicOnHold
@@ -38,10 +40,11 @@ public struct RoomSettings: Codable, Sendable, Equatable {
         self.permanent = permanent
         self.streamers = streamers
         self.singleAccess = singleAccess
+        self.source = source
     }
 
     enum CodingKeys: String, CodingKey {
-        case record, maxMembers, musicOnHold, pin, secret, lobby, permanent, streamers, singleAccess
+        case record, maxMembers, musicOnHold, pin, secret, lobby, permanent, streamers, singleAccess, source
     }
 
     /// Absent keys take their defaults. A `single_access` that is neither "refuse" nor
@@ -62,5 +65,6 @@ public struct RoomSettings: Codable, Sendable, Equatable {
             }
             singleAccess = parsed
         }
+        source = try c.decodeIfPresent(SourceSettings.self, forKey: .source)
     }
 }

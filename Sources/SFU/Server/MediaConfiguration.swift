@@ -37,6 +37,10 @@ public struct MediaConfiguration: Sendable {
     public var holdMusic: OggOpus?
     /// Speaker detection thresholds (RFC 6464 audio levels): `speaking` and `dominant_speaker` events.
     public var speech = SpeechDetection()
+    /// Streaming rooms fed by plain RTP: the ports their sources may listen on, and how long a
+    /// sender may be silent before its port takes the next one.
+    public var rtpSourcePorts: ClosedRange<Int> = 20000...29999
+    public var rtpSourceSilence: Duration = .seconds(3)
     /// At most one key-frame request to a streamer per interval.
     public var keyFrameInterval: Duration = .milliseconds(500)
     /// UDP GSO: a flush sends the packets queued for one peer in one message (Linux 4.18+;

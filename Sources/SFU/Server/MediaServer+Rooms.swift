@@ -24,6 +24,11 @@ extension MediaServer {
             throw .invalidOption("music_on_hold needs an Ogg Opus file in the configuration (music_on_hold_file)")
         }
         if record, kind == .echo { throw .notRecordable(id) }
+        if options.source != nil {
+            guard kind == .streaming else { throw .invalidSource("source is a streaming room's option") }
+            guard options.source?.rtp != nil else { throw .invalidSource("source needs \"rtp\"") }
+            guard options.streamers == nil else { throw .invalidSource("a room fed by an RTP source has no streamers") }
+        }
         let worker = workers[nextWorker % workers.count]
         nextWorker &+= 1
         let room: any Room = switch kind {
@@ -35,6 +40,12 @@ extension MediaServer {
                                          keyFrameInterval: configuration.keyFrameInterval, speech: configuration.speech,
                                          maxMembers: options.maxMembers ?? configuration.maxMembersPerRoom,
                                          hold: options.musicOnHold ? configuration.holdMusic : nil)
+        }
+        if let rtp = options.source?.rtp {
+            let (ports, silence, host) = (configuration.rtpSourcePorts, configuration.rtpSourceSilence, worker.localHost)
+            try await onLoop(room, throwing: { room throws(ControlError) in
+                try room.attachSource(rtp, host: host, ports: ports, silence: silence)
+            })
         }
         events.emit(.roomCreated(room: id, kind: kind))
         let interval = Self.timeAmount(configuration.reportInterval)

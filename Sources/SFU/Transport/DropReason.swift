@@ -20,6 +20,8 @@ public enum DropReason: Int, CaseIterable, Sendable {
     case sendFailed
     /// A packet for viewers on another worker found that worker's ring full (it fell behind).
     case workerRingFull
+    /// An RTP source's port heard from another address than its sender's.
+    case rtpSourceForeignSender
 
     /// snake_case name used in the API and metrics.
     public var name: String {
@@ -43,6 +45,7 @@ public enum DropReason: Int, CaseIterable, Sendable {
         case .oversize: "oversize"
         case .sendFailed: "send_failed"
         case .workerRingFull: "worker_ring_full"
+        case .rtpSourceForeignSender: "rtp_source_foreign_sender"
         }
     }
 }

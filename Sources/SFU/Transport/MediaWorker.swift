@@ -19,6 +19,8 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     public let dtlsContext: DTLSContext
     let logger: Logger
     public private(set) var localPort: Int = 0
+    /// The address its socket is bound to (where rooms' RTP sources listen too).
+    public private(set) var localHost = "127.0.0.1"
     private var socket: UDPSocket? {
         didSet { sendSocket = socket.map { Unmanaged.passUnretained($0) } }
     }
@@ -77,6 +79,7 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
             let socket = try UDPSocket(host: host, port: port, segmentationOffload: segmentationOffload)
             self.socket = socket
             localPort = socket.localPort
+            localHost = host
             eventLoop.registerReadable(fd: socket.fd) { [unowned self] in readable() }
             ticker = eventLoop.scheduleRepeatedTask(initialDelay: tickInterval, delay: tickInterval) { [self] _ in
                 tick()

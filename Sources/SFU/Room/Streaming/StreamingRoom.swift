@@ -35,6 +35,8 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     private var recordsStreamer = false
     /// Kinds a moderator muted: not forwarded (nor recorded) until unmuted.
     private var mutedKinds: Set<MediaKind> = []
+    /// A room fed by plain RTP: its source takes the streamer's place (no WebRTC streamer joins).
+    private(set) var source: RTPSource?
 
     /// A viewer group on another worker, and the ring to it.
     struct Link {
@@ -57,7 +59,8 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     }
 
     var kind: RoomKind { .streaming }
-    var isEmpty: Bool { streamer == nil && standby.isEmpty && local.isEmpty }
+    /// A room with an RTP source is never empty: it waits for its encoder and its viewers.
+    var isEmpty: Bool { streamer == nil && source == nil && standby.isEmpty && local.isEmpty }
     /// Viewers (not streamers) may wait in the lobby.
     func hasLobby(for role: ParticipantRole?) -> Bool { role == .viewer }
     var spreadToken: UInt32? { token }
@@ -72,6 +75,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     func join(_ request: JoinRequest) throws(ControlError) -> String {
         switch request.role {
         case .streamer?:
+            guard source == nil else { throw .sourceFed(id) }
             if let current = streamer, !request.standby {
                 throw .streamerPresent(room: id, streamer: current.display.map { "\(current.id), \"\($0)\"" } ?? current.id)
             }
@@ -94,6 +98,14 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
         case .echo?, .member?, nil:
             throw .invalidRole("a streaming room needs \"role\": \"streamer\" or \"viewer\"")
         }
+    }
+
+    /// The room is fed by plain RTP from now on (on the room's loop, before anyone joins).
+    func attachSource(_ settings: RTPSourceSettings, host: String, ports: ClosedRange<Int>, silence: Duration) throws(ControlError) {
+        let source = try RTPSource(room: self, settings: settings, host: host, ports: ports, silence: silence)
+        self.source = source
+        source.start()
+        tellViewers(snapshot)
     }
 
     /// `peer` becomes the streamer: viewers switch to it (a key frame is asked for at once
@@ -147,6 +159,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
         for s in standby { _ = remove(participantID: s.id, reason: .roomDestroyed) }
         if let s = streamer { _ = remove(participantID: s.id, reason: .roomDestroyed) }
         local.close()
+        source?.close()
         if !links.isEmpty { worker.unregister(receiverToken: token) }
         links.removeAll()
     }
@@ -156,7 +169,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
         if let streamer { participants.append(streamer.info) }
         participants += standby.map(standbyInfo)
         participants += local.infos.map(\.info)
-        return RoomInfo(id: id, kind: .streaming, description: description, participants: participants)
+        return RoomInfo(id: id, kind: .streaming, description: description, participants: participants, source: source?.info)
     }
 
     /// The streamers, then every viewer (here and on other workers) in join order.
@@ -166,11 +179,12 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
         if let streamer { participants.append(streamer.info) }
         participants += standby.map(standbyInfo)
         participants += (local.infos + viewers).sorted { $0.joined < $1.joined }.map(\.info)
-        return RoomInfo(id: id, kind: .streaming, description: description, participants: participants)
+        return RoomInfo(id: id, kind: .streaming, description: description, participants: participants, source: source?.info)
     }
 
     /// What viewers need of the current streamer, nil without one.
     var snapshot: StreamerSnapshot? {
+        if let source { return StreamerSnapshot(media: source.media, senderReports: source.senderReports) }
         guard let streamer else { return nil }
         var reports: [UInt32: SenderReportTime] = [:]
         for producer in streamer.producers.values {
@@ -215,6 +229,12 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     /// Once a second: receiver reports to the streamer, sender reports to the viewers here
     /// (each other group has its own tick).
     func tick(now: ContinuousClock.Instant) {
+        if let source {
+            source.tick(now: now)
+            local.tick(now: now)
+            worker.flush()
+            return
+        }
         guard let streamer, streamer.transport.state == .connected else { return }
         streamer.tick(now: now)
         local.tick(now: now)
@@ -244,15 +264,14 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     /// key frame so that the video file starts decodable.
     func startRecording(_ recorder: any RecordingSink, now: ContinuousClock.Instant) {
         self.recorder = recorder
-        recordsStreamer = streamer.map(records) ?? false
+        recordsStreamer = streamer.map(records) ?? (source != nil && recorder.participants == nil)
         requestKeyFrame(ssrc: 0, now: now)
         // The sync of each track: the streamer's last sender reports (new ones follow).
-        if recordsStreamer, let streamer {
-            for producer in streamer.producers.values {
-                for stream in producer.streams {
-                    guard let sr = stream.lastSenderReport else { continue }
-                    recorder.senderReport(video: stream.kind == .video, ssrc: stream.ssrc, ntp: sr.ntp, rtp: sr.rtp)
-                }
+        if recordsStreamer {
+            let streams = streamer.map { $0.producers.values.flatMap(\.streams) } ?? source?.tracks.compactMap(\.stream) ?? []
+            for stream in streams {
+                guard let sr = stream.lastSenderReport else { continue }
+                recorder.senderReport(video: stream.kind == .video, ssrc: stream.ssrc, ntp: sr.ntp, rtp: sr.rtp)
             }
             worker.wakeAtFlush(recorder.wakeFD)
         }
@@ -293,8 +312,30 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     func peer(_ peer: Peer, didReceive packet: RTPPacketView, from producer: Producer, stream: InboundStream,
               now: ContinuousClock.Instant) {
         guard streamer === peer else { return }
+        forward(packet, stream: stream, codec: stream.codec(packet.payloadType), now: now)
+    }
+
+    /// A packet of the RTP source's stream: as a streamer's.
+    func forwardSource(_ packet: RTPPacketView, stream: InboundStream, codec: CodecKind, now: ContinuousClock.Instant) {
+        forward(packet, stream: stream, codec: codec, now: now)
+    }
+
+    /// The RTP source's track started a stream (a new SSRC). After the first, the sender
+    /// restarted: the viewers' copies start again on its next key frame, numbering continuous.
+    func sourceStreamStarted(_ kind: MediaKind, restart: Bool) {
+        if restart { tellViewers(snapshot) }
+    }
+
+    /// A sender report of the RTP source's stream.
+    func sourceSenderReport(_ time: SenderReportTime, on stream: InboundStream) {
+        senderReport(time, on: stream)
+    }
+
+    /// One packet of what the room streams: to the recorder, the other workers' viewers and the
+    /// viewers here.
+    @inline(__always)
+    private func forward(_ packet: RTPPacketView, stream: InboundStream, codec: CodecKind, now: ContinuousClock.Instant) {
         if !mutedKinds.isEmpty, mutedKinds.contains(stream.kind) { return }
-        let codec = stream.codec(packet.payloadType)
         if recordsStreamer, let recorder {
             recorder.record(UnsafeRawBufferPointer(packet.bytes), video: stream.kind == .video, codec: codec,
                             clockRate: stream.clockRate)
@@ -308,6 +349,10 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     /// The streamer sent a sender report on `stream`: kept for every viewer's own reports.
     func peer(_ peer: Peer, didReceiveSenderReport time: SenderReportTime, on stream: InboundStream, of producer: Producer) {
         guard streamer === peer else { return }
+        senderReport(time, on: stream)
+    }
+
+    private func senderReport(_ time: SenderReportTime, on stream: InboundStream) {
         local.senderReport(ssrc: stream.ssrc, time)
         if recordsStreamer, let recorder {
             recorder.senderReport(video: stream.kind == .video, ssrc: stream.ssrc, ntp: time.ntp, rtp: time.rtp)
@@ -389,7 +434,10 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     /// A packet of the streamer's stream `ssrc` as received, if the retransmission buffer
     /// still holds it.
     func storedPacket(ssrc: UInt32, sequence: UInt16) -> UnsafeRawBufferPointer? {
-        streamer?.stream(ssrc: ssrc)?.retransmissions?.packet(sequence: sequence)
+        if let source {
+            return source.tracks.first { $0.stream?.ssrc == ssrc }?.stream?.retransmissions?.packet(sequence: sequence)
+        }
+        return streamer?.stream(ssrc: ssrc)?.retransmissions?.packet(sequence: sequence)
     }
 }
 

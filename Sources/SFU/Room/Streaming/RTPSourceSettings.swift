@@ -1,0 +1,76 @@
+import RTP
+
+/// Where a streaming room's media comes from when it is not a WebRTC streamer: plain RTP from an
+/// encoder (ffmpeg `-f rtp`, a GStreamer pipeline, a hardware encoder), the way Janus's RTP
+/// mountpoints are fed. `{"rtp": {"video": {"codec", "port"?, "payload_type"?}, "audio": {…}}}`.
+public struct SourceSettings: Codable, Sendable, Equatable {
+    public var rtp: RTPSourceSettings?
+
+    public init(rtp: RTPSourceSettings? = nil) { self.rtp = rtp }
+}
+
+/// The tracks of a plain RTP source: each on its own UDP port (the one given, inside the
+/// configured range, or one the bridge picks there and reports back).
+public struct RTPSourceSettings: Codable, Sendable, Equatable {
+    public struct Track: Codable, Sendable, Equatable {
+        /// `vp8`, `vp9`, `h264`, `av1` (video) or `opus` (audio), any case.
+        public var codec: String
+        public var port: Int?
+        /// The payload type the encoder sends (default: the usual one for the codec, e.g. 96
+        /// for VP8 as ffmpeg sends it, 111 for Opus). Packets of another payload type are dropped.
+        public var payloadType: Int?
+
+        public init(codec: String, port: Int? = nil, payloadType: Int? = nil) {
+            self.codec = codec
+            self.port = port
+            self.payloadType = payloadType
+        }
+    }
+
+    public var video: Track?
+    public var audio: Track?
+
+    public init(video: Track? = nil, audio: Track? = nil) {
+        self.video = video
+        self.audio = audio
+    }
+
+    /// Codec name (as SDP writes it), clock rate, channels, and the default payload type.
+    static let codecs: [String: (kind: MediaKind, name: String, clockRate: Int, channels: Int?, payloadType: UInt8)] = [
+        "vp8": (.video, "VP8", 90000, nil, 96),
+        "vp9": (.video, "VP9", 90000, nil, 98),
+        "h264": (.video, "H264", 90000, nil, 102),
+        "av1": (.video, "AV1", 90000, nil, 45),
+        "opus": (.audio, "opus", 48000, 2, 111),
+    ]
+
+    /// The tracks in order (video, then audio) as the sections viewers are bound to, or why
+    /// the settings cannot be used.
+    func sections(ports: ClosedRange<Int>) throws(ControlError) -> [(track: Track, media: NegotiatedMedia)] {
+        var out: [(Track, NegotiatedMedia)] = []
+        for (kind, track) in [(MediaKind.video, video), (.audio, audio)] {
+            guard let track else { continue }
+            guard let codec = Self.codecs[track.codec.lowercased()], codec.kind == kind else {
+                let allowed = Self.codecs.filter { $0.value.kind == kind }.keys.sorted().joined(separator: ", ")
+                throw .invalidSource("source.rtp.\(kind.rawValue).codec \"\(track.codec)\" is not one of \(allowed)")
+            }
+            if let port = track.port, !ports.contains(port) {
+                throw .invalidSource("source.rtp.\(kind.rawValue).port \(port) is outside the bridge's RTP source ports \(ports.lowerBound)-\(ports.upperBound) (rtp_source_ports)")
+            }
+            if let pt = track.payloadType, !(0...127).contains(pt) || (64...95).contains(pt) {
+                throw .invalidSource("source.rtp.\(kind.rawValue).payload_type \(pt) must be 0-63 or 96-127 (64-95 would be taken for RTCP)")
+            }
+            let pt = track.payloadType.map { UInt8($0) } ?? codec.payloadType
+            var media = NegotiatedMedia(mid: kind.rawValue, kind: kind, direction: .recvonly,
+                                        codecs: [.init(payloadType: pt, name: codec.name, clockRate: codec.clockRate, channels: codec.channels)],
+                                        extensions: [:], remoteSSRCs: [], localSSRC: nil, rejected: false)
+            media.pictureLossIndication = kind == .video
+            out.append((track, media))
+        }
+        if let v = video?.port, v == audio?.port {
+            throw .invalidSource("source.rtp.video and source.rtp.audio need different ports (both ask for \(v))")
+        }
+        guard !out.isEmpty else { throw .invalidSource("source.rtp needs a video or an audio track (or both)") }
+        return out
+    }
+}
