@@ -66,6 +66,7 @@ struct API: Sendable {
         WHIPController(server: server, participants: participants, iceServers: iceServers).addRoutes(to: rooms)
         ModerationController(server: server, store: store, guards: guards).addRoutes(to: rooms)
         RecordingController(server: server, guards: guards).addRoutes(to: rooms)
+        ForwarderController(server: server, guards: guards).addRoutes(to: rooms)
         SignalController(server: server, guards: guards).addFallbackRoute(to: rooms)
 
         let v1 = router.group("v1")

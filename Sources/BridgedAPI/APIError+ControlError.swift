@@ -6,8 +6,9 @@ extension APIError {
     init(_ error: ControlError) {
         let status: HTTPResponse.Status = switch error {
         case .roomExists, .streamerPresent, .recordingExists, .alreadyJoined, .portInUse, .sourceFed: .conflict
-        case .roomNotFound, .participantNotFound, .recordingNotFound, .trackNotFound: .notFound
-        case .invalidID, .negotiation, .invalidRole, .notRecordable, .invalidSignal, .notConference, .invalidOption, .invalidSource: .badRequest
+        case .roomNotFound, .participantNotFound, .recordingNotFound, .trackNotFound, .forwarderNotFound: .notFound
+        case .invalidID, .negotiation, .invalidRole, .notRecordable, .invalidSignal, .notConference, .invalidOption, .invalidSource,
+             .notStreaming, .destinationNotAllowed, .invalidForwarder: .badRequest
         case .roomFull, .wrongPin, .wrongSecret, .banned, .notAllowed: .forbidden
         case .transport, .recordingFailed: .internalServerError
         }
@@ -49,6 +50,10 @@ extension ControlError {
         case .invalidSource: "invalid_source"
         case .portInUse: "port_in_use"
         case .sourceFed: "room_has_source"
+        case .notStreaming: "not_a_streaming_room"
+        case .forwarderNotFound: "forwarder_not_found"
+        case .destinationNotAllowed: "destination_not_allowed"
+        case .invalidForwarder: "invalid_forwarder"
         }
     }
 
@@ -79,6 +84,11 @@ extension ControlError {
         case .invalidSource(let why): why
         case .portInUse(let port): "port \(port) is in use: give another source port, or none for the bridge to choose"
         case .sourceFed(let room): "room \(room) is fed by its RTP source: it takes no WebRTC streamer (viewers only)"
+        case .notStreaming(let room): "room \(room) is not a streaming room"
+        case .forwarderNotFound(let room, let f): "no forwarder \(f) in room \(room)"
+        case .destinationNotAllowed(let host, let allowed):
+            "forwarding to \(host) is not allowed: destinations must be in \(allowed.joined(separator: ", ")) (forward_networks)"
+        case .invalidForwarder(let why): why
         }
     }
 }

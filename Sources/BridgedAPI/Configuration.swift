@@ -73,6 +73,8 @@ public struct Configuration: Codable, Sendable {
     /// and how long a sender may be silent before its port takes the next one.
     public var rtpSourcePorts: String = "20000-29999"
     public var rtpSourceTimeoutSeconds: Double = 3
+    /// Where RTP forwarders may send: networks ("127.0.0.0/8", "10.1.2.3"); loopback by default.
+    public var forwardNetworks: [String] = ["127.0.0.0/8", "::1/128"]
     public var speakerStartDbov: Int = -40
     public var speakerContinueDbov: Int = -50
     public var speakerHangoverMs: Int = 1500
@@ -115,6 +117,7 @@ public struct Configuration: Codable, Sendable {
         musicOnHoldFile = try c.decodeIfPresent(String.self, forKey: .musicOnHoldFile)
         rtpSourcePorts = try c.decodeIfPresent(String.self, forKey: .rtpSourcePorts) ?? d.rtpSourcePorts
         rtpSourceTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .rtpSourceTimeoutSeconds) ?? d.rtpSourceTimeoutSeconds
+        forwardNetworks = try c.decodeIfPresent([String].self, forKey: .forwardNetworks) ?? d.forwardNetworks
         speakerStartDbov = try c.decodeIfPresent(Int.self, forKey: .speakerStartDbov) ?? d.speakerStartDbov
         speakerContinueDbov = try c.decodeIfPresent(Int.self, forKey: .speakerContinueDbov) ?? d.speakerContinueDbov
         speakerHangoverMs = try c.decodeIfPresent(Int.self, forKey: .speakerHangoverMs) ?? d.speakerHangoverMs
@@ -165,6 +168,7 @@ public struct Configuration: Codable, Sendable {
         if let v = value("MUSIC_ON_HOLD_FILE"), !v.isEmpty { musicOnHoldFile = v }
         if let v = value("RTP_SOURCE_PORTS"), !v.isEmpty { rtpSourcePorts = v }
         if let v = try number("RTP_SOURCE_TIMEOUT_SECONDS", Double.self) { rtpSourceTimeoutSeconds = v }
+        if let v = value("FORWARD_NETWORKS") { forwardNetworks = v.split(separator: ",").map(String.init) }
         if let v = try number("SPEAKER_START_DBOV", Int.self) { speakerStartDbov = v }
         if let v = try number("SPEAKER_CONTINUE_DBOV", Int.self) { speakerContinueDbov = v }
         if let v = try number("SPEAKER_HANGOVER_MS", Int.self) { speakerHangoverMs = v }
@@ -216,6 +220,7 @@ public struct Configuration: Codable, Sendable {
         guard webhookQueue >= 1 else { throw ConfigurationError("webhook_queue must be at least 1") }
         guard maxMembersPerRoom >= 1 else { throw ConfigurationError("max_members_per_room must be at least 1") }
         _ = try rtpSourcePortRange()
+        _ = try forwardNetworkList()
         guard rtpSourceTimeoutSeconds > 0, rtpSourceTimeoutSeconds <= 3600 else {
             throw ConfigurationError("rtp_source_timeout_seconds must be in (0, 3600]")
         }
@@ -248,6 +253,16 @@ public struct Configuration: Codable, Sendable {
             return try await JoinTokenVerifier(secret: tokenSecret, publicKeyPEM: pem, leeway: tokenLeewaySeconds)
         } catch {
             throw ConfigurationError("\(error)")
+        }
+    }
+
+    /// `forward_networks` parsed.
+    func forwardNetworkList() throws -> [IPNetwork] {
+        try forwardNetworks.map { text in
+            guard let n = IPNetwork(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError("forward_networks: \"\(text)\" is not an IP network (ADDRESS/PREFIX)")
+            }
+            return n
         }
     }
 
@@ -284,6 +299,7 @@ public struct Configuration: Codable, Sendable {
                                    hangover: .milliseconds(speakerHangoverMs))
         m.maxMembersPerRoom = maxMembersPerRoom
         m.rtpSourcePorts = try rtpSourcePortRange()
+        m.forwardNetworks = try forwardNetworkList()
         m.rtpSourceSilence = .milliseconds(Int64(rtpSourceTimeoutSeconds * 1000))
         if let path = musicOnHoldFile {
             guard let data = FileManager.default.contents(atPath: path) else {

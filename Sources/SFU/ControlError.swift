@@ -29,6 +29,13 @@ public enum ControlError: Error, Equatable, Sendable {
     case portInUse(Int)
     /// A room fed by a plain RTP source takes no WebRTC streamer.
     case sourceFed(String)
+    /// What only a streaming room does (forwarders, WHIP, WHEP), asked of another kind.
+    case notStreaming(String)
+    case forwarderNotFound(room: String, forwarder: String)
+    /// A forwarder's destination outside the configured networks.
+    case destinationNotAllowed(host: String, allowed: [String])
+    /// A forwarder request that cannot be served (no port, a port out of range, not an IP address).
+    case invalidForwarder(String)
 }
 
 /// Ids chosen by API callers end up in logs, file names and URLs: keep them plain.

@@ -39,6 +39,7 @@ struct Bridged: AsyncParsableCommand {
     @Option(help: "Conference rooms: no room has more members (default 100).") var maxMembersPerRoom: Int?
     @Option(help: "Ports streaming rooms' plain RTP sources may listen on, LOW-HIGH (default 20000-29999).") var rtpSourcePorts: String?
     @Option(help: "Seconds an RTP source's sender may be silent before its port takes another (default 3).") var rtpSourceTimeout: Double?
+    @Option(help: "A network RTP forwarders may send to (ADDRESS/PREFIX); repeatable (default 127.0.0.0/8 and ::1/128).") var forwardNetwork: [String] = []
     @Option(help: "Ogg Opus file played to a conference member alone in a room created with music_on_hold.") var musicOnHoldFile: String?
     @Option(help: "Webhook URL that receives every event as a signed JSON POST; repeatable.") var webhook: [String] = []
     @Option(help: "Secret the webhooks' HMAC-SHA256 signatures are made with (also BRIDGED_WEBHOOK_SECRET).") var webhookSecret: String?
@@ -78,6 +79,7 @@ struct Bridged: AsyncParsableCommand {
         if let maxMembersPerRoom { c.maxMembersPerRoom = maxMembersPerRoom }
         if let rtpSourcePorts { c.rtpSourcePorts = rtpSourcePorts }
         if let rtpSourceTimeout { c.rtpSourceTimeoutSeconds = rtpSourceTimeout }
+        if !forwardNetwork.isEmpty { c.forwardNetworks = forwardNetwork }
         if let musicOnHoldFile { c.musicOnHoldFile = musicOnHoldFile }
         if !webhook.isEmpty { c.webhookUrls = webhook }
         if let webhookSecret, !webhookSecret.isEmpty { c.webhookSecret = webhookSecret }

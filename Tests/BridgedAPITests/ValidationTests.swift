@@ -29,6 +29,10 @@ struct ValidationTests {
         (.post, "/v1/rooms/{id}/whep", ["offer": "v=0"]),
         (.patch, "/v1/rooms/{id}/whip/s1", [:]),
         (.delete, "/v1/rooms/{id}/whep/s1", nil),
+        (.post, "/v1/rooms/{id}/forwarders", ["host": "127.0.0.1", "video_port": 5004]),
+        (.get, "/v1/rooms/{id}/forwarders", nil),
+        (.get, "/v1/rooms/{id}/forwarders/f1/sdp", nil),
+        (.delete, "/v1/rooms/{id}/forwarders/f1", nil),
     ] }
 
     /// Ids that are not 1-64 characters of A-Z a-z 0-9 _ -.

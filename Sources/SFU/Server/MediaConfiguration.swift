@@ -41,6 +41,8 @@ public struct MediaConfiguration: Sendable {
     /// sender may be silent before its port takes the next one.
     public var rtpSourcePorts: ClosedRange<Int> = 20000...29999
     public var rtpSourceSilence: Duration = .seconds(3)
+    /// Where forwarders may send (default: loopback only).
+    public var forwardNetworks: [IPNetwork] = [IPNetwork("127.0.0.0/8")!, IPNetwork("::1/128")!]
     /// At most one key-frame request to a streamer per interval.
     public var keyFrameInterval: Duration = .milliseconds(500)
     /// UDP GSO: a flush sends the packets queued for one peer in one message (Linux 4.18+;

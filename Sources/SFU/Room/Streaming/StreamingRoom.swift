@@ -37,6 +37,8 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     private var mutedKinds: Set<MediaKind> = []
     /// A room fed by plain RTP: its source takes the streamer's place (no WebRTC streamer joins).
     private(set) var source: RTPSource?
+    /// Plain RTP copies of what the room streams (`rtp_forward`).
+    private var forwarders: [RTPForwarder] = []
 
     /// A viewer group on another worker, and the ring to it.
     struct Link {
@@ -195,6 +197,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
 
     /// A streamer came or went: the viewers here at once, the other groups on their loops.
     private func tellViewers(_ snapshot: StreamerSnapshot?) {
+        for f in forwarders { f.sourceChanged() }
         local.streamerChanged(snapshot)
         for link in links {
             let group = link.group
@@ -229,13 +232,17 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     /// Once a second: receiver reports to the streamer, sender reports to the viewers here
     /// (each other group has its own tick).
     func tick(now: ContinuousClock.Instant) {
+        for f in forwarders { f.sendReports(worker: worker) { self.stream(ssrc: $0)?.lastSenderReport } }
         if let source {
             source.tick(now: now)
             local.tick(now: now)
             worker.flush()
             return
         }
-        guard let streamer, streamer.transport.state == .connected else { return }
+        guard let streamer, streamer.transport.state == .connected else {
+            if !forwarders.isEmpty { worker.flush() }
+            return
+        }
         streamer.tick(now: now)
         local.tick(now: now)
         worker.flush()
@@ -344,6 +351,13 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
         }
         if !links.isEmpty { relay(packet, from: stream, codec: codec) }
         local.forward(packet, kind: stream.kind, clockRate: stream.clockRate, codec: codec, now: now)
+        if !forwarders.isEmpty {
+            let elapsed = MediaClock.elapsed(now)
+            for f in forwarders where f.forward(packet, kind: stream.kind, codec: codec, clockRate: stream.clockRate, now: elapsed,
+                                                worker: worker) {
+                requestKeyFrame(stream, now: now)
+            }
+        }
     }
 
     /// The streamer sent a sender report on `stream`: kept for every viewer's own reports.
@@ -430,6 +444,45 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
             producer.requestKeyFrame(ssrc: ssrc == 0 ? nil : ssrc, now: now)
         }
     }
+
+    /// The stream `ssrc` of the streamer or the RTP source.
+    private func stream(ssrc: UInt32) -> InboundStream? {
+        if let source { return source.tracks.first { $0.stream?.ssrc == ssrc }?.stream }
+        return streamer?.stream(ssrc: ssrc)
+    }
+
+    // MARK: forwarders
+
+    /// A plain RTP copy of the room's media to `address`es; its codecs are the current
+    /// streamer's (or source's), else VP8 and Opus.
+    func addForwarder(id: String, host: String, video: TransportAddress?, audio: TransportAddress?, ssrc: UInt32) -> ForwarderInfo {
+        let media = snapshot?.media ?? []
+        func codec(_ kind: MediaKind) -> NegotiatedMedia.Codec {
+            media.first { $0.kind == kind && $0.receives }?.codecs.first
+                ?? (kind == .video ? RTPForwarder.defaultVideo : RTPForwarder.defaultAudio)
+        }
+        func target(_ kind: MediaKind, _ address: TransportAddress?, _ ssrc: UInt32) -> RTPForwarder.Target? {
+            guard let address else { return nil }
+            let rtcp: TransportAddress = switch address {
+            case .v4(let ip, let port): .v4(ip, port: port &+ 1)
+            case .v6(let hi, let lo, let port): .v6(hi, lo, port: port &+ 1)
+            }
+            return RTPForwarder.Target(kind: kind, address: address, rtcpAddress: rtcp, ssrc: ssrc, codec: codec(kind))
+        }
+        let f = RTPForwarder(id: id, host: host, video: target(.video, video, ssrc), audio: target(.audio, audio, ssrc &+ 1))
+        forwarders.append(f)
+        requestKeyFrame(ssrc: 0, now: .now)
+        return f.info
+    }
+
+    func removeForwarder(id: String) -> ForwarderInfo? {
+        guard let i = forwarders.firstIndex(where: { $0.id == id }) else { return nil }
+        return forwarders.remove(at: i).info
+    }
+
+    var forwarderInfos: [ForwarderInfo] { forwarders.map(\.info) }
+
+    func forwarderSDP(id: String) -> String? { forwarders.first { $0.id == id }?.sdp }
 
     /// A packet of the streamer's stream `ssrc` as received, if the retransmission buffer
     /// still holds it.
