@@ -48,3 +48,16 @@ def test_responses_match_the_schemas(bridged):
     jsonschema.validate(rec, resolve_refs(SPEC["components"]["schemas"]["Recording"]))
     status, err = bridged.get("/v1/rooms/none")
     jsonschema.validate(err, resolve_refs(SPEC["components"]["responses"]["Error"]["content"]["application/json"]["schema"]))
+
+
+def test_source_rooms_and_forwarders_match_the_schemas(bridged):
+    status, room = bridged.post("/v1/rooms", {"id": "src", "kind": "streaming",
+                                              "source": {"rtp": {"video": {"codec": "vp8"}, "audio": {"codec": "opus"}}}})
+    assert status == 201, room
+    jsonschema.validate(room, resolve_refs(SPEC["components"]["schemas"]["Room"]))
+    status, fwd = bridged.post("/v1/rooms/src/forwarders", {"host": "127.0.0.1", "video_port": 5004, "audio_port": 5006})
+    assert status == 201, fwd
+    jsonschema.validate(fwd, resolve_refs(SPEC["components"]["schemas"]["Forwarder"]))
+    status, listed = bridged.get("/v1/rooms/src/forwarders")
+    for f in listed["forwarders"]:
+        jsonschema.validate(f, resolve_refs(SPEC["components"]["schemas"]["Forwarder"]))
