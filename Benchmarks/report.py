@@ -66,7 +66,7 @@ def main():
     for r in runs:
         if r["label"] not in series:
             series.append(r["label"])
-    order = {"bridged": 0, "bridged-nogso": 1}
+    order = {"bridged": 0, "bridged-rtp": 1, "bridged-nogso": 1}
     series.sort(key=lambda s: (order.get(s, 1), s))
     by = {(r["label"], r["viewers"]): r for r in runs if r["run"] == 1}
     ns = sorted({r["viewers"] for r in runs})
@@ -81,6 +81,8 @@ def main():
           f"packets of a frame {pace} µs apart.\n")
     if "bridged" in series:
         compare(series, by, ns)
+    if "bridged-rtp" in series:
+        same_work(series, by, ns)
     if "bridged-10streams" in series and "bridged-10rec" in series:
         recording(runs)
     print("\n### Every run\n")
@@ -142,6 +144,29 @@ def recording(runs):
             print(f"| {n} | mean of {len(s)} | {mean(0):.1f} → {mean(1):.1f} | | {mean(2):.2f} | {fmt(mean(7))} | "
                   f"{fmt(mean(8), '{:.3f}')} ({fmt(mean(9))}) | "
                   f"{fmt(mean(3))} → {fmt(mean(4))} | {fmt(mean(5))} → {fmt(mean(6))} | | | | | |")
+
+
+def same_work(series, by, ns):
+    """bridged fed plain RTP (an RTP source) against Janus's streaming mountpoint fed the same
+    RTP: the same work on both sides (RTP in, WebRTC out to N viewers)."""
+    for j in [s for s in series if s.startswith("janus-streaming")]:
+        print(f"\n### Same work: plain RTP in, N WebRTC viewers out (bridged-rtp against {j})\n")
+        print("| viewers | µs/pkt bridged | µs/pkt Janus | ratio | delay p50 / p99 ms bridged | Janus | join p50 ms bridged | Janus | first video p50 ms bridged | Janus | loss % bridged | Janus |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for n in ns:
+            b, r = by.get(("bridged-rtp", n)), by.get((j, n))
+            if not b and not r:
+                continue
+            def get(x, *path):
+                for p in path:
+                    x = x.get(p) if isinstance(x, dict) else None
+                return x
+            bc, jc = get(b, "cpu_us_per_packet"), get(r, "cpu_us_per_packet")
+            print(f"| {n} | {fmt(bc)} | {fmt(jc)} | {fmt(bc / jc if bc and jc else None, '{:.3f}')} | "
+                  f"{fmt(get(b, 'delay_ms', 'p50'))} / {fmt(get(b, 'delay_ms', 'p99'))} | {fmt(get(r, 'delay_ms', 'p50'))} / {fmt(get(r, 'delay_ms', 'p99'))} | "
+                  f"{fmt(get(b, 'join_ms', 'p50'), '{:.0f}')} | {fmt(get(r, 'join_ms', 'p50'), '{:.0f}')} | "
+                  f"{fmt(get(b, 'first_video_ms', 'p50'), '{:.0f}')} | {fmt(get(r, 'first_video_ms', 'p50'), '{:.0f}')} | "
+                  f"{fmt(get(b, 'loss_pct'), '{:.3f}')} | {fmt(get(r, 'loss_pct'), '{:.3f}')} |")
 
 
 def compare(series, by, ns):

@@ -13,13 +13,8 @@ struct ForwarderController {
         var videoPort: Int?
         var audioPort: Int?
         var ssrc: UInt32?
-        /// Not served: the request says so rather than sending in the clear.
-        var srtp: JSONValue?
-    }
-
-    /// Any JSON value (to notice a key whose content does not matter).
-    struct JSONValue: Decodable {
-        init(from decoder: any Decoder) throws {}
+        /// `{"suite"?, "key"}`: send SRTP (the SDP carries the keys as `a=crypto`).
+        var srtp: SRTPKeying?
     }
 
     struct ForwarderList: Encodable { var forwarders: [ForwarderInfo] }
@@ -35,12 +30,9 @@ struct ForwarderController {
         let roomID = try context.parameters.roomID()
         try await guards.requireManager(request, context, roomID)
         let body = try await JSON.decode(StartForwarder.self, from: request)
-        if body.srtp != nil {
-            throw APIError(.badRequest, "invalid_forwarder", "srtp: forwarders send plain RTP only; forward to a trusted network (forward_networks)")
-        }
         let info = try await APIError.mapping { () async throws(ControlError) in
             try await server.addForwarder(roomID: roomID, ForwarderRequest(host: body.host, videoPort: body.videoPort,
-                                                                           audioPort: body.audioPort, ssrc: body.ssrc))
+                                                                           audioPort: body.audioPort, ssrc: body.ssrc, srtp: body.srtp))
         }
         return try JSON.response(info, status: .created)
     }

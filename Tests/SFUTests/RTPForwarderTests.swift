@@ -105,6 +105,31 @@ import Testing
         await server.shutdown()
     }
 
+    /// An encrypted forwarder: SRTP with the request's keys, named in its SDP (`a=crypto`).
+    @Test func srtpForwarder() async throws {
+        let server = try await RTPSourceTests.server()
+        let created = try await server.createRoom(id: "tv", kind: .streaming, description: nil,
+                                                  settings: RoomSettings(source: RTPSourceTests.source))
+        let videoPort = try #require(created.source?.tracks[0].port)
+        let (rtp, _) = Self.pair()
+        let key = [UInt8](repeating: 0x33, count: 16) + [UInt8](repeating: 0x44, count: 12)
+        let keying = SRTPKeying(suite: "AEAD_AES_128_GCM", key: Data(key).base64EncodedString())
+        let info = try await server.addForwarder(roomID: "tv", .init(host: "127.0.0.1", videoPort: Int(rtp.port), srtp: keying))
+        let sdp = try await server.forwarderSDP(roomID: "tv", id: info.id)
+        #expect(sdp.contains("m=video \(rtp.port) RTP/SAVP 100\r\na=crypto:1 AEAD_AES_128_GCM inline:\(keying.key)\r\n"), "\(sdp)")
+        let a = RTPSourceTests.Encoder()
+        a.send(RTPSourceTests.frame(0xA0, sequence: 1, ssrc: 7), to: videoPort)
+        var bytes = try #require(rtp.receive())
+        let srtp = try SRTPContext(profile: .aeadAes128Gcm, masterKey: Array(key[..<16]), masterSalt: Array(key[16...]))
+        let n = try bytes.withUnsafeMutableBytes { try srtp.unprotectRTP($0.baseAddress!, length: $0.count) }
+        let p = try bytes.withUnsafeBytes { try RTPPacket(parsing: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+        #expect(p.payload[2] == 0xA0 && p.payloadType == 100)
+        await #expect(throws: ControlError.self) {
+            _ = try await server.addForwarder(roomID: "tv", .init(host: "127.0.0.1", videoPort: 6000, srtp: SRTPKeying(key: "short")))
+        }
+        await server.shutdown()
+    }
+
     @Test func destinationsAndRequestsAreChecked() async throws {
         let server = try await RTPSourceTests.server()
         _ = try await server.createRoom(id: "s", kind: .streaming, description: nil)

@@ -142,6 +142,50 @@ import Testing
         await server.shutdown()
     }
 
+    /// An encrypted source: SRTP with keys given in the request (ffmpeg's -srtp_out_params).
+    /// Only packets that authenticate are taken: a forged or plain packet neither reaches the
+    /// viewer nor latches the port.
+    @Test func srtpSource() async throws {
+        let server = try await Self.server()
+        let key = [UInt8](repeating: 0x11, count: 16) + [UInt8](repeating: 0x22, count: 14)
+        let keying = SRTPKeying(key: Data(key).base64EncodedString())
+        let settings = RoomSettings(source: SourceSettings(rtp: RTPSourceSettings(video: .init(codec: "vp8", payloadType: 100), srtp: keying)))
+        let created = try await server.createRoom(id: "enc", kind: .streaming, description: nil, settings: settings)
+        let videoPort = try #require(created.source?.tracks[0].port)
+        let v = try await server.addParticipant(roomID: "enc", .init(offer: try StreamingOffers.viewer(), role: .viewer))
+        let viewer = try SRTPTestPeer(seed: 0x60, bridgePort: server.workers[0].localPort)
+        try await viewer.establish(server, room: "enc", participant: v.id)
+
+        // A plain packet from a stranger first: not taken, and the port is not latched to it.
+        let stranger = Encoder()
+        stranger.send(Self.frame(0xEE, sequence: 1, ssrc: 9), to: videoPort)
+        let encoder = Encoder()
+        let srtp = try SRTPContext(profile: .aes128CmHmacSha1_80, masterKey: Array(key[..<16]), masterSalt: Array(key[16...]))
+        func sendProtected(_ packet: RTPPacket) throws {
+            var buffer = [UInt8](repeating: 0, count: 2048)
+            let n = try buffer.withUnsafeMutableBytes { b in
+                let n = packet.serialize(into: b)
+                return try srtp.protectRTP(b.baseAddress!, length: n, capacity: 2048)
+            }
+            encoder.send(Array(buffer[..<n]), to: videoPort)
+        }
+        try sendProtected(Self.frame(0xA1, sequence: 1, ssrc: 5))
+        #expect(try RoomGovernanceTests.nextVideo(viewer) == 0xA1)
+        encoder.send(Self.frame(0xA2, sequence: 2, ssrc: 5), to: videoPort)  // not encrypted: dropped
+        try sendProtected(Self.frame(0xA3, sequence: 3, ssrc: 5))
+        #expect(try RoomGovernanceTests.nextVideo(viewer) == 0xA3)
+        let track = try #require(try await server.room(id: "enc").source?.tracks[0])
+        #expect(track.sender == "127.0.0.1:\(encoder.port)" && track.packets == 2 && track.malformed == 2)
+        // Keys that do not fit the suite are refused at creation.
+        for bad in [SRTPKeying(key: "AAAA"), SRTPKeying(suite: "AEAD_AES_128_GCM", key: keying.key), SRTPKeying(suite: "F8", key: keying.key)] {
+            let settings = RoomSettings(source: SourceSettings(rtp: RTPSourceSettings(video: .init(codec: "vp8"), srtp: bad)))
+            await #expect(throws: ControlError.self) {
+                _ = try await server.createRoom(id: nil, kind: .streaming, description: nil, settings: settings)
+            }
+        }
+        await server.shutdown()
+    }
+
     @Test func badSourcesAreRefused() async throws {
         let server = try await Self.server()
         func refused(_ kind: RoomKind, _ rtp: RTPSourceSettings?, _ expected: (ControlError) -> Bool) async {

@@ -89,6 +89,43 @@ def test_forwarder_feeds_ffmpeg_across_a_streamer_change(bridged, chromium):
     assert decoded.returncode == 0, decoded.stderr[-2000:]
 
 
+def test_srtp_forwarder_feeds_ffmpeg(bridged):
+    """An encrypted forwarder of a room fed by ffmpeg: the SDP carries the keys (a=crypto) and
+    ffmpeg decrypts; the file has both codecs and the forwarded duration."""
+    import base64
+    from test_rtp_source import ffmpeg as feed, source_room, stop
+    tracks = source_room(bridged, "sec")
+    encoder = feed(tracks["video"]["port"], tracks["audio"]["port"], seconds=30)
+    key = base64.b64encode(os.urandom(30)).decode()
+    video_port, audio_port = port_pair(), None
+    while audio_port is None or abs(audio_port - video_port) < 2:
+        audio_port = port_pair()
+    status, fwd = bridged.post("/v1/rooms/sec/forwarders", {"host": "127.0.0.1", "video_port": video_port, "audio_port": audio_port,
+                                                           "srtp": {"key": key}})
+    assert status == 201, fwd
+    sdp = urllib_get(bridged.base + f"/v1/rooms/sec/forwarders/{fwd['id']}/sdp")
+    assert "RTP/SAVP" in sdp and f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key}" in sdp
+    work = tempfile.mkdtemp(prefix="bridged-fwd-")
+    sdp_path, out_path = os.path.join(work, "sec.sdp"), os.path.join(work, "out.mkv")
+    with open(sdp_path, "w") as f:
+        f.write(sdp)
+    reader = subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file,udp,rtp,srtp",
+                               "-i", sdp_path, "-c", "copy", "-y", out_path], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    started = time.monotonic()
+    try:
+        time.sleep(6)
+    finally:
+        reader.send_signal(signal.SIGINT)
+        _, err = reader.communicate(timeout=20)
+        stop(encoder)
+    forwarded = time.monotonic() - started
+    streams = ffprobe(out_path, "-show_streams")["streams"]
+    assert sorted(s["codec_name"] for s in streams) == ["opus", "vp8"], (streams, err)
+    duration = float(ffprobe(out_path, "-show_format")["format"]["duration"])
+    # The encoder sends a key frame every second: the file starts at the first after ffmpeg listens.
+    assert forwarded - 1.5 <= duration <= forwarded * 1.1, (duration, forwarded)
+
+
 def test_forwarder_destination_outside_the_allow_list(bridged):
     assert bridged.post("/v1/rooms", {"id": "fw", "kind": "streaming"})[0] == 201
     status, body = bridged.post("/v1/rooms/fw/forwarders", {"host": "192.0.2.10", "video_port": 5004})

@@ -16,25 +16,29 @@ from test_events import EventLog
 GST_PYTHON = "/usr/bin/python3"
 
 
-def ffmpeg(video_port, audio_port=None, codec="vp8", seconds=60):
-    """ffmpeg sending a test pattern (and a tone) as plain RTP; RTCP muxed on each RTP port."""
+def ffmpeg(video_port, audio_port=None, codec="vp8", seconds=60, srtp=None):
+    """ffmpeg sending a test pattern (and a tone) as plain RTP (SRTP with `srtp`, base64 key and
+    salt, AES_CM_128_HMAC_SHA1_80); RTCP muxed on each RTP port."""
+    scheme, protect = ("srtp", ["-srtp_out_suite", "AES_CM_128_HMAC_SHA1_80", "-srtp_out_params", srtp]) if srtp else ("rtp", [])
     video = {"vp8": ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "600k", "-payload_type", "96"],
              "h264": ["-c:v", "libx264", "-profile:v", "baseline", "-tune", "zerolatency", "-preset", "ultrafast",
                       "-pix_fmt", "yuv420p", "-b:v", "600k", "-payload_type", "102"]}[codec]
     args = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
             "-f", "lavfi", "-i", f"testsrc=size=640x360:rate=30:duration={seconds}",
             "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
-            "-map", "0:v", *video, "-g", "30", "-f", "rtp", f"rtp://127.0.0.1:{video_port}?rtcpport={video_port}"]
+            "-map", "0:v", *video, "-g", "30", "-f", "rtp", *protect, f"{scheme}://127.0.0.1:{video_port}?rtcpport={video_port}"]
     if audio_port:
-        args += ["-map", "1:a", "-c:a", "libopus", "-payload_type", "111", "-f", "rtp",
-                 f"rtp://127.0.0.1:{audio_port}?rtcpport={audio_port}"]
+        args += ["-map", "1:a", "-c:a", "libopus", "-payload_type", "111", "-f", "rtp", *protect,
+                 f"{scheme}://127.0.0.1:{audio_port}?rtcpport={audio_port}"]
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def source_room(bridged, room, video="vp8", audio="opus"):
+def source_room(bridged, room, video="vp8", audio="opus", srtp=None):
     rtp = {"video": {"codec": video}}
     if audio:
         rtp["audio"] = {"codec": audio}
+    if srtp:
+        rtp["srtp"] = {"suite": "AES_CM_128_HMAC_SHA1_80", "key": srtp}
     status, info = bridged.post("/v1/rooms", {"id": room, "kind": "streaming", "source": {"rtp": rtp}})
     assert status == 201, info
     tracks = {t["kind"]: t for t in info["source"]["tracks"]}
@@ -114,6 +118,32 @@ def test_ffmpeg_h264_source(bridged, chromium):
         s = stats_of(chromium, viewer)
         assert (s["video"]["frameWidth"], s["video"]["frameHeight"]) == (640, 360), s
         assert s["video"]["codec"] == "video/H264", s
+    finally:
+        stop(enc)
+
+
+def test_ffmpeg_srtp_source(bridged, chromium):
+    """An encrypted feed: ffmpeg's SRTP with the keys given to the room; plain RTP sent to the
+    same port by another sender is refused, and the viewer decodes what authenticates."""
+    import base64
+    key = base64.b64encode(os.urandom(30)).decode()
+    tracks = source_room(bridged, "secret", srtp=key)
+    viewer = open_page(chromium, bridged.base + "/?room=secret&role=viewer&autostart=1")
+    enc = ffmpeg(tracks["video"]["port"], tracks["audio"]["port"], srtp=key)
+    try:
+        wait_for(lambda: frames(chromium, viewer) >= 60, 30, what="a viewer decoding the SRTP feed")
+        video = source_track(bridged, "secret")
+        assert video["state"] == "live" and video["malformed"] == 0 and video["packets"] > 60, video
+    finally:
+        stop(enc)
+    # The same stream with the wrong keys: nothing authenticates, nothing is taken.
+    wrong = base64.b64encode(os.urandom(30)).decode()
+    time.sleep(4)  # the first sender let go
+    enc = ffmpeg(tracks["video"]["port"], srtp=wrong, seconds=3)
+    try:
+        enc.wait(15)
+        video = source_track(bridged, "secret")
+        assert video["state"] == "stopped" and video["malformed"] > 30, video
     finally:
         stop(enc)
 

@@ -101,7 +101,8 @@ protocol Room: RoomPart {
     /// Streaming rooms: fed from now on by plain RTP on ports bound on `host` (before anyone joins).
     func attachSource(_ settings: RTPSourceSettings, host: String, ports: ClosedRange<Int>, silence: Duration) throws(ControlError)
     /// Streaming rooms: plain RTP copies of their media (`rtp_forward`).
-    func addForwarder(id: String, host: String, video: TransportAddress?, audio: TransportAddress?, ssrc: UInt32) throws(ControlError) -> ForwarderInfo
+    func addForwarder(id: String, host: String, video: TransportAddress?, audio: TransportAddress?, ssrc: UInt32,
+                      srtp: SRTPKeying?) throws(ControlError) -> ForwarderInfo
     func removeForwarder(id: String) -> ForwarderInfo?
     var forwarderInfos: [ForwarderInfo] { get }
     func forwarderSDP(id: String) -> String?
@@ -125,7 +126,8 @@ extension Room {
     func attachSource(_ settings: RTPSourceSettings, host: String, ports: ClosedRange<Int>, silence: Duration) throws(ControlError) {
         throw .invalidSource("source is a streaming room's option")
     }
-    func addForwarder(id: String, host: String, video: TransportAddress?, audio: TransportAddress?, ssrc: UInt32) throws(ControlError) -> ForwarderInfo {
+    func addForwarder(id: String, host: String, video: TransportAddress?, audio: TransportAddress?, ssrc: UInt32,
+                      srtp: SRTPKeying?) throws(ControlError) -> ForwarderInfo {
         throw .notStreaming(self.id)
     }
     func removeForwarder(id: String) -> ForwarderInfo? { nil }

@@ -24,11 +24,20 @@ extension MediaServer {
         let video = request.videoPort.flatMap { IPNetwork.address(request.host, port: UInt16($0)) }
         let audio = request.audioPort.flatMap { IPNetwork.address(request.host, port: UInt16($0)) }
         let (id, host, ssrc) = ("f" + Self.randomID(), request.host, request.ssrc ?? UInt32.random(in: 1...UInt32.max - 1))
+        if let srtp = request.srtp {
+            do { _ = try srtp.material("srtp") } catch { throw .invalidForwarder(Self.why(error)) }
+        }
+        let keying = request.srtp
         let info = try await onLoop(room, throwing: { room throws(ControlError) in
-            try room.addForwarder(id: id, host: host, video: video, audio: audio, ssrc: ssrc)
+            try room.addForwarder(id: id, host: host, video: video, audio: audio, ssrc: ssrc, srtp: keying)
         })
         logger.info("forwarder started", metadata: ["room": "\(roomID)", "forwarder": "\(id)", "host": "\(host)"])
         return info
+    }
+
+    private static func why(_ error: ControlError) -> String {
+        if case .invalidSource(let why) = error { return why }
+        return "\(error)"
     }
 
     public func forwarders(roomID: String) async throws(ControlError) -> [ForwarderInfo] {

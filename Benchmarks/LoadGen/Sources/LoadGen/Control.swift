@@ -46,9 +46,11 @@ struct BridgedControl: Sendable {
     private var headers: [String: String] { apiKey.map { ["Authorization": "Bearer \($0)"] } ?? [:] }
 
     /// Creates the room afresh (a room left over from an earlier run is deleted first).
-    func createRoom(_ id: String) async throws {
+    func createRoom(_ id: String, source: [String: Any]? = nil) async throws {
         await deleteRoom(id)
-        let (status, body) = try await http.json("POST", "\(base)/v1/rooms", ["id": id, "kind": "streaming"], headers: headers)
+        var request: [String: Any] = ["id": id, "kind": "streaming"]
+        if let source { request["source"] = source }
+        let (status, body) = try await http.json("POST", "\(base)/v1/rooms", request, headers: headers)
         guard status == 201 || status == 409 else { throw LoadGenError.control("create room: \(status) \(String(describing: body))") }
     }
 

@@ -9,10 +9,14 @@ struct LoadGen: AsyncParsableCommand {
         abstract: "One streamer and N WebRTC viewers in one process, against bridged or Janus 1.1.2.")
 
     enum Target: String, ExpressibleByArgument, CaseIterable {
-        case bridged, janusStreaming = "janus-streaming", janusVideoroom = "janus-videoroom"
+        case bridged, bridgedRTP = "bridged-rtp", janusStreaming = "janus-streaming", janusVideoroom = "janus-videoroom"
+
+        /// The server is bridged (viewers join through its API).
+        var isBridged: Bool { self == .bridged || self == .bridgedRTP }
     }
 
-    @Option(help: "bridged, janus-streaming or janus-videoroom") var target: Target = .bridged
+    @Option(help: "bridged (a WebRTC streamer), bridged-rtp (a room fed by plain RTP on ports 5002/5004, as Janus's mountpoint), janus-streaming or janus-videoroom")
+    var target: Target = .bridged
     @Option(help: "Control API base URL (default: http://127.0.0.1:8080 for bridged, http://127.0.0.1:8088/janus for Janus)") var url: String?
     @Option(help: "bridged API key, if it has one") var apiKey: String?
     @Option(help: "Viewers joining at once") var viewers = 50
@@ -100,9 +104,9 @@ struct Run: Sendable {
         let target = o.target
         var janus: JanusControl?
         let bridged = BridgedControl(base: o.url ?? "http://127.0.0.1:8080", http: http, apiKey: o.apiKey)
-        let room = o.room ?? (target == .bridged ? "bench" : target == .janusStreaming ? "1" : "1234")
+        let room = o.room ?? (target.isBridged ? "bench" : target == .janusStreaming ? "1" : "1234")
         let extraRooms = (0..<o.extraStreamers).map { "\(room)-x\($0 + 1)" }
-        if target != .bridged {
+        if !target.isBridged {
             let j = JanusControl(base: o.url ?? "http://127.0.0.1:8088/janus", http: http)
             try await j.connect()
             janus = j
@@ -130,6 +134,14 @@ struct Run: Sendable {
                 engine.addStreamer(.webrtc(peer))
             }
             if !extraRooms.isEmpty { log("\(extraRooms.count) extra streamers connected") }
+        case .bridgedRTP:
+            // The same plain RTP as Janus's streaming mountpoint gets: audio to 5002, VP8 (PT 100) to 5004.
+            try await bridged.createRoom(room, source: ["rtp": ["video": ["codec": "vp8", "port": 5004, "payload_type": 100],
+                                                                "audio": ["codec": "opus", "port": 5002]]])
+            var port: UInt16 = 0
+            let fd = lg_udp_socket(&port)
+            engine.videoPT = 100
+            engine.addStreamer(.plain(fd: fd, audioPort: 5002, videoPort: 5004))
         case .janusStreaming:
             var port: UInt16 = 0
             let fd = lg_udp_socket(&port)
@@ -179,7 +191,7 @@ struct Run: Sendable {
         // The burst of viewers.
         let rssBefore = o.serverPid.map { lg_process_rss_bytes($0) } ?? -1
         let cpuBeforeJoins = o.serverPid.map { lg_process_cpu_ns($0) } ?? -1
-        let viewers = try (0..<o.viewers).map { _ in try Peer(viewer: true, controlling: target == .bridged) }
+        let viewers = try (0..<o.viewers).map { _ in try Peer(viewer: true, controlling: target.isBridged) }
         let joinStart = lg_monotonic_ns()
         let errors = await withTaskGroup(of: String?.self) { group in
             for peer in viewers {
@@ -187,7 +199,7 @@ struct Run: Sendable {
                     peer.requestSent = lg_realtime_ns()
                     do {
                         switch target {
-                        case .bridged:
+                        case .bridged, .bridgedRTP:
                             let offer = peer.offer(fingerprint: engine.fingerprint, send: nil)
                             peer.remote = try Peer.parse(try await bridged.join(room: room, role: "viewer", offer: offer))
                             engine.add(peer)
@@ -308,7 +320,7 @@ struct Run: Sendable {
             recordingList.append(entry)
         }
         await janusClient?.close()
-        if target == .bridged {
+        if target.isBridged {
             await bridged.deleteRoom(room)
             for r in extraRooms { await bridged.deleteRoom(r) }
         }

@@ -11,12 +11,15 @@ public struct ForwarderRequest: Sendable, Equatable {
     public var audioPort: Int?
     /// The video SSRC (the audio one is this + 1); random when absent.
     public var ssrc: UInt32?
+    /// Send SRTP with these keys (the SDP then has `RTP/SAVP` and `a=crypto`).
+    public var srtp: SRTPKeying?
 
-    public init(host: String, videoPort: Int? = nil, audioPort: Int? = nil, ssrc: UInt32? = nil) {
+    public init(host: String, videoPort: Int? = nil, audioPort: Int? = nil, ssrc: UInt32? = nil, srtp: SRTPKeying? = nil) {
         self.host = host
         self.videoPort = videoPort
         self.audioPort = audioPort
         self.ssrc = ssrc
+        self.srtp = srtp
     }
 }
 
@@ -51,12 +54,16 @@ final class RTPForwarder {
         let ssrc: UInt32
         /// The codec the receiver is told (its payload type), fixed at creation.
         let codec: NegotiatedMedia.Codec
+        /// SRTP toward the receiver (one context per target: its SSRC's state).
+        let srtp: SRTPContext?
         var splice: StreamSplice
         var waitingForKeyFrame: Bool
         var packets: UInt64 = 0
         var bytes: UInt64 = 0
 
-        init(kind: MediaKind, address: TransportAddress, rtcpAddress: TransportAddress, ssrc: UInt32, codec: NegotiatedMedia.Codec) {
+        init(kind: MediaKind, address: TransportAddress, rtcpAddress: TransportAddress, ssrc: UInt32, codec: NegotiatedMedia.Codec,
+             srtp: SRTPContext? = nil) {
+            self.srtp = srtp
             self.kind = kind
             self.address = address
             self.rtcpAddress = rtcpAddress
@@ -71,13 +78,16 @@ final class RTPForwarder {
     let host: String
     let video: Target?
     let audio: Target?
+    /// The keys its SDP names (`a=crypto`), when it sends SRTP.
+    let keying: SRTPKeying?
     private let reportBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
 
-    init(id: String, host: String, video: Target?, audio: Target?) {
+    init(id: String, host: String, video: Target?, audio: Target?, keying: SRTPKeying? = nil) {
         self.id = id
         self.host = host
         self.video = video
         self.audio = audio
+        self.keying = keying
     }
 
     deinit { reportBuffer.deallocate() }
@@ -114,7 +124,13 @@ final class RTPForwarder {
         t.splice.sent(sequence: outSequence, timestamp: outTimestamp, now: now)
         t.packets &+= 1
         t.bytes &+= UInt64(packet.bytes.count)
-        worker.sendUnprotected(UnsafeRawBufferPointer(packet.bytes), to: t.address)
+        if let srtp = t.srtp {
+            _ = worker.sendProtected(UnsafeRawBufferPointer(packet.bytes), to: t.address) { (p, n, c) throws(SRTPError) -> Int in
+                try srtp.protectRTP(p, length: n, capacity: c)
+            }
+        } else {
+            worker.sendUnprotected(UnsafeRawBufferPointer(packet.bytes), to: t.address)
+        }
         packet.ssrc = ssrc
         packet.sequenceNumber = sequence
         packet.timestamp = timestamp
@@ -141,7 +157,14 @@ final class RTPForwarder {
                                            packetCount: UInt32(truncatingIfNeeded: t.packets),
                                            octetCount: UInt32(truncatingIfNeeded: t.bytes), reportBlock: nil,
                                            into: UnsafeMutableRawBufferPointer(start: reportBuffer, count: 64))
-            worker.sendUnprotected(UnsafeRawBufferPointer(start: reportBuffer, count: n), to: t.rtcpAddress)
+            let report = UnsafeRawBufferPointer(start: reportBuffer, count: n)
+            if let srtp = t.srtp {
+                _ = worker.sendProtected(report, to: t.rtcpAddress) { (p, n, c) throws(SRTPError) -> Int in
+                    try srtp.protectRTCP(p, length: n, capacity: c)
+                }
+            } else {
+                worker.sendUnprotected(report, to: t.rtcpAddress)
+            }
         }
     }
 
@@ -160,7 +183,8 @@ final class RTPForwarder {
         for t in [video, audio] {
             guard let t else { continue }
             let pt = t.codec.payloadType
-            lines.append("m=\(t.kind.rawValue) \(t.address.port) RTP/AVP \(pt)")
+            lines.append("m=\(t.kind.rawValue) \(t.address.port) \(keying == nil ? "RTP/AVP" : "RTP/SAVP") \(pt)")
+            if let keying { lines.append("a=crypto:1 \(keying.suiteName) inline:\(keying.key)") }
             lines.append("a=rtpmap:\(pt) \(t.codec.name)/\(t.codec.clockRate)" + (t.codec.channels.map { "/\($0)" } ?? ""))
             if t.codec.name.lowercased() == "h264" { lines.append("a=fmtp:\(pt) packetization-mode=1") }
             lines.append("a=ssrc:\(t.ssrc) cname:bridged-\(id)")

@@ -19,6 +19,8 @@ final class RTPSource {
         let socket: UDPSocket
         let payloadType: UInt8
         let codec: CodecKind
+        /// SRTP from the encoder: its packets are decrypted in place first.
+        let srtp: SRTPContext?
         var port: Int { socket.localPort }
         /// Whose packets are taken (nil: the next datagram's address).
         var sender: TransportAddress?
@@ -33,7 +35,8 @@ final class RTPSource {
         var malformed: UInt64 = 0
         var restarts: UInt64 = 0
 
-        init(media: NegotiatedMedia, socket: UDPSocket) {
+        init(media: NegotiatedMedia, socket: UDPSocket, srtp: SRTPContext?) {
+            self.srtp = srtp
             kind = media.kind
             self.media = media
             self.socket = socket
@@ -66,7 +69,7 @@ final class RTPSource {
                 }
                 socket = free
             }
-            tracks.append(Track(media: media, socket: socket))
+            tracks.append(Track(media: media, socket: socket, srtp: try settings.srtp?.context("source.rtp.srtp")))
         }
         self.tracks = tracks
     }
@@ -141,12 +144,21 @@ final class RTPSource {
             room.worker.drops.count(.rtpSourceForeignSender)
             return
         }
-        let raw = UnsafeRawBufferPointer(start: bytes, count: length)
         guard length >= 12, PacketKind(firstByte: bytes.load(as: UInt8.self)) == .srtp else {
             malformed(track)
             return
         }
-        if isRTCPPacket(raw) {
+        let rtcp = isRTCPPacket(UnsafeRawBufferPointer(start: bytes, count: length))
+        var length = length
+        if let srtp = track.srtp {
+            do { length = rtcp ? try srtp.unprotectRTCP(bytes, length: length) : try srtp.unprotectRTP(bytes, length: length) } catch {
+                track.malformed &+= 1
+                room.worker.drops.count(error == .replayed ? .srtpReplayed : .srtpAuthenticationFailed)
+                return
+            }
+        }
+        let raw = UnsafeRawBufferPointer(start: bytes, count: length)
+        if rtcp {
             senderReports(raw, on: track, now: now)
             return
         }

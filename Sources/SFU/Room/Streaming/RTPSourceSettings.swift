@@ -29,10 +29,13 @@ public struct RTPSourceSettings: Codable, Sendable, Equatable {
 
     public var video: Track?
     public var audio: Track?
+    /// The encoder sends SRTP with these keys (both tracks); plain RTP without.
+    public var srtp: SRTPKeying?
 
-    public init(video: Track? = nil, audio: Track? = nil) {
+    public init(video: Track? = nil, audio: Track? = nil, srtp: SRTPKeying? = nil) {
         self.video = video
         self.audio = audio
+        self.srtp = srtp
     }
 
     /// Codec name (as SDP writes it), clock rate, channels, and the default payload type.

@@ -455,21 +455,24 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
 
     /// A plain RTP copy of the room's media to `address`es; its codecs are the current
     /// streamer's (or source's), else VP8 and Opus.
-    func addForwarder(id: String, host: String, video: TransportAddress?, audio: TransportAddress?, ssrc: UInt32) -> ForwarderInfo {
+    func addForwarder(id: String, host: String, video: TransportAddress?, audio: TransportAddress?, ssrc: UInt32,
+                      srtp: SRTPKeying?) throws(ControlError) -> ForwarderInfo {
         let media = snapshot?.media ?? []
         func codec(_ kind: MediaKind) -> NegotiatedMedia.Codec {
             media.first { $0.kind == kind && $0.receives }?.codecs.first
                 ?? (kind == .video ? RTPForwarder.defaultVideo : RTPForwarder.defaultAudio)
         }
-        func target(_ kind: MediaKind, _ address: TransportAddress?, _ ssrc: UInt32) -> RTPForwarder.Target? {
+        func target(_ kind: MediaKind, _ address: TransportAddress?, _ ssrc: UInt32) throws(ControlError) -> RTPForwarder.Target? {
             guard let address else { return nil }
             let rtcp: TransportAddress = switch address {
             case .v4(let ip, let port): .v4(ip, port: port &+ 1)
             case .v6(let hi, let lo, let port): .v6(hi, lo, port: port &+ 1)
             }
-            return RTPForwarder.Target(kind: kind, address: address, rtcpAddress: rtcp, ssrc: ssrc, codec: codec(kind))
+            return RTPForwarder.Target(kind: kind, address: address, rtcpAddress: rtcp, ssrc: ssrc, codec: codec(kind),
+                                       srtp: try srtp?.context("srtp"))
         }
-        let f = RTPForwarder(id: id, host: host, video: target(.video, video, ssrc), audio: target(.audio, audio, ssrc &+ 1))
+        let f = RTPForwarder(id: id, host: host, video: try target(.video, video, ssrc), audio: try target(.audio, audio, ssrc &+ 1),
+                             keying: srtp)
         forwarders.append(f)
         requestKeyFrame(ssrc: 0, now: .now)
         return f.info
