@@ -9,7 +9,7 @@ extension APIError {
         case .roomNotFound, .participantNotFound, .recordingNotFound, .trackNotFound, .forwarderNotFound: .notFound
         case .invalidID, .negotiation, .invalidRole, .notRecordable, .invalidSignal, .notConference, .invalidOption, .invalidSource,
              .notStreaming, .destinationNotAllowed, .invalidForwarder: .badRequest
-        case .roomFull, .wrongPin, .wrongSecret, .banned, .notAllowed: .forbidden
+        case .roomFull, .viewerLimit, .wrongPin, .wrongSecret, .banned, .notAllowed: .forbidden
         case .transport, .recordingFailed: .internalServerError
         }
         self.init(status, error.code, error.message)
@@ -37,7 +37,7 @@ extension ControlError {
         case .recordingNotFound: "recording_not_found"
         case .recordingFailed: "recording_failed"
         case .notRecordable: "room_not_recordable"
-        case .roomFull: "room_full"
+        case .roomFull, .viewerLimit: "room_full"
         case .trackNotFound: "track_not_found"
         case .invalidSignal: "invalid_signal"
         case .notConference: "not_a_conference"
@@ -72,6 +72,7 @@ extension ControlError {
         case .recordingFailed(let why): why
         case .notRecordable(let room): "room \(room) is an echo room: only streaming and conference rooms can be recorded"
         case .roomFull(let room, let limit): "room \(room) is full: it has its maximum of \(limit) members"
+        case .viewerLimit(let room, let limit): "room \(room) is full: it has its maximum of \(limit) viewers (max_viewers)"
         case .trackNotFound(let room, let track): "no track \(track) to receive in room \(room)"
         case .invalidSignal(let why): "invalid signaling message: \(why)"
         case .notConference(let room): "room \(room) is not a conference room"

@@ -14,6 +14,8 @@ public enum ControlError: Error, Equatable, Sendable {
     case recordingFailed(String)
     case notRecordable(String)
     case roomFull(room: String, limit: Int)
+    /// A streaming room at its `max_viewers`.
+    case viewerLimit(room: String, limit: Int)
     case trackNotFound(room: String, track: String)
     case invalidSignal(String)
     case notConference(String)

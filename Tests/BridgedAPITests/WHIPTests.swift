@@ -159,6 +159,18 @@ struct WHIPTests {
         }
     }
 
+    @Test func whepRespectsTheViewerLimit() async throws {
+        let bridge = try await TestBridge()
+        try await bridge.test { client in
+            #expect(try await client.call(.post, "/v1/rooms", json: ["id": "tiny", "kind": "streaming", "max_viewers": 1]).status == .created)
+            let offer = try offerFixture("chromium_recvonly")
+            #expect(try await client.call(.post, "/v1/rooms/tiny/whep", raw: offer, headers: Self.sdp).status == .created)
+            expectError(try await client.call(.post, "/v1/rooms/tiny/whep", raw: offer, headers: Self.sdp), .forbidden, "room_full",
+                        containing: "maximum of 1 viewers")
+            #expect(try await client.call(.get, "/v1/rooms/tiny").json?["max_viewers"] as? Int == 1)
+        }
+    }
+
     @Test func optionsSaysWhatEachResourceAccepts() async throws {
         let bridge = try await TestBridge()
         try await bridge.test { client in

@@ -100,6 +100,42 @@ import Testing
         await server.shutdown()
     }
 
+    /// `max_viewers`: a streaming room refuses the viewer over its limit (joins under way
+    /// count), takes one again once a viewer left, and shows the limit; other kinds refuse it.
+    @Test func aStreamingRoomsViewerLimit() async throws {
+        let server = try await Self.server()
+        var settings = RoomSettings()
+        settings.maxViewers = 2
+        let created = try await server.createRoom(id: "small", kind: .streaming, description: nil, settings: settings)
+        #expect(created.maxViewers == 2)
+        let offer = try StreamingOffers.viewer()
+        // Three at once: exactly two get in.
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<3 {
+                group.addTask { (try? await server.addParticipant(roomID: "small", .init(offer: offer, role: .viewer))) != nil }
+            }
+            var out: [Bool] = []
+            for await r in group { out.append(r) }
+            return out
+        }
+        #expect(results.filter { $0 }.count <= 2)
+        var present = try await server.room(id: "small").participants.map(\.id)
+        while present.count < 2 {
+            present.append(try await server.addParticipant(roomID: "small", .init(offer: offer, role: .viewer)).id)
+        }
+        await #expect(throws: ControlError.viewerLimit(room: "small", limit: 2)) {
+            _ = try await server.addParticipant(roomID: "small", .init(offer: offer, role: .viewer))
+        }
+        // A streamer is not a viewer: it still gets in.
+        _ = try await server.addParticipant(roomID: "small", .init(offer: try StreamingOffers.streamer(), role: .streamer))
+        try await server.removeParticipant(roomID: "small", id: present[0])
+        _ = try await server.addParticipant(roomID: "small", .init(offer: offer, role: .viewer))
+        await #expect(throws: ControlError.invalidOption("max_viewers is a streaming room's option")) {
+            _ = try await server.createRoom(id: "c", kind: .conference, description: nil, settings: settings)
+        }
+        await server.shutdown()
+    }
+
     @Test(arguments: [SingleAccess?.none, .refuse, .replace])
     func singleAccess(_ mode: SingleAccess?) async throws {
         let server = try await Self.server()

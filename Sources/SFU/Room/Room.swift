@@ -45,6 +45,8 @@ protocol RoomPart: AnyObject, Sendable {
     /// false if this part has no such participant or no lobby.
     func lobby(participantID: String, action: LobbyAction) -> Bool
     var isEmpty: Bool { get }
+    /// Streaming rooms' viewers in this part (other kinds: 0).
+    var viewerCount: Int { get }
     func close()
 }
 
@@ -137,6 +139,7 @@ extension Room {
 
 extension RoomPart {
     func lobby(participantID: String, action: LobbyAction) -> Bool { false }
+    var viewerCount: Int { 0 }
 }
 
 extension RoomPart {

@@ -20,6 +20,8 @@ public struct RoomInfo: Sendable, Codable, Equatable {
     public var tracks: [ConferenceTrackInfo]? = nil
     /// Conference rooms: the member limit.
     public var maxMembers: Int? = nil
+    /// Streaming rooms: the viewer limit, if they have one.
+    public var maxViewers: Int? = nil
     /// Streaming rooms fed by plain RTP: its ports, senders and counters.
     public var source: SourceInfo? = nil
 }

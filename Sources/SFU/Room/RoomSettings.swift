@@ -10,6 +10,8 @@ public struct RoomSettings: Codable, Sendable, Equatable {
     public var record: Bool
     /// Conference rooms: at most this many members (never above `maxMembersPerRoom`).
     public var maxMembers: Int?
+    /// Streaming rooms: at most this many viewers (a viewer over it is refused).
+    public var maxViewers: Int?
     /// Conference rooms: music on hold for a member alone.
     public var musicOnHold: Bool
     /// Needed to join (`pin`) and to manage the room (`secret`: delete it, record, kick, mute).
@@ -44,7 +46,7 @@ public struct RoomSettings: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case record, maxMembers, musicOnHold, pin, secret, lobby, permanent, streamers, singleAccess, source
+        case record, maxMembers, maxViewers, musicOnHold, pin, secret, lobby, permanent, streamers, singleAccess, source
     }
 
     /// Absent keys take their defaults. A `single_access` that is neither "refuse" nor
@@ -53,6 +55,7 @@ public struct RoomSettings: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         record = try c.decodeIfPresent(Bool.self, forKey: .record) ?? false
         maxMembers = try c.decodeIfPresent(Int.self, forKey: .maxMembers)
+        maxViewers = try c.decodeIfPresent(Int.self, forKey: .maxViewers)
         musicOnHold = try c.decodeIfPresent(Bool.self, forKey: .musicOnHold) ?? false
         pin = try c.decodeIfPresent(String.self, forKey: .pin)
         secret = try c.decodeIfPresent(String.self, forKey: .secret)

@@ -83,6 +83,19 @@ extension MediaServer {
                 }
             }
         }
+        // A streaming room's viewer limit: joins under way count, so concurrent joins never exceed it.
+        var countedViewer = false
+        if request.role == .viewer, let limit = entry.maxViewers {
+            rooms[roomID]?.viewersJoining += 1
+            countedViewer = true
+            var n = rooms[roomID]?.viewersJoining ?? 1
+            for part in await parts(of: roomID) { n += await onLoop(part: part) { $0.viewerCount } }
+            if n > limit {
+                rooms[roomID]?.viewersJoining -= 1
+                throw .viewerLimit(room: roomID, limit: limit)
+            }
+        }
+        defer { if countedViewer { rooms[roomID]?.viewersJoining -= 1 } }
         if request.record {
             guard room.recordingPlan != nil else { throw .notRecordable(roomID) }
             guard request.role == .streamer || request.role == .member else {

@@ -17,6 +17,10 @@ extension MediaServer {
                 throw .invalidOption("streamers must list user ids (1-64 characters from A-Z a-z 0-9 _ - . @), \"*\" or \"moderators\"")
             }
         }
+        if let n = options.maxViewers {
+            guard kind == .streaming else { throw .invalidOption("max_viewers is a streaming room's option") }
+            guard n >= 1 else { throw .invalidOption("max_viewers must be at least 1") }
+        }
         if let n = options.maxMembers, !(1...configuration.maxMembersPerRoom).contains(n) {
             throw .invalidOption("max_members must be between 1 and \(configuration.maxMembersPerRoom) (the bridge's max_members_per_room)")
         }
@@ -53,9 +57,9 @@ extension MediaServer {
         rooms[id] = RoomEntry(room: room, ticker: ticker, recordsEveryone: record,
                               access: RoomAccess(pin: options.pin, secret: options.secret, lobby: options.lobby,
                                                  streamers: options.streamers, singleAccess: options.singleAccess),
-                              permanent: options.permanent, emptySince: .now)
+                              permanent: options.permanent, maxViewers: options.maxViewers, emptySince: .now)
         logger.info("room created", metadata: ["room": "\(id)", "kind": "\(kind.rawValue)", "worker": "\(worker.index)"])
-        return await onLoop(room) { $0.info }
+        return await info(id)
     }
 
     public func listRooms() async -> [RoomInfo] {
@@ -93,6 +97,7 @@ extension MediaServer {
         let viewers = remote
         var info = await onLoop(entry.room) { $0.info(withRemoteViewers: viewers) }
         for i in info.participants.indices { annotate(&info.participants[i], roomID: id) }
+        info.maxViewers = entry.maxViewers
         return info
     }
 

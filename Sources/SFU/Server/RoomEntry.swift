@@ -21,6 +21,9 @@ struct RoomEntry {
     var access: RoomAccess
     /// Created `permanent`: never expires idle.
     var permanent: Bool
+    /// Streaming rooms: the viewer limit, and viewers joining now (counted against it).
+    var maxViewers: Int?
+    var viewersJoining = 0
     /// Since when it has had no participants (nil: it has some).
     var emptySince: ContinuousClock.Instant?
 

@@ -63,6 +63,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     var kind: RoomKind { .streaming }
     /// A room with an RTP source is never empty: it waits for its encoder and its viewers.
     var isEmpty: Bool { streamer == nil && source == nil && standby.isEmpty && local.isEmpty }
+    var viewerCount: Int { local.viewerCount }
     /// Viewers (not streamers) may wait in the lobby.
     func hasLobby(for role: ParticipantRole?) -> Bool { role == .viewer }
     var spreadToken: UInt32? { token }

@@ -55,6 +55,7 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     func attachHome(_ room: StreamingRoom) { home = room }
 
     var isEmpty: Bool { viewers.isEmpty }
+    var viewerCount: Int { viewers.count }
     var isRemote: Bool { uplink != nil }
 
     private func table(_ kind: MediaKind) -> ConsumerTable { kind == .video ? video : audio }
