@@ -102,6 +102,8 @@ let package = Package(
         .testTarget(name: "BridgedAPITests", dependencies: [
             "BridgedAPI", "BridgedStore", "Access", "SFU",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "JWTKit", package: "jwt-kit"),
         ], swiftSettings: strict),
         .testTarget(name: "SFUTests", dependencies: [

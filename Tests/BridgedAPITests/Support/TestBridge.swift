@@ -3,6 +3,7 @@ import BridgedStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import HummingbirdWebSocket
 import JWTKit
 import NIOCore
 import SFU
@@ -56,6 +57,22 @@ final class TestBridge: Sendable {
         let app = Application(router: api.router())
         do {
             try await app.test(.router) { client in try await body(client) }
+        } catch {
+            await close()
+            throw error
+        }
+        await close()
+    }
+
+    /// The same on a live server on a loopback port, with the WebSocket routes (events,
+    /// signaling) as `bridged` serves them.
+    func testLive(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = Application(router: api.router(),
+                              server: .http1WebSocketUpgrade(webSocketRouter: api.webSocketRouter(),
+                                                             configuration: .init(ws: .init(maxFrameSize: 1 << 20))),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        do {
+            try await app.test(.live) { client in try await body(client) }
         } catch {
             await close()
             throw error
