@@ -168,30 +168,64 @@ final class ConsumerTable {
             } else if slot.pointee.splice.source != ssrc {
                 slot.pointee.splice.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now)
             }
-            let (outSequence, outTimestamp) = slot.pointee.splice.map(sequence: sequence, timestamp: timestamp)
-            packet.ssrc = slot.pointee.localSSRC
-            packet.sequenceNumber = outSequence
-            packet.timestamp = outTimestamp
-            packet.payloadType = outType
-            slot.pointee.splice.sent(sequence: outSequence, timestamp: outTimestamp, now: now)
-            slot.pointee.packets &+= 1
-            slot.pointee.bytes &+= UInt64(bytes.count)
-            if hasExtension && !slot.pointee.extensionsIdentity {
-                if !extensionSaved {
-                    extensionBlock.copyMemory(from: bytes.baseAddress! + 12, byteCount: headerLength - 12)
-                    extensionSaved = true
-                }
-                slot.pointee.extensionIDs.span.withUnsafeBufferPointer { packet.remapHeaderExtensionIDs($0) }
-                slot.pointee.transport._withUnsafeGuaranteedRef { $0.sendRTP(bytes) }
-                packet.bytes.baseAddress!.advanced(by: 12).copyMemory(from: extensionBlock, byteCount: headerLength - 12)
-            } else {
-                slot.pointee.transport._withUnsafeGuaranteedRef { $0.sendRTP(bytes) }
-            }
+            send(packet, slot: slot, outType: outType, sequence: sequence, timestamp: timestamp, bytes: bytes,
+                 hasExtension: hasExtension, headerLength: headerLength, extensionSaved: &extensionSaved, now: now)
         }
         packet.ssrc = ssrc
         packet.sequenceNumber = sequence
         packet.timestamp = timestamp
         packet.payloadType = payloadType
         return waiting
+    }
+
+    /// One consumer's copy of `packet`: mapped through its splice, rewritten in place for it,
+    /// protected into the socket's send slot; the extension block is put back when it was
+    /// rewritten (saved once per packet in `extensionBlock`). The caller restores the header.
+    @inline(__always)
+    private func send(_ packet: RTPPacketView, slot: UnsafeMutablePointer<ConsumerSlot>, outType: UInt8, sequence: UInt16,
+                      timestamp: UInt32, bytes: UnsafeRawBufferPointer, hasExtension: Bool, headerLength: Int,
+                      extensionSaved: inout Bool, now: Duration) {
+        let (outSequence, outTimestamp) = slot.pointee.splice.map(sequence: sequence, timestamp: timestamp)
+        packet.ssrc = slot.pointee.localSSRC
+        packet.sequenceNumber = outSequence
+        packet.timestamp = outTimestamp
+        packet.payloadType = outType
+        slot.pointee.splice.sent(sequence: outSequence, timestamp: outTimestamp, now: now)
+        slot.pointee.packets &+= 1
+        slot.pointee.bytes &+= UInt64(bytes.count)
+        if hasExtension && !slot.pointee.extensionsIdentity {
+            if !extensionSaved {
+                extensionBlock.copyMemory(from: bytes.baseAddress! + 12, byteCount: headerLength - 12)
+                extensionSaved = true
+            }
+            slot.pointee.extensionIDs.span.withUnsafeBufferPointer { packet.remapHeaderExtensionIDs($0) }
+            slot.pointee.transport._withUnsafeGuaranteedRef { $0.sendRTP(bytes) }
+            packet.bytes.baseAddress!.advanced(by: 12).copyMemory(from: extensionBlock, byteCount: headerLength - 12)
+        } else {
+            slot.pointee.transport._withUnsafeGuaranteedRef { $0.sendRTP(bytes) }
+        }
+    }
+
+    /// Sends `packet` (a cached one, in a scratch copy) to `consumer` alone: a consumer waiting
+    /// for a key frame starts on it if it begins one. Returns whether it was sent.
+    @discardableResult
+    func replay(_ packet: RTPPacketView, to consumer: Consumer, codec: CodecKind, clockRate: Int, now: Duration) -> Bool {
+        guard contains(consumer), isActive(consumer) else { return false }
+        let slot = slots + consumer.index
+        let outType = slot.pointee.payloadTypes[Int(packet.payloadType & 0x7F)]
+        guard outType != ConsumerSlot.unmapped,
+              slot.pointee.transport._withUnsafeGuaranteedRef({ $0.state == .connected }) else { return false }
+        let (ssrc, sequence, timestamp) = (packet.ssrc, packet.sequenceNumber, packet.timestamp)
+        if slot.pointee.waitingForKeyFrame {
+            guard codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)) else { return false }
+            slot.pointee.splice.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now)
+            slot.pointee.waitingForKeyFrame = false
+        } else if slot.pointee.splice.source != ssrc {
+            return false
+        }
+        var extensionSaved = false
+        send(packet, slot: slot, outType: outType, sequence: sequence, timestamp: timestamp, bytes: UnsafeRawBufferPointer(packet.bytes),
+             hasExtension: packet.hasExtension, headerLength: packet.headerLength, extensionSaved: &extensionSaved, now: now)
+        return true
     }
 }

@@ -34,6 +34,9 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     /// Admitted viewers in the group, read by the home loop to skip groups with nobody to send to.
     let population = Atomic<Int>(0)
     private(set) var streamer: StreamerSnapshot?
+    /// The streamer's latest key frame and what followed, as this group forwarded them: what a
+    /// joining viewer is sent at once (instant join).
+    let keyFrames = KeyFrameCache()
     let keyFrameInterval: Duration
     /// Elsewhere: key-frame requests for waiting viewers sent home at most this often.
     private var keyFrameLimiter: KeyFrameRequestLimiter
@@ -100,7 +103,8 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
             }
         }
         viewer.notice = missing.isEmpty ? nil : missing.joined(separator: "; ")
-        if viewer.consumers.values.contains(where: { $0.kind == .video && $0.waitingForKeyFrame }) {
+        // With the latest key frame at hand the viewer gets it once connected; else ask for one.
+        if !keyFrames.isFresh, viewer.consumers.values.contains(where: { $0.kind == .video && $0.waitingForKeyFrame }) {
             requestKeyFrame(source: 0, now: .now)
         }
     }
@@ -114,7 +118,10 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
         switch transition {
         case .admitted:
             for c in v.consumers.values { c.isActive = true }
-            if let streamer { bind(v, to: streamer.media) }  // its copies continue where they were, on the next key frame
+            if let streamer {
+                bind(v, to: streamer.media)  // its copies continue where they were, from a key frame
+                startVideo(v)
+            }
         case .denied:
             Lobby.announce(transition, room: self.id, participant: id, display: v.display, events: events)
             _ = remove(participantID: id, reason: .lobbyDenied)
@@ -167,6 +174,8 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     /// wait for its first key frame.
     func streamerChanged(_ snapshot: StreamerSnapshot?) {
         streamer = snapshot
+        keyFrames.clear()
+        if snapshot?.media.contains(where: { $0.kind == .video && $0.receives }) == true { keyFrames.prepare() }
         for v in viewers.values {
             if let snapshot {
                 bind(v, to: snapshot.media)
@@ -193,6 +202,11 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     /// socket's send slot, restore. No allocation.
     @inline(__always)
     func forward(_ packet: RTPPacketView, kind: MediaKind, clockRate: Int, codec: CodecKind, now: ContinuousClock.Instant) {
+        if kind == .video {
+            keyFrames.store(UnsafeRawBufferPointer(packet.bytes), ssrc: packet.ssrc,
+                            startsKeyFrame: codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)), codec: codec,
+                            clockRate: clockRate, now: now)
+        }
         if table(kind).forward(packet, codec: codec, clockRate: clockRate, now: MediaClock.elapsed(now)), kind == .video {
             keyFrameNeeded(source: packet.ssrc, now: now)
         }
@@ -253,7 +267,28 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     func peerDidConnect(_ peer: Peer) {
         // A new viewer needs a key frame before its video can start.
         guard streamer != nil else { return }
-        requestKeyFrame(source: 0, now: .now)
+        startVideo(peer)
+    }
+
+    /// A connected viewer whose video waits for a key frame: sent the cached key frame and what
+    /// followed at once when there is one, else the streamer is asked for a key frame.
+    private func startVideo(_ viewer: Peer) {
+        let now = ContinuousClock.now
+        guard let consumer = viewer.consumers.values.first(where: { $0.kind == .video }), consumer.waitingForKeyFrame,
+              consumer.isActive else { return }
+        if keyFrames.isFresh {
+            let elapsed = MediaClock.elapsed(now)
+            let (codec, clockRate, scratch) = (keyFrames.codec, keyFrames.clockRate, worker.scratch)
+            keyFrames.forEach { cached in
+                guard cached.count <= ConsumerTable.maxPacket else { return }
+                scratch.copyMemory(from: cached.baseAddress!, byteCount: cached.count)
+                guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: cached.count)) else { return }
+                video.replay(view, to: consumer, codec: codec, clockRate: clockRate, now: elapsed)
+            }
+            worker.flush()
+            if !consumer.waitingForKeyFrame { return }
+        }
+        requestKeyFrame(source: 0, now: now)
     }
 
     func peer(_ peer: Peer, didChangeState state: TransportState) {
