@@ -122,7 +122,14 @@ async function start(mode = "echo", roomID = null) {
         .filter((c) => c.mimeType.toLowerCase() === "video/" + only.toLowerCase()));
     }
     room = roomID || (await api("POST", "/v1/rooms", { kind: mode === "echo" ? "echo" : "streaming", description: "demo page" })).id;
-    pc.ontrack = (e) => { $("remote").srcObject = e.streams[0] || new MediaStream([e.track]); };
+    pc.ontrack = (e) => {
+      const video = $("remote");
+      video.srcObject = e.streams[0] || new MediaStream([e.track]);
+      // When the first video frame is shown (the page's time to first frame).
+      if (e.track.kind === "video" && video.requestVideoFrameCallback) {
+        video.requestVideoFrameCallback(() => { window.bridged.firstRenderAt = performance.now(); });
+      }
+    };
     pc.onconnectionstatechange = () => { $("status").textContent = pc.connectionState; };
     const params = new URLSearchParams(location.search);
     const door = mode !== "echo" && (params.get("whip") || params.get("whep")) ? (mode === "viewer" ? "whep" : "whip") : null;
@@ -151,6 +158,7 @@ async function start(mode = "echo", roomID = null) {
     participant = created.id;
     window.bridged.lobby = !!created.lobby;  // a viewer waiting until a moderator admits it
     await pc.setRemoteDescription({ type: "answer", sdp: created.answer });
+    window.bridged.answerAt = performance.now();
     window.bridged.state = "connected";
     window.bridged.room = room;
     window.bridged.participant = participant;
