@@ -118,6 +118,9 @@ def test_ffmpeg_h264_source(bridged, chromium):
         s = stats_of(chromium, viewer)
         assert (s["video"]["frameWidth"], s["video"]["frameHeight"]) == (640, 360), s
         assert s["video"]["codec"] == "video/H264", s
+        # The viewer's track says what it is sent, not the first codec of its section.
+        p = bridged.get("/v1/rooms/avc")[1]["participants"][0]
+        assert [t["codec"] for t in p["tracks"] if t["kind"] == "video"] == ["H264/90000"], p
     finally:
         stop(enc)
 

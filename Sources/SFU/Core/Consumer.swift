@@ -31,6 +31,8 @@ final class Consumer {
     private(set) var reportedFraction: UInt8 = 0
     /// From the subscriber's latest REMB naming this copy's SSRC: its estimate, bits per second.
     private(set) var estimatedBitrate: UInt64?
+    /// The subscriber's codec its source is sent in (nil: none bound, or none in common).
+    private(set) var sentCodec: NegotiatedMedia.Codec?
 
     /// A consumer in `table`, getting packets if `active`.
     init(kind: MediaKind, section: NegotiatedMedia, localSSRC: UInt32, transport: WebRTCTransport, table: ConsumerTable,
@@ -86,6 +88,7 @@ final class Consumer {
         for c in publisher.codecs {
             if let mine = section.codecs.first(where: { $0.name.lowercased() == c.name.lowercased() && $0.clockRate == c.clockRate }) {
                 slot.pointee.payloadTypes[Int(c.payloadType & 0x7F)] = mine.payloadType
+                if !mapped { sentCodec = mine }
                 mapped = true
             }
         }
@@ -101,6 +104,7 @@ final class Consumer {
     /// The source is gone: nothing is mapped until the next one is bound, and video waits for
     /// its first key frame; sequence numbers and timestamps continue from where they were.
     func unbind() {
+        sentCodec = nil
         guard let slot else { return }
         slot.pointee.splice.detach()
         slot.pointee.waitingForKeyFrame = kind == .video

@@ -261,7 +261,7 @@ final class Peer: TransportDelegate {
         let producer = producers[m.mid]
         let consumer = consumer(mid: m.mid)
         return TrackInfo(mid: m.mid, kind: m.kind, direction: m.direction.rawValue,
-                         codec: m.codecs.first.map { "\($0.name)/\($0.clockRate)" },
+                         codec: (consumer?.sentCodec ?? m.codecs.first).map { "\($0.name)/\($0.clockRate)" },
                          inboundSSRC: producer?.streams.first?.ssrc ?? consumer?.source,
                          outboundSSRC: consumer?.localSSRC,
                          packets: producer?.packets ?? consumer?.packets ?? 0)
