@@ -106,12 +106,18 @@ struct ZeroAllocationTests {
         let counter = LoopAllocationCounter([loop])
         await counter.start()
         let baseline = await counter.stop()[0]
-        await counter.start()
+        // Up to three windows of 2000 packets: an allocation per packet shows in every one (2000
+        // of them); a stray one of the worker's own 100 ms timer (consent, DTLS) does not repeat.
         var forwarded = 0
-        for _ in 0..<2000 where try pair.forwardOne() { forwarded += 1 }
-        let counted = await counter.stop()[0]
+        var allocations = Int.max
+        for _ in 0..<3 where allocations > 0 {
+            await counter.start()
+            forwarded = 0
+            for _ in 0..<2000 where try pair.forwardOne() { forwarded += 1 }
+            let counted = await counter.stop()[0]
+            allocations = counted - min(counted, baseline)
+        }
         #expect(baseline <= 4, "the start/stop hops alone allocated \(baseline) times")
-        let allocations = counted - min(counted, baseline)
         #expect(forwarded >= 1990, "the subscriber got \(forwarded) of 2000")
         #expect(allocations == 0, "\(allocations) allocations on the event loop for 2000 packets forwarded in a conference")
         print("allocations per packet forwarded in a conference: \(Double(allocations) / 2000)")
