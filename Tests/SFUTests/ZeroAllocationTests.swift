@@ -109,7 +109,7 @@ struct ZeroAllocationTests {
         // Up to three windows of 2000 packets: an allocation per packet shows in every one (2000
         // of them); a stray one of the worker's own 100 ms timer (consent, DTLS) does not repeat.
         var forwarded = 0
-        var allocations = Int.max
+        var allocations = UInt64.max
         for _ in 0..<3 where allocations > 0 {
             await counter.start()
             forwarded = 0
