@@ -57,10 +57,10 @@ struct WHIPController {
             throw APIError(.badRequest, "invalid_offer", "the body must be an SDP offer starting with v=0")
         }
         // The room must be a streaming room: WHIP and WHEP have no conference signaling.
-        let info = try await APIError.mapping { () async throws(ControlError) in try await server.room(id: roomID) }
-        guard info.kind == .streaming else {
+        let kind = try await APIError.mapping { () async throws(ControlError) in try await server.kind(ofRoom: roomID) }
+        guard kind == .streaming else {
             throw APIError(.badRequest, "not_a_streaming_room",
-                           "\(door == .whip ? "WHIP ingest" : "WHEP playback") serves streaming rooms; room \(roomID) is a \(info.kind.rawValue) room")
+                           "\(door == .whip ? "WHIP ingest" : "WHEP playback") serves streaming rooms; room \(roomID) is a \(kind.rawValue) room")
         }
         let join = MediaServer.ParticipantRequest(offer: offer, role: door.role,
                                                   pin: request.uri.queryParameters["pin"].map(String.init))

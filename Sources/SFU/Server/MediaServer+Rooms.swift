@@ -68,6 +68,9 @@ extension MediaServer {
         return out
     }
 
+    /// A room's kind, without gathering its participants.
+    public func kind(ofRoom id: String) throws(ControlError) -> RoomKind { try entry(id).room.kind }
+
     public func room(id: String) async throws(ControlError) -> RoomInfo {
         guard rooms[id] != nil else { throw .roomNotFound(id) }
         return await info(id)
