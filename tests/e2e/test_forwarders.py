@@ -37,24 +37,33 @@ def ffprobe(path, *args):
     return json.loads(out.stdout)
 
 
+def forwarder_to_ffmpeg(bridged, room, extra=None, protocols="file,udp,rtp"):
+    """A forwarder of `room` to two fresh port pairs on loopback, and ffmpeg reading its SDP into
+    a Matroska file: (forwarder, SDP text, ffmpeg process, output path)."""
+    video_port, audio_port = port_pair(), None
+    while audio_port is None or abs(audio_port - video_port) < 2:
+        audio_port = port_pair()
+    status, fwd = bridged.post(f"/v1/rooms/{room}/forwarders",
+                               {"host": "127.0.0.1", "video_port": video_port, "audio_port": audio_port, **(extra or {})})
+    assert status == 201, fwd
+    sdp = urllib_get(bridged.base + f"/v1/rooms/{room}/forwarders/{fwd['id']}/sdp")
+    assert f"m=video {video_port} RTP/" in sdp and f"m=audio {audio_port} RTP/" in sdp
+    work = tempfile.mkdtemp(prefix="bridged-fwd-")
+    sdp_path, out_path = os.path.join(work, f"{room}.sdp"), os.path.join(work, "out.mkv")
+    with open(sdp_path, "w") as f:
+        f.write(sdp)
+    reader = subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", protocols,
+                               "-i", sdp_path, "-c", "copy", "-y", out_path], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    return fwd, sdp, reader, out_path
+
+
 def test_forwarder_feeds_ffmpeg_across_a_streamer_change(bridged, chromium):
     assert bridged.post("/v1/rooms", {"id": "fw", "kind": "streaming"})[0] == 201
     first = open_page(chromium, bridged.base + "/?room=fw&role=streamer&autostart=1")
     wait_for(lambda: any(p["role"] == "streamer" and p["bitrate_in_bps"] > 50_000
                          for p in bridged.get("/v1/rooms/fw")[1]["participants"]), 20, what="the streamer publishing")
-    video_port, audio_port = port_pair(), None
-    while audio_port is None or abs(audio_port - video_port) < 2:
-        audio_port = port_pair()
-    status, fwd = bridged.post("/v1/rooms/fw/forwarders", {"host": "127.0.0.1", "video_port": video_port, "audio_port": audio_port})
-    assert status == 201, fwd
-    sdp = urllib_get(bridged.base + f"/v1/rooms/fw/forwarders/{fwd['id']}/sdp")
-    assert f"m=video {video_port} RTP/AVP" in sdp and f"m=audio {audio_port} RTP/AVP" in sdp
-    work = tempfile.mkdtemp(prefix="bridged-fwd-")
-    sdp_path, out_path = os.path.join(work, "fw.sdp"), os.path.join(work, "out.mkv")
-    with open(sdp_path, "w") as f:
-        f.write(sdp)
-    ffmpeg = subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file,udp,rtp",
-                               "-i", sdp_path, "-c", "copy", "-y", out_path], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    fwd, sdp, ffmpeg, out_path = forwarder_to_ffmpeg(bridged, "fw")
+    assert "RTP/AVP" in sdp
     started = time.monotonic()
     try:
         time.sleep(1)
@@ -97,20 +106,8 @@ def test_srtp_forwarder_feeds_ffmpeg(bridged):
     tracks = source_room(bridged, "sec")
     encoder = feed(tracks["video"]["port"], tracks["audio"]["port"], seconds=30)
     key = base64.b64encode(os.urandom(30)).decode()
-    video_port, audio_port = port_pair(), None
-    while audio_port is None or abs(audio_port - video_port) < 2:
-        audio_port = port_pair()
-    status, fwd = bridged.post("/v1/rooms/sec/forwarders", {"host": "127.0.0.1", "video_port": video_port, "audio_port": audio_port,
-                                                           "srtp": {"key": key}})
-    assert status == 201, fwd
-    sdp = urllib_get(bridged.base + f"/v1/rooms/sec/forwarders/{fwd['id']}/sdp")
+    fwd, sdp, reader, out_path = forwarder_to_ffmpeg(bridged, "sec", {"srtp": {"key": key}}, protocols="file,udp,rtp,srtp")
     assert "RTP/SAVP" in sdp and f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key}" in sdp
-    work = tempfile.mkdtemp(prefix="bridged-fwd-")
-    sdp_path, out_path = os.path.join(work, "sec.sdp"), os.path.join(work, "out.mkv")
-    with open(sdp_path, "w") as f:
-        f.write(sdp)
-    reader = subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file,udp,rtp,srtp",
-                               "-i", sdp_path, "-c", "copy", "-y", out_path], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     started = time.monotonic()
     try:
         time.sleep(6)
