@@ -32,6 +32,7 @@ struct ParticipantController {
             offer: body.offer, role: body.role, display: body.display, dtlsRole: body.dtlsRole?.role, record: body.record ?? false,
             sources: body.sources, pin: body.pin, userID: body.userId, lobby: body.lobby ?? false, moderator: body.moderator ?? false)
         join.singleAccess = body.singleAccess ?? false
+        join.maxBitrate = body.maxBitrate
         let created = try await admit(join, roomID: roomID, caller: context.caller,
                                       asked: .init(moderator: body.moderator, record: body.record, userID: body.userId))
         return try JSON.response(created, status: .created)

@@ -32,9 +32,11 @@ struct CreateParticipant: Decodable {
     var moderator: Bool?
     /// One connection for this user id (refused or replaced as the room says).
     var singleAccess: Bool?
+    /// The most it may publish, in bits per second (the room's `max_bitrate` still bounds it).
+    var maxBitrate: Int?
 
     enum CodingKeys: String, CodingKey {
-        case offer, display, role, dtlsRole, record, sources, pin, userId, lobby, moderator, singleAccess
+        case offer, display, role, dtlsRole, record, sources, pin, userId, lobby, moderator, singleAccess, maxBitrate
     }
 
     init(from decoder: any Decoder) throws {
@@ -47,6 +49,7 @@ struct CreateParticipant: Decodable {
         lobby = try c.decodeIfPresent(Bool.self, forKey: .lobby)
         moderator = try c.decodeIfPresent(Bool.self, forKey: .moderator)
         singleAccess = try c.decodeIfPresent(Bool.self, forKey: .singleAccess)
+        maxBitrate = try c.decodeIfPresent(Int.self, forKey: .maxBitrate)
         let sourceNames = try c.decodeIfPresent([String: String].self, forKey: .sources) ?? [:]
         dtlsRole = try c.decodeIfPresent(DTLSRoleChoice.self, forKey: .dtlsRole) { other in
             APIError(.badRequest, "invalid_dtls_role", "dtls_role must be \"client\" or \"server\", not \"\(other)\"")

@@ -48,14 +48,20 @@ import Testing
         #expect(audio.localSSRC == 1111 && video.localSSRC == 2222)
         #expect(a.remote.dtlsRole == .server)
         #expect(a.remote.fingerprint.count == 32)  // the sha-256 one, also when aiortc lists three
-        for m in parsed.media where m.port != 0 {
+        let offered = try SessionDescription(parsing: try Self.fixture(name))
+        for (index, m) in parsed.media.enumerated() where m.port != 0 {
             #expect(m.setup == .passive)
             #expect(m.iceUfrag == "brdg")
             #expect(m.candidates.first?.address == "127.0.0.1" && m.candidates.first?.port == 40000)
             #expect(m.endOfCandidates)
             #expect(m.rtcpMux)
-            #expect(!m.extensionMaps.contains { $0.uri.contains("transport-wide-cc") })
-            #expect(!m.feedback.contains { $0.type == "transport-cc" })
+            // The bridge receives here: it keeps transport-cc where offered (Chromium; aiortc
+            // offers goog-remb only), and reports on the transport-wide sequence numbers.
+            let offersTCC = offered.media[index].feedback.contains { $0.type == "transport-cc" }
+            #expect(m.extensionMaps.contains { $0.uri == Capabilities.transportSequenceURI } == offersTCC)
+            #expect(m.feedback.contains { $0.type == "transport-cc" } == offersTCC)
+            #expect((a.media[index].transportSequenceExtensionID != nil) == offersTCC)
+            #expect(m.feedback.contains { $0.type == "goog-remb" } == offered.media[index].feedback.contains { $0.type == "goog-remb" })
         }
     }
 
@@ -82,6 +88,10 @@ import Testing
     @Test func recvonlyOfferGetsSendonly() throws {
         let a = try Self.answer(try Self.fixture("chromium_recvonly"))
         #expect(a.media.filter { !$0.rejected }.allSatisfy { $0.direction == .sendonly })
+        // Congestion feedback is about what the bridge receives: none where it only sends.
+        let text = a.sdp.serialized()
+        #expect(!text.contains("transport-wide-cc") && !text.contains("transport-cc") && !text.contains("goog-remb"))
+        #expect(a.media.allSatisfy { $0.transportSequenceExtensionID == nil })
     }
 
     @Test(arguments: [

@@ -58,6 +58,13 @@ struct ConferenceSessionTests {
         #expect(video.rtpMaps.first?.payloadType == memberVP8)
         #expect(video.msid == MediaStreamID(value: "alice alice/1"))
         #expect(video.ssrcs.first?.ssrc == pending.sections[3].localSSRC)
+        // Congestion feedback where the bridge receives (the member's own tracks), none where it sends.
+        for (i, m) in bridgeOffer.media.enumerated() {
+            let receives = i < 2
+            #expect(m.extensionMaps.contains { $0.uri == Capabilities.transportSequenceURI } == receives, "section \(i)")
+            #expect(m.feedback.contains { $0.type == "transport-cc" } == receives, "section \(i)")
+            #expect((pending.sections[i].negotiated.transportSequenceExtensionID != nil) == receives)
+        }
         #expect(try SessionDescription(parsing: bridgeOffer.serialized()).bundleGroups.first == ["0", "1", "b2", "b3"])
         // Nothing changes: no offer.
         s = try pending.accepting(Self.answer(to: bridgeOffer))

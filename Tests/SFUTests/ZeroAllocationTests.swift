@@ -46,6 +46,28 @@ struct ZeroAllocationTests {
         await peer.shutdown()
     }
 
+    /// transport-cc: recording 2000 arrivals (a loss every tenth packet, some reordered) and
+    /// writing feedback every 20 packets allocate nothing. (The echo test above records each
+    /// packet's transport-wide number on the worker's loop too.)
+    @Test func transportFeedbackAllocatesNothing() {
+        var recorder = TransportFeedbackRecorder(extensionID: 3)
+        defer { recorder.deallocate() }
+        var bytes = 0
+        func run(_ range: Range<Int>) {
+            for i in range where i % 10 != 3 {
+                let seq = UInt16(truncatingIfNeeded: i % 10 == 5 ? i + 1 : i % 10 == 6 ? i - 1 : i)
+                recorder.received(sequence: seq, ssrc: 7, at: Int64(i) * 1_000)
+                if i % 20 == 19 { recorder.flush { bytes += $0.count } }
+            }
+        }
+        run(0..<300)  // warm-up
+        malloc_counter_start()
+        run(300..<2300)
+        let allocations = malloc_counter_stop()
+        #expect(allocations == 0, "\(allocations) allocations for 2000 packets and 100 feedback packets")
+        #expect(bytes > 0 && recorder.feedbackWritten >= 100)
+    }
+
     /// The cross-worker path: a streamer packet read on the home worker, rewritten for the
     /// viewer there and copied into the ring to worker 1, whose loop is woken, rewrites and
     /// sends it to the viewer it serves. Counted on both loops. With a recording running, each

@@ -226,7 +226,7 @@ public struct TransportWideCongestionControl: Hashable, Sendable {
 }
 
 /// libwebrtc's chunk encoder state: up to 14 pending symbols packed 2 bits each.
-private struct LastChunk {
+struct LastChunk {
     static let maxRunLength = 0x1FFF
     static let oneBitCapacity = 14
     static let twoBitCapacity = 7

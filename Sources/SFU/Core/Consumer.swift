@@ -79,7 +79,8 @@ final class Consumer {
     /// and clock rate), header extensions by URI (RFC 8285: IDs are per session, so each side
     /// has its own). The publisher's MID names the publisher's sections, not the subscriber's:
     /// dropped (the subscriber demultiplexes by the SSRC its answer announced), unless the
-    /// copy goes back in the publisher's own section (`sameSection`: echo). Returns whether a
+    /// copy goes back in the publisher's own section (`sameSection`: echo); so are its
+    /// transport-wide sequence numbers. Returns whether a
     /// codec is in common.
     @discardableResult
     func bind(to publisher: NegotiatedMedia, sameSection: Bool = false) -> Bool {
@@ -94,7 +95,10 @@ final class Consumer {
         }
         slot.pointee.extensionsIdentity = true
         for (id, uri) in publisher.extensions {
-            let mine = uri == Capabilities.midURI && !sameSection ? 0 : section.extensions.first { $0.value == uri }?.key ?? 0
+            // The publisher's transport-wide sequence numbers are about its link to the bridge:
+            // never passed on.
+            let dropped = (uri == Capabilities.midURI && !sameSection) || uri == Capabilities.transportSequenceURI
+            let mine = dropped ? 0 : section.extensions.first { $0.value == uri }?.key ?? 0
             slot.pointee.extensionIDs[Int(id)] = mine
             if mine != id { slot.pointee.extensionsIdentity = false }
         }

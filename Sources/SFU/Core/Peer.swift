@@ -12,7 +12,14 @@ final class Peer: TransportDelegate {
     let transport: WebRTCTransport
     unowned(unsafe) let delegate: any PeerDelegate
     /// The sections negotiated with it, in m-line order.
-    var sections: [NegotiatedMedia]
+    var sections: [NegotiatedMedia] {
+        didSet { negotiateFeedback() }
+    }
+    /// The most it may send, in bits per second (the room's or its own `max_bitrate`): told
+    /// in a REMB each second while it publishes, which a browser's estimate never exceeds.
+    var maxBitrate: UInt64? {
+        didSet { if maxBitrate != oldValue { sendBitrateLimit() } }
+    }
     /// What it publishes, by mid.
     private(set) var producers: [String: Producer] = [:]
     /// What it receives, by the SSRC the bridge sends each copy with.
@@ -25,6 +32,8 @@ final class Peer: TransportDelegate {
     private(set) var keyFrameRequests: UInt64 = 0
     /// transport-cc feedback packets it sent about what it receives.
     private(set) var transportFeedback: UInt64 = 0
+    /// REMB packets the bridge sent it with its bitrate limit.
+    private(set) var bitrateLimitsSent: UInt64 = 0
     /// Why it does not get something it asked for, if it does not (e.g. no codec in common).
     var notice: String?
     private var slowLink = SlowLinkLimiter()
@@ -50,6 +59,14 @@ final class Peer: TransportDelegate {
         self.keyFrameInterval = keyFrameInterval
         self.speech = SpeechActivity(speech)
         transport.delegate = self
+        negotiateFeedback()
+    }
+
+    /// Where it negotiated transport-cc on what it sends, its transport reports arrivals back.
+    private func negotiateFeedback() {
+        if let id = sections.lazy.filter(\.receives).compactMap(\.transportSequenceExtensionID).first {
+            transport.sendTransportFeedback(extensionID: id)
+        }
     }
 
     deinit {
@@ -211,9 +228,28 @@ final class Peer: TransportDelegate {
         transport.sendRTCP(UnsafeRawBufferPointer(start: rtcp, count: n))
     }
 
+    /// Its bitrate limit at once, when it has one and publishes (otherwise with the next tick).
+    private func sendBitrateLimit() {
+        guard maxBitrate != nil, transport.state == .connected else { return }
+        let n = writeBitrateLimit(into: UnsafeMutableRawBufferPointer(start: reports, count: Self.reportsSize))
+        if n > 0 { transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: n)) }
+    }
+
+    /// A REMB with `maxBitrate` for every stream it publishes; 0 bytes without a limit or streams.
+    private func writeBitrateLimit(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard let maxBitrate else { return 0 }
+        let ssrcs = producers.values.flatMap { $0.streams.map(\.ssrc) }.prefix(255)
+        guard !ssrcs.isEmpty else { return 0 }
+        let remb = ReceiverEstimatedMaximumBitrate(senderSSRC: 1, bitrate: maxBitrate, ssrcs: Array(ssrcs))
+        guard remb.serializedSize <= buffer.count else { return 0 }
+        bitrateLimitsSent &+= 1
+        return remb.serialize(into: buffer)
+    }
+
     /// Once a second: speech ends after its hangover even if packets stopped coming; one
-    /// compound packet with a receiver report per stream it publishes (RFC 3550 §6.4.2) and a
-    /// sender report per copy it receives whose source has sent one (§6.4.1).
+    /// compound packet with a receiver report per stream it publishes (RFC 3550 §6.4.2), its
+    /// bitrate limit (REMB) if it has one, and a sender report per copy it receives whose
+    /// source has sent one (§6.4.1).
     func tick(now: ContinuousClock.Instant) {
         if let change = speech.tick(now: MediaClock.elapsed(now)) { delegate.peer(self, speech: change) }
         guard transport.state == .connected else { return }
@@ -227,6 +263,9 @@ final class Peer: TransportDelegate {
                 offset += ReceiverReport.serialize(ssrc: 1, reportBlock: block,
                                                    into: UnsafeMutableRawBufferPointer(start: reports + offset, count: Self.reportsSize - offset))
             }
+        }
+        if offset > 0 {
+            offset += writeBitrateLimit(into: UnsafeMutableRawBufferPointer(start: reports + offset, count: Self.reportsSize - offset))
         }
         for consumer in consumers.values where offset + 28 <= Self.reportsSize && consumer.isActive {
             guard let time = delegate.senderReportTime(for: consumer) else { continue }
@@ -245,6 +284,8 @@ final class Peer: TransportDelegate {
     var info: ParticipantInfo {
         var p = ParticipantInfo(transport: transport, id: id, display: display, role: role, keyFrameRequests: keyFrameRequests)
         p.notice = notice
+        p.maxBitrate = maxBitrate
+        p.bitrateLimitsSent = bitrateLimitsSent
         let streams = producers.values.flatMap(\.streams)
         if producers.isEmpty {
             p.packetsLost = consumers.values.reduce(0) { $0 + max(0, $1.reportedLost) }

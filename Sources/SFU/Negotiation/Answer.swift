@@ -45,13 +45,32 @@ public struct NegotiatedMedia: Sendable, Equatable {
     /// Key-frame requests the section negotiated (rtcp-fb "nack pli", "ccm fir").
     public var pictureLossIndication = false
     public var fullIntraRequest = false
+    /// Congestion feedback the section negotiated on what the bridge receives: transport-cc
+    /// (with the transport-wide sequence number extension) and goog-remb.
+    public var transportCC = false
+    public var receiverEstimate = false
     /// The SSRC the bridge sends with in this section, if it sends.
     public var localSSRC: UInt32?
     public var rejected: Bool
 
     public var midExtensionID: UInt8? { extensions.first { $0.value == Capabilities.midURI }?.key }
+    /// The transport-wide sequence number's extension ID, where transport-cc was negotiated.
+    public var transportSequenceExtensionID: UInt8? {
+        guard transportCC else { return nil }
+        return extensions.first { $0.value == Capabilities.transportSequenceURI }?.key
+    }
     public var sends: Bool { !rejected && (direction == .sendrecv || direction == .sendonly) }
     public var receives: Bool { !rejected && (direction == .sendrecv || direction == .recvonly) }
+}
+
+extension NegotiatedMedia {
+    /// Records which key-frame requests and congestion feedback the kept rtcp-fb lines allow.
+    mutating func setFeedback(_ kept: [RTCPFeedbackAttribute]) {
+        pictureLossIndication = kept.contains { $0.type == "nack" && $0.parameter == "pli" }
+        fullIntraRequest = kept.contains { $0.type == "ccm" && $0.parameter == "fir" }
+        transportCC = kept.contains { $0.type == "transport-cc" }
+        receiverEstimate = kept.contains { $0.type == "goog-remb" }
+    }
 }
 
 public struct Answer: Sendable {
@@ -125,13 +144,13 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
         section.append("ice-pwd", local.ice.password)
         section.append("fingerprint", "sha-256 \(local.fingerprint)")
         section.append("setup", role == .server ? "passive" : "active")
+        // Direction: the bridge receives what the peer sends, and sends if the room has something for it.
+        let peerSends = m.direction == .sendrecv || m.direction == .sendonly
         var extensions: [UInt8: String] = [:]
-        for ext in m.extensionMaps where Capabilities.headerExtensions.contains(ext.uri) {
+        for ext in m.extensionMaps where Capabilities.keepsExtension(ext.uri, bridgeReceives: peerSends) {
             extensions[ext.id] = ext.uri
             section.append("extmap", "\(ext.id) \(ext.uri)")
         }
-        // Direction: the bridge receives what the peer sends, and sends if the room has something for it.
-        let peerSends = m.direction == .sendrecv || m.direction == .sendonly
         let peerReceives = m.direction == .sendrecv || m.direction == .recvonly
         let weSend = peerReceives && bridgeSends(kindValue)
         let direction: MediaDirection = switch (weSend, peerSends) {
@@ -147,7 +166,7 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
             var rtpmap = "\(c.payloadType) \(c.name)/\(c.clockRate)"
             if let ch = c.channels { rtpmap += "/\(ch)" }
             section.append("rtpmap", rtpmap)
-            for fb in m.feedback where (fb.payloadType == String(c.payloadType) || fb.payloadType == "*") && Capabilities.keepsFeedback(fb) {
+            for fb in m.feedback where (fb.payloadType == String(c.payloadType) || fb.payloadType == "*") && Capabilities.keepsFeedback(fb, bridgeReceives: peerSends) {
                 section.append("rtcp-fb", "\(c.payloadType) \(fb.type)" + (fb.parameter.map { " \($0)" } ?? ""))
             }
             for f in m.formatParameters where f.payloadType == c.payloadType {
@@ -172,9 +191,10 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
         acceptedMids.append(mid)
         var negotiatedSection = NegotiatedMedia(mid: mid, kind: kindValue, direction: direction, codecs: codecs, extensions: extensions,
                                       remoteSSRCs: Array(Set(m.ssrcs.map(\.ssrc))).sorted(), localSSRC: ssrc, rejected: false)
-        let kept = m.feedback.filter { fb in Capabilities.keepsFeedback(fb) && (fb.payloadType == "*" || codecs.contains { String($0.payloadType) == fb.payloadType }) }
-        negotiatedSection.pictureLossIndication = kept.contains { $0.type == "nack" && $0.parameter == "pli" }
-        negotiatedSection.fullIntraRequest = kept.contains { $0.type == "ccm" && $0.parameter == "fir" }
+        let kept = m.feedback.filter { fb in
+            Capabilities.keepsFeedback(fb, bridgeReceives: peerSends) && (fb.payloadType == "*" || codecs.contains { String($0.payloadType) == fb.payloadType })
+        }
+        negotiatedSection.setFeedback(kept)
         negotiated.append(negotiatedSection)
     }
     guard !acceptedMids.isEmpty else {

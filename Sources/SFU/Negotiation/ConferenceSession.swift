@@ -64,9 +64,7 @@ struct SessionSection: Sendable, Equatable {
         var m = NegotiatedMedia(mid: mid, kind: kind, direction: direction,
                                 codecs: codecs.map { .init(payloadType: $0.payloadType, name: $0.name, clockRate: $0.clockRate, channels: $0.channels) },
                                 extensions: extensions, remoteSSRCs: [], localSSRC: localSSRC, rejected: rejected)
-        let fb = codecs.flatMap(\.feedback)
-        m.pictureLossIndication = fb.contains { $0.type == "nack" && $0.parameter == "pli" }
-        m.fullIntraRequest = fb.contains { $0.type == "ccm" && $0.parameter == "fir" }
+        m.setFeedback(codecs.flatMap(\.feedback))
         return m
     }
 }
@@ -150,7 +148,7 @@ struct ConferenceSession: Sendable {
             }
             // What the member publishes: one codec (its first the bridge forwards), so every
             // subscriber knows exactly what comes.
-            guard let codec = Self.codecs(of: m, kind: kind).first else {
+            guard let codec = Self.codecs(of: m, kind: kind, publishing: true).first else {
                 section.rejected = true
                 next.append(section)
                 continue
@@ -158,7 +156,7 @@ struct ConferenceSession: Sendable {
             let source = sources[mid] ?? Self.defaultSource(kind: kind, existing: next)
             section.role = .publish(source)
             section.codecs = [codec]
-            section.extensions = Self.extensions(of: m)
+            section.extensions = Self.extensions(of: m, publishing: true)
             next.append(section)
         }
         guard next.contains(where: { !$0.rejected }) else {
@@ -177,19 +175,20 @@ struct ConferenceSession: Sendable {
     }
 
     /// The codecs of an offered section the bridge forwards, in the offer's order.
-    private static func codecs(of m: MediaDescription, kind: MediaKind) -> [SessionSection.Codec] {
+    /// `publishing`: the member sends in this section (congestion feedback is kept there only).
+    private static func codecs(of m: MediaDescription, kind: MediaKind, publishing: Bool = false) -> [SessionSection.Codec] {
         let supported = kind == .audio ? Capabilities.audioCodecs : Capabilities.videoCodecs
         return m.rtpMaps.filter { supported.contains($0.encodingName.lowercased()) }.map { map in
             SessionSection.Codec(
                 payloadType: map.payloadType, name: map.encodingName, clockRate: map.clockRate, channels: map.channels,
                 fmtp: m.formatParameters.first { $0.payloadType == map.payloadType }?.parameters,
-                feedback: m.feedback.filter { ($0.payloadType == String(map.payloadType) || $0.payloadType == "*") && Capabilities.keepsFeedback($0) })
+                feedback: m.feedback.filter { ($0.payloadType == String(map.payloadType) || $0.payloadType == "*") && Capabilities.keepsFeedback($0, bridgeReceives: publishing) })
         }
     }
 
-    private static func extensions(of m: MediaDescription) -> [UInt8: String] {
+    private static func extensions(of m: MediaDescription, publishing: Bool = false) -> [UInt8: String] {
         var out: [UInt8: String] = [:]
-        for ext in m.extensionMaps where Capabilities.headerExtensions.contains(ext.uri) { out[ext.id] = ext.uri }
+        for ext in m.extensionMaps where Capabilities.keepsExtension(ext.uri, bridgeReceives: publishing) { out[ext.id] = ext.uri }
         return out
     }
 

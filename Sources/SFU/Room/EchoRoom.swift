@@ -32,6 +32,7 @@ final class EchoRoom: Room, PeerDelegate, @unchecked Sendable {
         }
         let (answer, transport) = try negotiate(request, bridgeSends: { _ in true })
         let peer = add(id: request.participantID, display: request.display, transport: transport, media: answer.media)
+        peer.maxBitrate = request.maxBitrate
         events.emit(.participantJoined(room: id, participant: peer.id, role: .echo, display: request.display))
         return answer.sdp.serialized()
     }

@@ -25,6 +25,8 @@ struct JoinRequest: Sendable {
     /// Streaming rooms with a `streamers` permission: a streamer arriving while another streams
     /// waits (connected, not forwarded) and takes over when it leaves, instead of a 409.
     var standby = false
+    /// What it may publish at most, in bits per second (its own or the room's `max_bitrate`).
+    var maxBitrate: UInt64?
 }
 
 /// The participants of a room that one worker serves: the whole room, or (streaming rooms with

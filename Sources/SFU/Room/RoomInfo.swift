@@ -22,6 +22,8 @@ public struct RoomInfo: Sendable, Codable, Equatable {
     public var maxMembers: Int? = nil
     /// Streaming rooms: the viewer limit, if they have one.
     public var maxViewers: Int? = nil
+    /// Each publisher's bitrate limit (bits per second), if the room has one.
+    public var maxBitrate: Int? = nil
     /// Streaming rooms fed by plain RTP: its ports, senders and counters.
     public var source: SourceInfo? = nil
 }
@@ -56,6 +58,11 @@ public struct ParticipantInfo: Sendable, Codable, Equatable {
     /// The user id it joined with, and whether it moderates the room.
     public var userId: String? = nil
     public var moderator: Bool? = nil
+    /// Congestion feedback on what it sends: transport-cc packets the bridge sent it, and its
+    /// bitrate limit (bits per second) with the REMBs that carried it.
+    public var transportFeedbackSent: UInt64 = 0
+    public var maxBitrate: UInt64? = nil
+    public var bitrateLimitsSent: UInt64 = 0
 }
 
 extension ParticipantInfo {
@@ -70,6 +77,7 @@ extension ParticipantInfo {
                   rtcpReceived: transport.counters.rtcpReceived, rtcpSent: transport.counters.rtcpSent,
                   keyFrameRequests: keyFrameRequests, addressChanges: transport.counters.addressChanges, notice: nil,
                   bitrateInBps: transport.bitrateIn, bitrateOutBps: transport.bitrateOut)
+        transportFeedbackSent = transport.transportFeedbackSent
     }
 }
 

@@ -29,10 +29,13 @@ public struct RoomSettings: Codable, Sendable, Equatable {
     public var singleAccess: SingleAccess?
     /// Streaming rooms: fed by plain RTP (an encoder) instead of a WebRTC streamer.
     public var source: SourceSettings?
+    /// The most each publisher (streamer, member) may send, in bits per second: told to it
+    /// in REMB, which a browser's estimate never exceeds. A participant may be given a lower one.
+    public var maxBitrate: Int?
 
     public init(record: Bool = false, maxMembers: Int? = nil, musicOnHold: Bool = false, pin: String? = nil,
                 secret: String? = nil, lobby: Bool = false, permanent: Bool = false, streamers: [String]? = nil,
-                singleAccess: SingleAccess? = nil, source: SourceSettings? = nil) {
+                singleAccess: SingleAccess? = nil, source: SourceSettings? = nil, maxBitrate: Int? = nil) {
         self.record = record
         self.maxMembers = maxMembers
         self.musicOnHold = musicOnHold
@@ -43,10 +46,11 @@ public struct RoomSettings: Codable, Sendable, Equatable {
         self.streamers = streamers
         self.singleAccess = singleAccess
         self.source = source
+        self.maxBitrate = maxBitrate
     }
 
     enum CodingKeys: String, CodingKey {
-        case record, maxMembers, maxViewers, musicOnHold, pin, secret, lobby, permanent, streamers, singleAccess, source
+        case record, maxMembers, maxViewers, musicOnHold, pin, secret, lobby, permanent, streamers, singleAccess, source, maxBitrate
     }
 
     /// Absent keys take their defaults. A `single_access` that is neither "refuse" nor
@@ -69,5 +73,6 @@ public struct RoomSettings: Codable, Sendable, Equatable {
             singleAccess = parsed
         }
         source = try c.decodeIfPresent(SourceSettings.self, forKey: .source)
+        maxBitrate = try c.decodeIfPresent(Int.self, forKey: .maxBitrate)
     }
 }

@@ -24,8 +24,9 @@ public struct MediaConfiguration: Sendable {
     public var loopbackCandidates: Bool = false
     /// RFC 7675: no valid check for this long means the peer is gone.
     public var consentTimeout: Duration = .seconds(30)
-    /// Period of the per-worker timer (consent, DTLS retransmission).
-    public var tickInterval: Duration = .milliseconds(100)
+    /// Period of the per-worker timer (transport-cc feedback, consent, DTLS retransmission):
+    /// 50 ms, how often libwebrtc sends transport-cc feedback at a few hundred kbit/s and up.
+    public var tickInterval: Duration = .milliseconds(50)
     /// Period of each room's timer: receiver reports to publishers, sender reports to
     /// subscribers, speaker detection.
     public var reportInterval: Duration = .seconds(1)

@@ -26,6 +26,8 @@ extension MediaServer {
         public var singleAccess = false
         /// A join token for this room admitted it: the pin is not asked for.
         public var tokenAdmitted = false
+        /// The most it may publish, in bits per second (the room's `max_bitrate` still bounds it).
+        public var maxBitrate: Int?
         public init(offer: String, role: ParticipantRole? = nil, display: String? = nil, dtlsRole: DTLSConnection.Role? = nil,
                     record: Bool = false, sources: [String: TrackSource] = [:], pin: String? = nil, userID: String? = nil,
                     lobby: Bool = false, moderator: Bool = false) {
@@ -102,6 +104,7 @@ extension MediaServer {
                 throw .invalidRole("only a streamer or a conference member can be recorded (\"record\": true)")
             }
         }
+        if let n = request.maxBitrate { try Self.checkBitrate(n) }
         let pid = Self.randomID()
         var part: any RoomPart = room
         if request.role == .viewer, room.spreadToken != nil {
@@ -117,7 +120,8 @@ extension MediaServer {
         let waits = room.hasLobby(for: request.role) && (request.lobby || (entry.access.lobby && !request.moderator))
         let join = JoinRequest(participantID: pid, role: request.role, display: request.display, offer: offer,
                                local: local, consentTimeout: configuration.consentTimeout, sources: request.sources, lobby: waits,
-                               standby: standby)
+                               standby: standby,
+                               maxBitrate: [request.maxBitrate, entry.maxBitrate].compactMap { $0 }.min().map { UInt64($0) })
         rooms[roomID]?.access.people[pid] = .init(userID: request.userID, moderator: request.moderator, joining: true)
         joining[worker.index] += 1
         let result: Result<String, ControlError> = await onLoop(part: part) { part in

@@ -21,6 +21,7 @@ extension MediaServer {
             guard kind == .streaming else { throw .invalidOption("max_viewers is a streaming room's option") }
             guard n >= 1 else { throw .invalidOption("max_viewers must be at least 1") }
         }
+        if let n = options.maxBitrate { try Self.checkBitrate(n) }
         if let n = options.maxMembers, !(1...configuration.maxMembersPerRoom).contains(n) {
             throw .invalidOption("max_members must be between 1 and \(configuration.maxMembersPerRoom) (the bridge's max_members_per_room)")
         }
@@ -57,9 +58,19 @@ extension MediaServer {
         rooms[id] = RoomEntry(room: room, ticker: ticker, recordsEveryone: record,
                               access: RoomAccess(pin: options.pin, secret: options.secret, lobby: options.lobby,
                                                  streamers: options.streamers, singleAccess: options.singleAccess),
-                              permanent: options.permanent, maxViewers: options.maxViewers, emptySince: .now)
+                              permanent: options.permanent, maxViewers: options.maxViewers, maxBitrate: options.maxBitrate,
+                              emptySince: .now)
         logger.info("room created", metadata: ["room": "\(id)", "kind": "\(kind.rawValue)", "worker": "\(worker.index)"])
         return await info(id)
+    }
+
+    /// The range a `max_bitrate` must be in: 10 kbit/s (below, no video) to 1 Gbit/s.
+    static let bitrateRange = 10_000...1_000_000_000
+
+    static func checkBitrate(_ bitrate: Int) throws(ControlError) {
+        guard bitrateRange.contains(bitrate) else {
+            throw .invalidOption("max_bitrate must be between \(bitrateRange.lowerBound) and \(bitrateRange.upperBound) bits per second, not \(bitrate)")
+        }
     }
 
     public func listRooms() async -> [RoomInfo] {
@@ -101,6 +112,7 @@ extension MediaServer {
         var info = await onLoop(entry.room) { $0.info(withRemoteViewers: viewers) }
         for i in info.participants.indices { annotate(&info.participants[i], roomID: id) }
         info.maxViewers = entry.maxViewers
+        info.maxBitrate = entry.maxBitrate
         return info
     }
 

@@ -24,6 +24,8 @@ struct RoomEntry {
     /// Streaming rooms: the viewer limit, and viewers joining now (counted against it).
     var maxViewers: Int?
     var viewersJoining = 0
+    /// Each publisher's bitrate limit unless it has its own (`max_bitrate`).
+    var maxBitrate: Int?
     /// Since when it has had no participants (nil: it has some).
     var emptySince: ContinuousClock.Instant?
 

@@ -73,7 +73,7 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     public var load: Int { transportCount.load(ordering: .relaxed) }
 
     /// Binds the worker's UDP socket and starts reading it.
-    public func start(host: String, port: Int, tickInterval: TimeAmount = .milliseconds(100),
+    public func start(host: String, port: Int, tickInterval: TimeAmount = .milliseconds(50),
                       segmentationOffload: Bool = true) async throws {
         try await eventLoop.submit { [self] in
             let socket = try UDPSocket(host: host, port: port, segmentationOffload: segmentationOffload)

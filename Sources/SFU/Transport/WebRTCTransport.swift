@@ -42,6 +42,8 @@ public final class WebRTCTransport {
     private var rateWindow: (at: ContinuousClock.Instant, bytesIn: UInt64, bytesOut: UInt64)?
     public let createdAt = ContinuousClock.now
     public private(set) var connectedAt: ContinuousClock.Instant?
+    /// transport-cc: arrival times of what the peer sends, reported back at each tick.
+    private var feedback: TransportFeedbackRecorder?
 
     init(id: String, worker: MediaWorker, ice: ICELiteAgent, dtls: DTLSConnection) {
         self.id = id
@@ -49,6 +51,8 @@ public final class WebRTCTransport {
         self.ice = ice
         self.dtls = dtls
     }
+
+    deinit { feedback?.deallocate() }
 
     public var localCredentials: ICECredentials { ice.local }
     public var dtlsRole: DTLSConnection.Role { dtls.role }
@@ -112,6 +116,11 @@ public final class WebRTCTransport {
             }
             counters.packetsReceived &+= 1
             counters.bytesReceived &+= UInt64(n)
+            if feedback != nil, let ext = view.headerExtension(id: feedback.unsafelyUnwrapped.extensionID), ext.count >= 2 {
+                let time = MediaClock.elapsed(.now).components
+                feedback!.received(sequence: ext.getUInt16(at: 0), ssrc: view.ssrc,
+                                   at: time.seconds &* 1_000_000 &+ time.attoseconds / 1_000_000_000_000)
+            }
             delegate?.transport(self, didReceiveRTP: view)
         }
     }
@@ -141,6 +150,19 @@ public final class WebRTCTransport {
         }
     }
 
+    // MARK: congestion feedback
+
+    /// From now on the peer's packets carrying the transport-wide sequence number (extension
+    /// `extensionID`) are reported back to it in transport-cc feedback, at every tick.
+    public func sendTransportFeedback(extensionID: UInt8) {
+        guard feedback?.extensionID != extensionID else { return }
+        feedback?.deallocate()
+        feedback = TransportFeedbackRecorder(extensionID: extensionID)
+    }
+
+    /// transport-cc feedback packets sent to the peer.
+    public var transportFeedbackSent: UInt64 { feedback?.feedbackWritten ?? 0 }
+
     // MARK: control
 
     /// Periodic work: consent freshness and DTLS retransmission.
@@ -158,6 +180,9 @@ public final class WebRTCTransport {
         }
         if case .consentExpired? = ice.tick(now: now), state == .connected || state == .connecting {
             setState(.disconnected)
+        }
+        if feedback != nil, state == .connected {
+            feedback!.flush { sendRTCP($0) }
         }
         if let timeout = dtls.timeout, timeout <= .zero, let to = remoteAddress {
             handleDTLSEvent(dtls.handleTimeout { worker.sendUnprotected($0, to: to) })

@@ -6,6 +6,8 @@ import RTP
 
 /// A worker on its own loop with one echo participant whose transport is established with known
 /// SRTP keys (ICE and DTLS skipped), and a peer on a plain blocking UDP socket that talks to it.
+/// As a browser does, the peer negotiates transport-cc and numbers its packets transport-wide
+/// (extension 3): the bridge records each arrival, and the echo drops the number.
 final class EchoTestPeer: @unchecked Sendable {
     let loop: MediaEventLoop
     let worker: MediaWorker
@@ -31,9 +33,11 @@ final class EchoTestPeer: @unchecked Sendable {
 
         let keyA = [UInt8](repeating: 0x11, count: 16), saltA = [UInt8](repeating: 0x22, count: profile.saltLength)
         let keyB = [UInt8](repeating: 0x33, count: 16), saltB = [UInt8](repeating: 0x44, count: profile.saltLength)
-        let video = NegotiatedMedia(mid: "0", kind: .video, direction: .sendrecv,
+        var video = NegotiatedMedia(mid: "0", kind: .video, direction: .sendrecv,
                                     codecs: [.init(payloadType: 96, name: "VP8", clockRate: 90000, channels: nil)],
-                                    extensions: [:], remoteSSRCs: [], localSSRC: Self.outboundSSRC, rejected: false)
+                                    extensions: [3: Capabilities.transportSequenceURI], remoteSSRCs: [],
+                                    localSSRC: Self.outboundSSRC, rejected: false)
+        video.transportCC = true
         let credentials = self.credentials
         try await loop.submit {
             let t = try worker.makeTransport(id: "p", iceCredentials: credentials, remoteCredentials: nil, dtlsRole: .server,
@@ -71,8 +75,9 @@ final class EchoTestPeer: @unchecked Sendable {
 
     /// Builds and protects the next RTP packet in `buffer`; returns its length.
     func protectNextRTP(payloadSize: Int = 1000, payloadByte: UInt8 = 0xAB) throws -> Int {
-        let packet = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: UInt32(sequence) &* 3000,
-                               ssrc: 0x1234, payload: [UInt8](repeating: payloadByte, count: payloadSize))
+        let packet = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: UInt32(sequence) &* 3000, ssrc: 0x1234,
+                               extensions: [RTPHeaderExtension(id: 3, value: [UInt8(sequence >> 8), UInt8(sequence & 0xFF)])],
+                               payload: [UInt8](repeating: payloadByte, count: payloadSize))
         sequence &+= 1
         let n = packet.serialize(into: UnsafeMutableRawBufferPointer(start: buffer, count: 2048))
         return try peerOut.protectRTP(buffer, length: n, capacity: 2048)

@@ -75,6 +75,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
         let member = Member(room: self, id: request.participantID, display: request.display, transport: transport,
                             session: session, keyFrameInterval: keyFrameInterval, speech: speech, canPublish: canPublish)
         member.inLobby = request.lobby
+        if canPublish { member.peer.maxBitrate = request.maxBitrate }
         members[member.id] = member
         memberList.append(member)
         speakingOrder.append(member.id)

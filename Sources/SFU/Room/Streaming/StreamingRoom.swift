@@ -85,6 +85,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
             let (answer, transport) = try negotiate(request, bridgeSends: { _ in false }, singleCodec: true)
             let peer = Peer(id: request.participantID, display: request.display, role: .streamer, transport: transport,
                             sections: answer.media, delegate: self, keyFrameInterval: keyFrameInterval, speech: speech)
+            peer.maxBitrate = request.maxBitrate
             for section in answer.media where section.receives {
                 peer.publish(section, source: section.kind == .audio ? .microphone : .camera, trackID: "\(peer.id)/\(section.mid)")
             }
