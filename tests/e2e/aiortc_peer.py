@@ -3,9 +3,6 @@
 import asyncio
 import fractions
 import math
-import select
-import socket
-import threading
 import time
 
 import aioice.ice
@@ -14,6 +11,8 @@ import numpy
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, MediaStreamTrack
 from aiortc import RTCBundlePolicy
 import aiortc.rtcdtlstransport as dtlstransport
+
+from impairment import Link, Relay
 
 # aioice skips 127.0.0.1 when gathering: the tests run in a loopback-only namespace.
 aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=True: ["127.0.0.1"]
@@ -29,9 +28,11 @@ def only_profile(openssl_name):
 class PatternVideo(MediaStreamTrack):
     kind = "video"
 
-    def __init__(self, width=320, height=240, fps=30):
+    def __init__(self, width=320, height=240, fps=30, noise=False):
+        """noise: random grey pictures, which take whatever bitrate the encoder is given."""
         super().__init__()
         self.w, self.h, self.fps, self.n, self.t0 = width, height, fps, 0, None
+        self.noise = numpy.random.default_rng(5) if noise else None
 
     async def recv(self):
         if self.t0 is None:
@@ -39,7 +40,10 @@ class PatternVideo(MediaStreamTrack):
         delay = self.t0 + self.n / self.fps - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        img = numpy.zeros((self.h, self.w, 3), dtype=numpy.uint8)
+        if self.noise is not None:
+            img = self.noise.integers(96, 160, (self.h, self.w, 3), dtype=numpy.uint8)
+        else:
+            img = numpy.zeros((self.h, self.w, 3), dtype=numpy.uint8)
         x = (self.n * 4) % self.w
         img[:, x:x + 16, :] = 255
         frame = av.VideoFrame.from_ndarray(img, format="rgb24")
@@ -95,14 +99,14 @@ class EchoPeer:
             else:
                 self.audio_frames += 1
 
-    async def offer(self, mode="echo", video_codec=None):
+    async def offer(self, mode="echo", video_codec=None, noise=False):
         """mode: "echo" or "streamer" (send a pattern and a tone), "viewer" (receive only).
-        video_codec: offer only this video codec (e.g. "H264")."""
+        video_codec: offer only this video codec (e.g. "H264"). noise: send random pictures."""
         if mode == "viewer":
             self.pc.addTransceiver("video", direction="recvonly")
             self.pc.addTransceiver("audio", direction="recvonly")
         else:
-            self.video = PatternVideo()
+            self.video = PatternVideo(noise=noise)
             self.pc.addTrack(self.video)
             self.pc.addTrack(ToneAudio())
         if video_codec:
@@ -132,63 +136,10 @@ class EchoPeer:
         await self.pc.close()
 
 
-class UDPRelay:
-    """Sits between a peer and the bridge. `switch()` makes it forward the peer's datagrams from
-    a new source port (a phone moving from Wi-Fi to mobile data); `blackhole()` drops everything
-    (a peer that went silent)."""
-
-    def __init__(self, bridge_port, loss=0.0):
-        """loss: fraction of the bridge's datagrams (SRTP only, never ICE/DTLS) dropped on the way to the peer."""
-        import random
-        self.loss = loss
-        self.rng = random.Random(11)
-        self.bridge = ("127.0.0.1", bridge_port)
-        self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.front.bind(("127.0.0.1", 0))
-        self.port = self.front.getsockname()[1]
-        self.backs = [self._new_back()]
-        self.peer = None
-        self.dropping = False
-        self.running = True
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    @staticmethod
-    def _new_back():
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", 0))
-        return s
-
-    @property
-    def source_port(self):
-        return self.backs[-1].getsockname()[1]
-
-    def switch(self):
-        self.backs.append(self._new_back())
-
-    def blackhole(self):
-        self.dropping = True
-
-    def _run(self):
-        while self.running:
-            readable, _, _ = select.select([self.front] + self.backs, [], [], 0.1)
-            for s in readable:
-                data, addr = s.recvfrom(65535)
-                if self.dropping:
-                    continue
-                if s is self.front:
-                    self.peer = addr
-                    self.backs[-1].sendto(data, self.bridge)
-                elif self.peer:
-                    if self.loss and data[:1] and 128 <= data[0] < 192 and self.rng.random() < self.loss:
-                        continue
-                    self.front.sendto(data, self.peer)
-
-    def close(self):
-        self.running = False
-        self.thread.join(2)
-        for s in [self.front] + self.backs:
-            s.close()
+def UDPRelay(bridge_port, loss=0.0):
+    """A relay between a peer and the bridge (impairment.Relay); loss: fraction of the bridge's
+    datagrams (SRTP only, never ICE/DTLS) dropped on the way to the peer."""
+    return Relay(bridge_port, downlink=Link(loss=loss, media_only=True, seed=11))
 
 
 def redirect_candidates(answer, relay):
@@ -200,7 +151,7 @@ def redirect_candidates(answer, relay):
         if line.startswith("a=candidate:"):
             parts = line.split(" ")
             if not isinstance(relay, int):
-                relay.bridge = (relay.bridge[0], int(parts[5]))
+                relay.set_target(int(parts[5]))
             parts[5] = str(port)
             line = " ".join(parts)
         out.append(line)

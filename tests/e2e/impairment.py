@@ -3,6 +3,9 @@ no netem): per direction a rate cap with a drop-tail queue, random loss, delay a
 
     peer  <->  relay.port (socket A)   relay   socket B  <->  target (bridged, or another peer)
 
+`switch()` makes the peer's datagrams leave from a new socket B (a phone moving from Wi-Fi to
+mobile data: a new source address), `blackhole()` drops everything (a peer that went silent).
+
 The peer is given `relay.port` instead of the target's port (its answer's candidate rewritten);
 what it sends is forwarded from socket B to the target, and what comes back to B is sent to the
 last address the peer sent from. Each direction records what a user of the link would measure:
@@ -20,8 +23,10 @@ import time
 class Link:
     """One direction of the link. rate_bps None: no cap (and no queue)."""
 
-    def __init__(self, rate_bps=None, queue_ms=200, loss=0.0, delay_ms=0.0, jitter_ms=0.0, seed=1):
+    def __init__(self, rate_bps=None, queue_ms=200, loss=0.0, delay_ms=0.0, jitter_ms=0.0, seed=1, media_only=False):
+        """media_only: the random loss spares ICE and DTLS (datagrams that are not RTP or RTCP)."""
         self.rate_bps = rate_bps
+        self.media_only = media_only
         self.queue_bytes = int(rate_bps * queue_ms / 1000 / 8) if rate_bps else None
         self.loss = loss
         self.delay = delay_ms / 1000
@@ -40,9 +45,9 @@ class Link:
         self.queue_delays = []
         self.started = time.monotonic()
 
-    def admit(self, size, now):
+    def admit(self, size, now, media=True):
         """When a packet of `size` bytes sent at `now` arrives at the far end, or None if dropped."""
-        if self.loss and self.random.random() < self.loss:
+        if self.loss and (media or not self.media_only) and self.random.random() < self.loss:
             self.lost += 1
             return None
         departure = now
@@ -88,14 +93,10 @@ class Relay:
     def __init__(self, target_port=None, uplink=None, downlink=None):
         self.uplink = uplink or Link()
         self.downlink = downlink or Link()
-        self.a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.a.bind(("127.0.0.1", 0))
-        self.b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.b.bind(("127.0.0.1", 0))
-        for s in (self.a, self.b):
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-            s.setblocking(False)
+        self.a = self._socket()
+        self.backs = [self._socket()]
         self.port = self.a.getsockname()[1]
+        self.dropping = False
         self.target = ("127.0.0.1", target_port) if target_port else None
         self.peer = None
         self.pending = []  # (due, n, socket, address, data)
@@ -104,8 +105,27 @@ class Relay:
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
 
+    @staticmethod
+    def _socket():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.setblocking(False)
+        return s
+
     def set_target(self, port):
         self.target = ("127.0.0.1", port)
+
+    @property
+    def source_port(self):
+        """The port the target sees the peer's datagrams come from."""
+        return self.backs[-1].getsockname()[1]
+
+    def switch(self):
+        self.backs.append(self._socket())
+
+    def blackhole(self):
+        self.dropping = True
 
     def run(self):
         while self.running:
@@ -117,7 +137,7 @@ class Relay:
                 except OSError:
                     pass
             timeout = max(0.0, self.pending[0][0] - now) if self.pending else 0.05
-            readable, _, _ = select.select([self.a, self.b], [], [], min(timeout, 0.05))
+            readable, _, _ = select.select([self.a] + self.backs, [], [], min(timeout, 0.05))
             for sock in readable:
                 while True:
                     try:
@@ -125,16 +145,19 @@ class Relay:
                     except BlockingIOError:
                         break
                     now = time.monotonic()
+                    media = len(data) > 1 and 128 <= data[0] < 192
+                    if self.dropping:
+                        continue
                     if sock is self.a:
                         self.peer = address
                         if self.target is None:
                             continue
-                        due = self.uplink.admit(len(data), now)
-                        out, to = self.b, self.target
+                        due = self.uplink.admit(len(data), now, media)
+                        out, to = self.backs[-1], self.target
                     else:
                         if self.peer is None:
                             continue
-                        due = self.downlink.admit(len(data), now)
+                        due = self.downlink.admit(len(data), now, media)
                         out, to = self.a, self.peer
                     if due is not None:
                         self.n += 1
@@ -143,5 +166,5 @@ class Relay:
     def close(self):
         self.running = False
         self.thread.join(timeout=2)
-        self.a.close()
-        self.b.close()
+        for s in [self.a] + self.backs:
+            s.close()

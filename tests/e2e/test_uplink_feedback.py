@@ -8,11 +8,15 @@ test compares what the bottleneck saw (queueing delay, drops, use of the link) a
 receivers decoded. Without feedback from the bridge the browser has no delay signal: the queue
 stays full, packets drop, and the viewer decodes fewer frames.
 """
+import asyncio
 import json
 import time
 
 import pytest
 
+from aiortc import RTCSessionDescription
+
+from aiortc_peer import EchoPeer, redirect_candidates
 from conftest import wait_for
 from impairment import Link, Relay
 from test_chromium_echo import chromium  # noqa: F401  (fixture)
@@ -209,3 +213,68 @@ def test_max_bitrate_caps_what_the_streamer_sends(bridged, chromium):
     # Bad values are refused with a reason, and a participant's own limit may only be lower.
     status, body = bridged.post("/v1/rooms", {"id": "bad", "kind": "streaming", "max_bitrate": 5})
     assert status == 400 and "max_bitrate" in body["error"]["message"], body
+
+
+def test_aiortc_streamer_without_transport_cc_gets_the_bridges_estimate(bridged):
+    """aiortc offers goog-remb and abs-send-time, no transport-cc: the bridge estimates its uplink
+    (the queue's growth from abs-send-time, and loss) and sends the estimate in REMB, which
+    aiortc's encoder follows, as it follows the REMB of an aiortc receiver in a direct call.
+    Random pictures, so that the encoder uses whatever it is given (500 kbit/s at first)."""
+    rate, warm_up, window = 400_000, 10, 20
+
+    async def through_bridged():
+        assert bridged.post("/v1/rooms", {"id": "remb", "kind": "streaming"})[0] == 201
+        relay = Relay(bridged.media_port, uplink=Link(rate_bps=rate, queue_ms=200))
+        peer = EchoPeer()
+        try:
+            offer = await peer.offer("streamer", noise=True)
+            assert "transport-cc" not in offer and "goog-remb" in offer
+            status, created = bridged.post("/v1/rooms/remb/participants", {"offer": offer, "role": "streamer"})
+            assert status == 201, created
+            await peer.answer(redirect_candidates(created["answer"], relay.port))
+            await asyncio.sleep(warm_up)
+            relay.uplink.reset()
+            await asyncio.sleep(window)
+            link = relay.uplink.summary()
+            p = bridged.get(f"/v1/rooms/remb/participants/{created['id']}")[1]
+            return link, p
+        finally:
+            await peer.close()
+            relay.close()
+
+    async def direct():
+        relay = Relay(None, uplink=Link(rate_bps=rate, queue_ms=200))
+        sender, receiver = EchoPeer(), EchoPeer()
+        try:
+            offer = await sender.offer("streamer", noise=True)
+            # The receiver reaches the sender through the relay too: at the relay's far socket.
+            offer = redirect_candidates(offer, relay.source_port)
+            await receiver.pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+            await receiver.pc.setLocalDescription(await receiver.pc.createAnswer())
+            await sender.answer(redirect_candidates(receiver.pc.localDescription.sdp, relay))
+            await receiver.wait(lambda: receiver.audio_frames > 0, 20, "first audio frame")
+            await asyncio.sleep(warm_up)
+            relay.uplink.reset()
+            await asyncio.sleep(window)
+            return relay.uplink.summary(), receiver.video_frames
+        finally:
+            await sender.close()
+            await receiver.close()
+            relay.close()
+
+    through, p = asyncio.run(through_bridged())
+    direct_link, frames = asyncio.run(direct())
+
+    def line(label, m):
+        return (f"{label}: queue p50 {m['queue_p50_ms']:.0f} ms p95 {m['queue_p95_ms']:.0f} ms, drops {m['drop_percent']:.1f}%, "
+                f"link {m['kbps']:.0f} kbit/s ({100 * m['utilization']:.0f}%)")
+    print(f"\naiortc streamer, {rate // 1000} kbit/s uplink, 200 ms queue, {window} s window\n  "
+          + line("through bridged", through) + f", estimate {p['estimated_bitrate'] / 1000:.0f} kbit/s in {p['bitrate_limits_sent']} REMBs"
+          + "\n  " + line("direct call    ", direct_link) + f", {frames} frames decoded")
+    assert p["estimated_bitrate"] and p["bitrate_limits_sent"] >= warm_up + window - 2, p
+    assert p["transport_feedback_sent"] == 0, p
+    assert through["drop_percent"] <= direct_link["drop_percent"] + 2, json.dumps([through, direct_link])
+    assert through["queue_p95_ms"] <= 1.5 * direct_link["queue_p95_ms"] + 30, json.dumps([through, direct_link])
+    # Without the estimate aiortc keeps its 500 kbit/s start: the queue stays full and drops.
+    assert through["drop_percent"] <= 2 and through["queue_p95_ms"] <= 100, json.dumps(through)
+    assert through["utilization"] >= 0.6, json.dumps(through)

@@ -32,8 +32,12 @@ final class Peer: TransportDelegate {
     private(set) var keyFrameRequests: UInt64 = 0
     /// transport-cc feedback packets it sent about what it receives.
     private(set) var transportFeedback: UInt64 = 0
-    /// REMB packets the bridge sent it with its bitrate limit.
+    /// REMB packets the bridge sent it with its bitrate limit or estimate.
     private(set) var bitrateLimitsSent: UInt64 = 0
+    /// A publisher with goog-remb but no transport-cc: the bridge estimates its uplink
+    /// (delay over abs-send-time, extension `absSendTimeID`; loss) and sends it in REMB.
+    private var estimator: ReceiveSideEstimator?
+    private var absSendTimeID: UInt8 = 0
     /// Why it does not get something it asked for, if it does not (e.g. no codec in common).
     var notice: String?
     private var slowLink = SlowLinkLimiter()
@@ -62,11 +66,23 @@ final class Peer: TransportDelegate {
         negotiateFeedback()
     }
 
-    /// Where it negotiated transport-cc on what it sends, its transport reports arrivals back.
+    /// Where it negotiated transport-cc on what it sends, its transport reports arrivals back;
+    /// where it negotiated only goog-remb, the bridge estimates its uplink.
     private func negotiateFeedback() {
-        if let id = sections.lazy.filter(\.receives).compactMap(\.transportSequenceExtensionID).first {
+        let sending = sections.filter(\.receives)
+        if let id = sending.lazy.compactMap(\.transportSequenceExtensionID).first {
             transport.sendTransportFeedback(extensionID: id)
+            estimator = nil
+        } else if sending.contains(where: \.receiverEstimate) {
+            if estimator == nil { estimator = ReceiveSideEstimator() }
+            absSendTimeID = sending.lazy.compactMap { $0.extensions.first { $0.value == Capabilities.absSendTimeURI }?.key }.first ?? 0
         }
+    }
+
+    /// The limit told to it: its `maxBitrate`, and the bridge's estimate where it makes one.
+    private var bitrateLimit: UInt64? {
+        guard let e = estimator?.estimate else { return maxBitrate }
+        return min(UInt64(e), maxBitrate ?? .max)
     }
 
     deinit {
@@ -136,6 +152,15 @@ final class Peer: TransportDelegate {
         }
         let now = ContinuousClock.now
         route.stream.received(packet, now: now)
+        if estimator != nil, absSendTimeID != 0, let t = packet.headerExtension(id: absSendTimeID), t.count >= 3 {
+            let arrival = MediaClock.elapsed(now)
+            let seconds = Double(arrival.components.seconds) + Double(arrival.components.attoseconds) * 1e-18
+            if estimator!.received(absSendTime: UInt32(t[0]) << 16 | UInt32(t[1]) << 8 | UInt32(t[2]), arrival: seconds) {
+                // The queue on its uplink started to grow: a lower estimate at once.
+                _ = estimator!.update(incoming: Double(transport.bitrateIn), fractionLost: 0, now: seconds)
+                sendBitrateLimit()
+            }
+        }
         if let id = route.producer.audioLevelID, let level = packet.headerExtension(id: id), level.count >= 1,
            let change = speech.observe(level: level[0], now: MediaClock.elapsed(now)) {
             delegate.peer(self, speech: change)
@@ -230,17 +255,17 @@ final class Peer: TransportDelegate {
 
     /// Its bitrate limit at once, when it has one and publishes (otherwise with the next tick).
     private func sendBitrateLimit() {
-        guard maxBitrate != nil, transport.state == .connected else { return }
+        guard bitrateLimit != nil, transport.state == .connected else { return }
         let n = writeBitrateLimit(into: UnsafeMutableRawBufferPointer(start: reports, count: Self.reportsSize))
         if n > 0 { transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: n)) }
     }
 
-    /// A REMB with `maxBitrate` for every stream it publishes; 0 bytes without a limit or streams.
+    /// A REMB with its limit for every stream it publishes; 0 bytes without a limit or streams.
     private func writeBitrateLimit(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        guard let maxBitrate else { return 0 }
+        guard let limit = bitrateLimit else { return 0 }
         let ssrcs = producers.values.flatMap { $0.streams.map(\.ssrc) }.prefix(255)
         guard !ssrcs.isEmpty else { return 0 }
-        let remb = ReceiverEstimatedMaximumBitrate(senderSSRC: 1, bitrate: maxBitrate, ssrcs: Array(ssrcs))
+        let remb = ReceiverEstimatedMaximumBitrate(senderSSRC: 1, bitrate: limit, ssrcs: Array(ssrcs))
         guard remb.serializedSize <= buffer.count else { return 0 }
         bitrateLimitsSent &+= 1
         return remb.serialize(into: buffer)
@@ -254,15 +279,22 @@ final class Peer: TransportDelegate {
         if let change = speech.tick(now: MediaClock.elapsed(now)) { delegate.peer(self, speech: change) }
         guard transport.state == .connected else { return }
         var offset = 0
+        var fractionLost: UInt8 = 0
         for producer in producers.values {
             for stream in producer.streams where offset + 32 <= Self.reportsSize {
                 let block = stream.statistics.report(ssrc: stream.ssrc, now: now)
+                fractionLost = max(fractionLost, block.fractionLost)
                 if block.fractionLost >= Self.slowLinkFraction, slowLink.shouldReport(.uplink, now: now) {
                     delegate.peer(self, slowLink: .uplink, kind: stream.kind, fractionLost: block.fractionLost)
                 }
                 offset += ReceiverReport.serialize(ssrc: 1, reportBlock: block,
                                                    into: UnsafeMutableRawBufferPointer(start: reports + offset, count: Self.reportsSize - offset))
             }
+        }
+        if estimator != nil, offset > 0 {
+            let t = MediaClock.elapsed(now)
+            _ = estimator!.update(incoming: Double(transport.bitrateIn), fractionLost: fractionLost,
+                                  now: Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18)
         }
         if offset > 0 {
             offset += writeBitrateLimit(into: UnsafeMutableRawBufferPointer(start: reports + offset, count: Self.reportsSize - offset))
@@ -285,6 +317,7 @@ final class Peer: TransportDelegate {
         var p = ParticipantInfo(transport: transport, id: id, display: display, role: role, keyFrameRequests: keyFrameRequests)
         p.notice = notice
         p.maxBitrate = maxBitrate
+        p.estimatedBitrate = estimator?.estimate.map { UInt64($0) }
         p.bitrateLimitsSent = bitrateLimitsSent
         let streams = producers.values.flatMap(\.streams)
         if producers.isEmpty {

@@ -20,10 +20,11 @@ public enum Capabilities {
     /// draft-holmer-rmcat-transport-wide-cc-extensions-01: a 16-bit sequence number shared by
     /// every stream of the transport, which transport-cc feedback reports arrival times of.
     public static let transportSequenceURI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+    public static let absSendTimeURI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
     public static let headerExtensions: Set<String> = [
         midURI,
         audioLevelURI,
-        "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+        absSendTimeURI,
         "urn:ietf:params:rtp-hdrext:toffset",
         "urn:3gpp:video-orientation",
     ]

@@ -58,10 +58,12 @@ public struct ParticipantInfo: Sendable, Codable, Equatable {
     /// The user id it joined with, and whether it moderates the room.
     public var userId: String? = nil
     public var moderator: Bool? = nil
-    /// Congestion feedback on what it sends: transport-cc packets the bridge sent it, and its
-    /// bitrate limit (bits per second) with the REMBs that carried it.
+    /// Congestion feedback on what it sends: transport-cc packets the bridge sent it; its
+    /// bitrate limit (bits per second); for a publisher with REMB but no transport-cc, the
+    /// bridge's estimate of its uplink; the REMBs that carried the lower of the two.
     public var transportFeedbackSent: UInt64 = 0
     public var maxBitrate: UInt64? = nil
+    public var estimatedBitrate: UInt64? = nil
     public var bitrateLimitsSent: UInt64 = 0
 }
 
