@@ -101,6 +101,7 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "BridgedAPITests", dependencies: [
             "BridgedAPI", "BridgedStore", "Access", "SFU",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

@@ -1,11 +1,12 @@
-import BridgedStore
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import SFU
 import Testing
 @testable import BridgedAPI
+@testable import BridgedStore
 
 /// A permanent room's settings go to the store as the JSON of `RoomSettings` and come back
 /// whole at the next start, including rooms stored by the schema before it.
@@ -41,6 +42,24 @@ struct PermanentRoomTests {
             // Deleting the room forgets it.
             #expect(try await client.call(.delete, "/v1/rooms/board").status == .noContent)
             #expect(try await bridge.api.store.rooms().isEmpty)
+        }
+    }
+
+    /// A database that refuses the write: the permanent room is not created (500 `store_failed`,
+    /// a message for the caller, the reason in the log), and the bridge goes on.
+    @Test func aRoomTheStoreRefusesIsNotCreated() async throws {
+        let bridge = try await TestBridge()
+        try await bridge.api.store.pool.write { db in
+            try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON permanent_room BEGIN SELECT RAISE(FAIL, 'disk I/O error'); END")
+        }
+        try await bridge.test { client in
+            let refused = try await client.call(.post, "/v1/rooms", json: ["id": "kept", "kind": "streaming", "permanent": true])
+            expectError(refused, .internalServerError, "store_failed", containing: "not created")
+            #expect(!String(buffer: refused.body).contains("disk I/O"))
+            expectError(try await client.call(.get, "/v1/rooms/kept"), .notFound, "room_not_found")
+            #expect(try await bridge.api.store.rooms().isEmpty)
+            // Everything else goes on: a room that is not permanent is created, under the same id too.
+            #expect(try await client.call(.post, "/v1/rooms", json: ["id": "kept", "kind": "streaming"]).status == .created)
         }
     }
 

@@ -65,10 +65,11 @@ def open_page(driver, bridged):
     driver.execute_script(PAGE)
 
 
-def start_bridged_call(driver, bridged, relay, room, streamer_options=None):
-    """The streamer's uplink goes through `relay`; the viewer (same page) has a clean link."""
+def start_bridged_call(driver, bridged, relay, room, streamer_options=None, viewer_relay=None):
+    """The streamer's uplink goes through `relay`; the viewer (same page) through `viewer_relay`,
+    or a clean link. Either relay may be None."""
     result = run(driver, """
-        const [base, room, port, options] = args;
+        const [base, room, port, options, viewerPort] = args;
         const join = async (pc, body) => {
             await pc.setLocalDescription(await pc.createOffer());
             const r = await fetch(`${base}/v1/rooms/${room}/participants`, {method: 'POST',
@@ -81,15 +82,15 @@ def start_bridged_call(driver, bridged, relay, room, streamer_options=None):
         const tx = new RTCPeerConnection();
         stream.getTracks().forEach((t) => tx.addTransceiver(t, {direction: 'sendonly', streams: [stream]}));
         const s = await join(tx, {role: 'streamer', ...options});
-        await tx.setRemoteDescription({type: 'answer', sdp: window.viaRelay(s.answer, port)});
+        await tx.setRemoteDescription({type: 'answer', sdp: port ? window.viaRelay(s.answer, port) : s.answer});
         const rx = new RTCPeerConnection();
         rx.addTransceiver('audio', {direction: 'recvonly'});
         rx.addTransceiver('video', {direction: 'recvonly'});
         const v = await join(rx, {role: 'viewer'});
-        await rx.setRemoteDescription({type: 'answer', sdp: v.answer});
+        await rx.setRemoteDescription({type: 'answer', sdp: viewerPort ? window.viaRelay(v.answer, viewerPort) : v.answer});
         window.tx = tx; window.rx = rx;
-        return {streamer: s.id, answer: s.answer};
-    """, bridged.base, room, relay.port, streamer_options or {})
+        return {streamer: s.id, viewer: v.id, answer: s.answer};
+    """, bridged.base, room, relay.port if relay else 0, streamer_options or {}, viewer_relay.port if viewer_relay else 0)
     assert "error" not in result, result
     return result
 

@@ -33,6 +33,15 @@ final class Consumer {
     private(set) var estimatedBitrate: UInt64?
     /// The subscriber's codec its source is sent in (nil: none bound, or none in common).
     private(set) var sentCodec: NegotiatedMedia.Codec?
+    /// The round trip to the subscriber, from its reports on this copy's sender reports.
+    private(set) var roundTrip: Duration?
+    /// Its last sender reports (LSR, sent at) and last retransmissions (sequence, at): rings.
+    private var sentReports = InlineArray<4, (lsr: UInt32, at: Duration)>(repeating: (0, .zero))
+    private var reportIndex = 0
+    private var resent = InlineArray<32, (sequence: UInt16, at: Duration)>(repeating: (0, .seconds(-3600)))
+    private var resentIndex = 0
+    /// NACKed packets not sent again because they were, within the last round trip.
+    private(set) var resendsSuppressed: UInt64 = 0
 
     /// A consumer in `table`, getting packets if `active`.
     init(kind: MediaKind, section: NegotiatedMedia, localSSRC: UInt32, transport: WebRTCTransport, table: ConsumerTable,
@@ -141,10 +150,32 @@ final class Consumer {
         transport.sendRTP(UnsafeRawBufferPointer(view.bytes))
     }
 
-    /// The subscriber's reception report on this copy.
-    func received(_ report: ReceptionReport) {
+    /// The subscriber's reception report on this copy: its loss, and the round trip (RFC 3550
+    /// §6.4.1: arrival - LSR - DLSR, timed against when that sender report left).
+    func received(_ report: ReceptionReport, now: Duration) {
         reportedLost = Int64(report.cumulativeLost)
         reportedFraction = report.fractionLost
+        guard report.lastSenderReport != 0 else { return }
+        for i in 0..<4 where sentReports[i].lsr == report.lastSenderReport {
+            let delay = Duration.microseconds(Int64(report.delaySinceLastSenderReport) * 1_000_000 / 65536)
+            let rtt = now - sentReports[i].at - delay
+            if rtt >= .zero { roundTrip = rtt }
+            break
+        }
+    }
+
+    /// Whether a packet the subscriber asked for (NACK) should be sent again: not if it was
+    /// within the last round trip (its retransmission may still be on the way), so a burst of
+    /// NACKs never becomes a storm of resends.
+    func shouldResend(_ sequence: UInt16, now: Duration) -> Bool {
+        let window = max(roundTrip ?? .milliseconds(100), .milliseconds(20))
+        for i in 0..<32 where resent[i].sequence == sequence && now - resent[i].at < window {
+            resendsSuppressed &+= 1
+            return false
+        }
+        resent[resentIndex] = (sequence, now)
+        resentIndex = (resentIndex + 1) % 32
+        return true
     }
 
     func received(estimate bitrate: UInt64) { estimatedBitrate = bitrate }
@@ -152,8 +183,10 @@ final class Consumer {
     /// Writes this copy's sender report into `out`: the source's NTP/RTP pair with the RTP
     /// time moved into this copy's timestamp space, so the subscriber can sync audio and video
     /// (RFC 3550 §6.4.1). Returns the bytes written (28).
-    func writeSenderReport(_ time: SenderReportTime, into out: UnsafeMutableRawBufferPointer) -> Int {
-        SenderReport.serialize(ssrc: localSSRC, ntpTimestamp: time.ntp, rtpTimestamp: time.rtp &+ timestampOffset,
+    func writeSenderReport(_ time: SenderReportTime, now: Duration, into out: UnsafeMutableRawBufferPointer) -> Int {
+        sentReports[reportIndex] = (UInt32(truncatingIfNeeded: time.ntp >> 16), now)
+        reportIndex = (reportIndex + 1) % 4
+        return SenderReport.serialize(ssrc: localSSRC, ntpTimestamp: time.ntp, rtpTimestamp: time.rtp &+ timestampOffset,
                                packetCount: UInt32(truncatingIfNeeded: packets), octetCount: UInt32(truncatingIfNeeded: bytes),
                                reportBlock: nil, into: out)
     }

@@ -19,6 +19,8 @@ final class InboundStream {
     /// The publisher's last sender report: an NTP/RTP time pair, mapped into each consumer's
     /// timestamp space for the consumer's own sender reports.
     private(set) var lastSenderReport: SenderReportTime?
+    /// Video whose publisher negotiated NACK: its losses, asked for again.
+    private var nacks: NackRequester?
     /// RFC 5104 §4.3.1: FIR when the publisher negotiated it but not PLI.
     let usesFIR: Bool
     private var firSequence: UInt8 = 0
@@ -35,6 +37,19 @@ final class InboundStream {
         retransmissions = media.kind == .video ? RetransmissionBuffer() : nil
         statistics = ReceptionStatistics(clockRate: clockRate)
         usesFIR = media.fullIntraRequest && !media.pictureLossIndication
+        nacks = media.kind == .video && media.nack ? NackRequester() : nil
+    }
+
+    /// Packets lost on the way in that were asked for again (each request counts), and those
+    /// that then came.
+    var lossRequests: (requested: UInt64, recovered: UInt64) { (nacks?.requested ?? 0, nacks?.recovered ?? 0) }
+
+    /// After `received`: writes a NACK for what is missing and due into `out`, returning its
+    /// length (0: nothing to ask, or no NACK negotiated).
+    @inline(__always)
+    func writeLossRequest(_ sequence: UInt16, now: Duration, into out: UnsafeMutableRawBufferPointer) -> Int {
+        guard nacks != nil, nacks!.received(sequence, now: now) else { return 0 }
+        return nacks!.writeRequest(mediaSSRC: ssrc, now: now, into: out)
     }
 
     @inline(__always)

@@ -152,6 +152,9 @@ final class Peer: TransportDelegate {
         }
         let now = ContinuousClock.now
         route.stream.received(packet, now: now)
+        let lossRequest = route.stream.writeLossRequest(packet.sequenceNumber, now: MediaClock.elapsed(now),
+                                                        into: UnsafeMutableRawBufferPointer(start: reports, count: Self.reportsSize))
+        if lossRequest > 0 { transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: lossRequest)) }
         if estimator != nil, absSendTimeID != 0, let t = packet.headerExtension(id: absSendTimeID), t.count >= 3 {
             let arrival = MediaClock.elapsed(now)
             let seconds = Double(arrival.components.seconds) + Double(arrival.components.attoseconds) * 1e-18
@@ -207,9 +210,10 @@ final class Peer: TransportDelegate {
                 received(reports, now: now)
             case .transportLayerNack(_, let mediaSSRC, let pairs):
                 guard let consumer = consumers[mediaSSRC] else { continue }
+                let elapsed = MediaClock.elapsed(now)
                 for pair in pairs {
                     consumer.nacks &+= 1
-                    pair.forEachLost { delegate.peer(self, lost: $0, on: consumer) }
+                    pair.forEachLost { if consumer.shouldResend($0, now: elapsed) { delegate.peer(self, lost: $0, on: consumer) } }
                 }
             case .pictureLossIndication(_, let mediaSSRC):
                 keyFrameRequested(on: mediaSSRC, now: now)
@@ -237,7 +241,7 @@ final class Peer: TransportDelegate {
     private func received(_ reports: ReceptionReportBlocks, now: ContinuousClock.Instant) {
         for report in reports {
             guard let consumer = consumers[report.ssrc] else { continue }
-            consumer.received(report)
+            consumer.received(report, now: MediaClock.elapsed(now))
             if report.fractionLost >= Self.slowLinkFraction, slowLink.shouldReport(.downlink, now: now) {
                 delegate.peer(self, slowLink: .downlink, kind: consumer.kind, fractionLost: report.fractionLost)
             }
@@ -301,7 +305,7 @@ final class Peer: TransportDelegate {
         }
         for consumer in consumers.values where offset + 28 <= Self.reportsSize && consumer.isActive {
             guard let time = delegate.senderReportTime(for: consumer) else { continue }
-            offset += consumer.writeSenderReport(time, into: UnsafeMutableRawBufferPointer(start: reports + offset,
+            offset += consumer.writeSenderReport(time, now: MediaClock.elapsed(now), into: UnsafeMutableRawBufferPointer(start: reports + offset,
                                                                                          count: Self.reportsSize - offset))
         }
         if offset > 0 { transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: offset)) }
@@ -318,6 +322,10 @@ final class Peer: TransportDelegate {
         p.notice = notice
         p.maxBitrate = maxBitrate
         p.estimatedBitrate = estimator?.estimate.map { UInt64($0) }
+        for stream in producers.values.flatMap(\.streams) {
+            p.packetsRequested += stream.lossRequests.requested
+            p.packetsRecovered += stream.lossRequests.recovered
+        }
         p.bitrateLimitsSent = bitrateLimitsSent
         let streams = producers.values.flatMap(\.streams)
         if producers.isEmpty {

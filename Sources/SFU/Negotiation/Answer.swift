@@ -45,6 +45,8 @@ public struct NegotiatedMedia: Sendable, Equatable {
     /// Key-frame requests the section negotiated (rtcp-fb "nack pli", "ccm fir").
     public var pictureLossIndication = false
     public var fullIntraRequest = false
+    /// Generic NACK (rtcp-fb "nack"): the bridge asks for what the peer's streams lose.
+    public var nack = false
     /// Congestion feedback the section negotiated on what the bridge receives: transport-cc
     /// (with the transport-wide sequence number extension) and goog-remb.
     public var transportCC = false
@@ -68,6 +70,7 @@ extension NegotiatedMedia {
     mutating func setFeedback(_ kept: [RTCPFeedbackAttribute]) {
         pictureLossIndication = kept.contains { $0.type == "nack" && $0.parameter == "pli" }
         fullIntraRequest = kept.contains { $0.type == "ccm" && $0.parameter == "fir" }
+        nack = kept.contains { $0.type == "nack" && $0.parameter == nil }
         transportCC = kept.contains { $0.type == "transport-cc" }
         receiverEstimate = kept.contains { $0.type == "goog-remb" }
     }

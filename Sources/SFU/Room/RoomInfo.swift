@@ -65,6 +65,10 @@ public struct ParticipantInfo: Sendable, Codable, Equatable {
     public var maxBitrate: UInt64? = nil
     public var estimatedBitrate: UInt64? = nil
     public var bitrateLimitsSent: UInt64 = 0
+    /// A publisher: packets lost on its uplink that the bridge asked for again (NACK, each
+    /// request counts), and those that came.
+    public var packetsRequested: UInt64 = 0
+    public var packetsRecovered: UInt64 = 0
 }
 
 extension ParticipantInfo {

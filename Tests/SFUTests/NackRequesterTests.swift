@@ -1,0 +1,134 @@
+import Foundation
+import RTP
+import Testing
+@testable import SFU
+
+/// Loss on a publisher's uplink: what goes missing is asked for at once, again after the retry
+/// interval, not once it came, and not for ever; through the bridge, the repaired packet
+/// reaches the viewer.
+@Suite struct NackRequesterTests {
+    /// What a request written at `ms` asks for (nil: nothing written).
+    static func request(_ r: inout NackRequester, at ms: Int) throws -> [UInt16]? {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1200, alignment: 8)
+        defer { buffer.deallocate() }
+        let n = r.writeRequest(mediaSSRC: 0xABCD, now: .milliseconds(ms), into: buffer)
+        guard n > 0 else { return nil }
+        let nack = try TransportLayerNack(parsing: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        #expect(nack.mediaSSRC == 0xABCD && nack.senderSSRC == 1)
+        return nack.lostSequenceNumbers
+    }
+
+    /// A packet arrives at `ms`: whether a request is due.
+    static func arrive(_ r: inout NackRequester, _ sequence: UInt16, at ms: Int) -> Bool {
+        r.received(sequence, now: .milliseconds(ms))
+    }
+
+    @Test func aGapIsAskedForAtOnceThenRetriedThenForgotten() throws {
+        var r = NackRequester()
+        var due = Self.arrive(&r, 10, at: 0)
+        #expect(!due)
+        due = Self.arrive(&r, 13, at: 1)  // 11 and 12 missing
+        #expect(due)
+        #expect(try Self.request(&r, at: 1) == [11, 12])
+        due = Self.arrive(&r, 14, at: 50)  // nothing due before 100 ms
+        #expect(!due)
+        due = Self.arrive(&r, 12, at: 60)  // 12 came
+        #expect(!due)
+        due = Self.arrive(&r, 15, at: 101)
+        #expect(due)
+        #expect(try Self.request(&r, at: 101) == [11])
+        due = Self.arrive(&r, 16, at: 201)
+        #expect(due)
+        #expect(try Self.request(&r, at: 201) == [11])  // the third try
+        if Self.arrive(&r, 17, at: 301) {
+            #expect(try Self.request(&r, at: 301) == nil)  // no fourth
+        }
+        #expect(r.count == 0 && r.requested == 4 && r.recovered == 1)
+    }
+
+    @Test func requestsPackIntoPairsAcrossTheWrap() throws {
+        var r = NackRequester()
+        _ = r.received(65530, now: .zero)
+        // Missing: 65531...65535, 0, 1 (seven in one pair), then 20 (another pair).
+        _ = r.received(2, now: .milliseconds(1))
+        _ = r.received(19, now: .milliseconds(1))  // 3...18 missing too
+        #expect(try Self.request(&r, at: 1) == Array(65531...65535).map { UInt16($0) } + Array(0...1) + Array(3...18))
+    }
+
+    @Test func aHugeGapIsNotAskedFor() {
+        var r = NackRequester()
+        _ = r.received(0, now: .zero)
+        let due = Self.arrive(&r, 1000, at: 1)
+        #expect(!due && r.count == 0)
+    }
+
+    @Test func oldLossesAreForgotten() throws {
+        var r = NackRequester()
+        _ = r.received(0, now: .zero)
+        _ = r.received(2, now: .zero)
+        _ = try Self.request(&r, at: 0)
+        let due = Self.arrive(&r, 3, at: 1100)
+        #expect(due)
+        #expect(try Self.request(&r, at: 1100) == nil)
+        #expect(r.count == 0)
+    }
+
+    @Test func theBridgeAsksTheStreamerAndTheViewerGetsTheRepair() async throws {
+        let server = try await RoomGovernanceTests.server()
+        let port = server.workers[0].localPort
+        _ = try await server.createRoom(id: "nack", kind: .streaming, description: nil)
+        let s = try await server.addParticipant(roomID: "nack", .init(offer: try StreamingOffers.streamer(), role: .streamer))
+        let streamer = try SRTPTestPeer(seed: 0x50, bridgePort: port)
+        try await streamer.establish(server, room: "nack", participant: s.id)
+        let v = try await server.addParticipant(roomID: "nack", .init(offer: try StreamingOffers.viewer(), role: .viewer))
+        let viewer = try SRTPTestPeer(seed: 0x51, bridgePort: port)
+        try await viewer.establish(server, room: "nack", participant: v.id)
+        let ssrc: UInt32 = 0xC000_0001
+        try streamer.sendRTP(RoomGovernanceTests.frame(0x01, sequence: 1, ssrc: ssrc))
+        try streamer.sendRTP(InstantJoinTests.delta(0x02, sequence: 2, ssrc: ssrc))
+        try streamer.sendRTP(InstantJoinTests.delta(0x04, sequence: 4, ssrc: ssrc))  // 3 lost on the way
+        let nacks = try CongestionFeedbackTests.rtcp(streamer, type: 205, format: 1, within: .milliseconds(300))
+        let nack = try TransportLayerNack(parsing: UnsafeRawBufferPointer(start: try #require(nacks.first), count: nacks[0].count))
+        #expect(nack.mediaSSRC == ssrc && nack.lostSequenceNumbers == [3])
+        try streamer.sendRTP(InstantJoinTests.delta(0x03, sequence: 3, ssrc: ssrc))  // the retransmission
+        var received: [RTPPacket] = []
+        while received.count < 4, let p = try viewer.receiveRTP() {
+            if p.payloadType != 111, p.payload.count > 2 { received.append(p) }
+        }
+        #expect(received.map { $0.payload[2] } == [0x01, 0x02, 0x04, 0x03])
+        let info = try await server.participant(roomID: "nack", id: s.id)
+        #expect(info.packetsRequested == 1 && info.packetsRecovered == 1)
+
+        // The viewer loses a packet and asks twice at once: it is sent again once; asked again
+        // after the round trip (100 ms while unknown), it is sent again (the viewer's SRTP then
+        // refuses it as a replay: it counts as arrived).
+        let first = try #require(received.first)
+        let lostSequence = first.sequenceNumber &+ 4
+        viewer.lose = (first.ssrc, [lostSequence])
+        try streamer.sendRTP(InstantJoinTests.delta(0x05, sequence: 5, ssrc: ssrc))
+        var request = [UInt8](repeating: 0, count: 64)
+        let n = request.withUnsafeMutableBytes {
+            TransportLayerNack(senderSSRC: 9, mediaSSRC: first.ssrc, lostSequenceNumbers: [lostSequence]).serialize(into: $0)
+        }
+        func resends(within window: Duration) -> Int {
+            let deadline = ContinuousClock.now + window
+            var count = 0
+            while ContinuousClock.now < deadline {
+                do {
+                    guard let r = try viewer.receive() else { break }
+                    if case .rtp(let p) = r, p.sequenceNumber == lostSequence, p.ssrc == first.ssrc { count += 1 }
+                } catch {
+                    count += 1  // a replay: the same packet again
+                }
+            }
+            return count
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        try viewer.sendRTCP(Array(request[0..<n]))
+        try viewer.sendRTCP(Array(request[0..<n]))
+        #expect(resends(within: .milliseconds(150)) == 1)
+        try viewer.sendRTCP(Array(request[0..<n]))
+        #expect(resends(within: .milliseconds(150)) == 1)
+        await server.shutdown()
+    }
+}
