@@ -34,7 +34,15 @@ protocol Depacketizer {
     /// Whether `payload` is the first packet of a frame, so that a frame whose first packet
     /// follows a loss is known whole all the same.
     func startsFrame(_ payload: [UInt8]) -> Bool
+    /// The number of the frame `payload` belongs to, where the payload format carries one
+    /// that goes up by one per frame (VP8's picture ID), and its modulus: a loss between two
+    /// frames numbered one apart took no frame (padding, bandwidth probes).
+    func frameNumber(_ payload: [UInt8]) -> (value: Int, modulus: Int)?
     mutating func depacketize(_ payloads: [[UInt8]]) -> Depacketized
+}
+
+extension Depacketizer {
+    func frameNumber(_ payload: [UInt8]) -> (value: Int, modulus: Int)? { nil }
 }
 
 enum Depacketizers {

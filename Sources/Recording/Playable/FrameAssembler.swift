@@ -4,8 +4,10 @@
 /// is known (the marker bit, or the packet after it arrived). A frame with a hole is dropped,
 /// never passed on half: the decoder must not see a broken frame. For video, every frame after
 /// a hole may depend on what was lost, so frames are then dropped up to the next key frame (and
-/// the track starts on one). Padding-only packets (bandwidth probes) take a sequence number and
-/// nothing else.
+/// the track starts on one), unless the frames on either side of the hole are numbered one
+/// apart (VP8's picture ID) and the first one ended: then only packets between frames were
+/// lost (padding). Padding-only packets (bandwidth probes) take a sequence number and nothing
+/// else.
 struct FrameAssembler {
     /// A whole frame, with the RTP timestamp of its packets.
     struct Frame {
@@ -24,6 +26,8 @@ struct FrameAssembler {
     /// Packets are missing before the next packet with a payload.
     private var gapPending = false
     private var waitingForKeyFrame = true
+    /// The frame number of the frame in progress (where the payload format has one).
+    private var frameNumber: (value: Int, modulus: Int)?
     /// Frames with a hole, undecodable payloads, and video frames skipped while waiting for a
     /// key frame after a loss.
     private(set) var dropped = 0
@@ -51,11 +55,18 @@ struct FrameAssembler {
             lastMarker = p.marker
             return
         }
+        let number = depacketizer.frameNumber(p.payload)
+        // A hole between a frame that ended and the next one by number: no frame was lost.
+        var betweenFrames = false
+        if gap, !packets.isEmpty, lastMarker, let previous = frameNumber, let number, previous.modulus == number.modulus {
+            betweenFrames = (previous.value + 1) % number.modulus == number.value
+        }
         if !packets.isEmpty {
             // The packet before this one was the frame's last, unless some are missing between.
             finish(endKnown: lastMarker || !gap, into: &out)
         }
-        if gap { waitingForKeyFrame = true }
+        if gap && !betweenFrames { waitingForKeyFrame = true }
+        frameNumber = number
         packets = [p.payload]
         timestamp = p.timestamp
         startKnown = (!first && !gap) || depacketizer.startsFrame(p.payload)

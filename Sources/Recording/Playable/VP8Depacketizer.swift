@@ -21,6 +21,14 @@ struct VP8Depacketizer: Depacketizer {
     var clockRate: Int { 90000 }
     var packetIsFrame: Bool { false }
 
+    /// The picture ID (7 or 15 bits), when the descriptor has one (X and I set).
+    func frameNumber(_ p: [UInt8]) -> (value: Int, modulus: Int)? {
+        guard p.count >= 3, p[0] & 0x80 != 0, p[1] & 0x80 != 0 else { return nil }
+        if p[2] & 0x80 == 0 { return (Int(p[2]), 1 << 7) }
+        guard p.count >= 4 else { return nil }
+        return (Int(p[2] & 0x7F) << 8 | Int(p[3]), 1 << 15)
+    }
+
     /// Length of the payload descriptor, or nil when it runs past the payload.
     static func descriptorLength(_ p: [UInt8]) -> Int? {
         guard let b0 = p.first else { return nil }

@@ -89,6 +89,41 @@ extension PlayableTests {
             #expect(r.dropped == c.dropped, "\(c.name)")
         }
 
+        /// Flags, then a frame number (byte 1, mod 256), as VP8's picture ID.
+        struct Numbered: Depacketizer {
+            var clockRate: Int { 90000 }
+            var packetIsFrame: Bool { false }
+            func startsFrame(_ payload: [UInt8]) -> Bool { payload.first.map { $0 & 0x01 != 0 } ?? false }
+            func frameNumber(_ payload: [UInt8]) -> (value: Int, modulus: Int)? { payload.count > 1 ? (Int(payload[1]), 256) : nil }
+            func depacketize(_ payloads: [[UInt8]]) -> Depacketized {
+                .frame(.init(data: payloads.map { $0[1] }, isKeyFrame: payloads[0][0] & 0x02 != 0))
+            }
+        }
+
+        /// A hole between two frames numbered one apart lost no frame (a padding packet the
+        /// publisher never sent again): the next frame is kept. One apart by more: a frame was
+        /// lost, the next ones wait for a key frame.
+        @Test(arguments: [(UInt8(11), [UInt8]([10, 11, 12]), 0), (12, [10], 2)])
+        func holesBetweenNumberedFrames(next: UInt8, frames: [UInt8], dropped: Int) {
+            var reorder = ReorderBuffer()
+            var assembler = FrameAssembler(Numbered())
+            var sequenced: [ReorderBuffer.Sequenced] = []
+            var out: [FrameAssembler.Frame] = []
+            let packets: [(UInt16, UInt32, Bool, [UInt8])] = [
+                (1, 0, true, [0x03, 10]), /* 2 lost: padding, or a frame */ (3, 3000, true, [0x01, next]),
+                (4, 6000, true, [0x01, next &+ 1]),
+            ]
+            for (i, p) in packets.enumerated() {
+                reorder.insert(RecordedPacket(sequenceNumber: p.0, timestamp: p.1, marker: p.2, payload: p.3,
+                                              milliseconds: UInt32(i) * 1000), into: &sequenced)
+            }
+            reorder.drain(into: &sequenced)
+            for s in sequenced { assembler.append(s, into: &out) }
+            assembler.finish(into: &out)
+            #expect(out.map { $0.frame.data[0] } == frames)
+            #expect(assembler.dropped == dropped)
+        }
+
         /// Opus: every packet is a frame; a loss drops nothing else.
         @Test func audioPacketsAreFrames() {
             var reorder = ReorderBuffer()

@@ -54,3 +54,14 @@ extension PlayableTests {
         }
     }
 }
+
+extension PlayableTests.VP8DepacketizerTests {
+    /// The picture ID where the descriptor has one: 15 bits (M set), 7 bits, or none.
+    @Test func pictureIDs() {
+        let d = VP8Depacketizer()
+        #expect(d.frameNumber([0x90, 0x80, 0x81, 0x02, 0x00])! == (0x102, 1 << 15))
+        #expect(d.frameNumber([0x90, 0x80, 0x05, 0x00])! == (5, 1 << 7))
+        #expect(d.frameNumber([0x10, 0x00]) == nil)
+        #expect(d.frameNumber([0x90, 0x40, 0x05]) == nil)  // L without I
+    }
+}
