@@ -38,7 +38,6 @@ final class EchoTestPeer: @unchecked Sendable {
                                     extensions: [3: Capabilities.transportSequenceURI], remoteSSRCs: [],
                                     localSSRC: Self.outboundSSRC, rejected: false)
         video.transportCC = true
-        video.nack = true
         let credentials = self.credentials
         try await loop.submit {
             let t = try worker.makeTransport(id: "p", iceCredentials: credentials, remoteCredentials: nil, dtlsRole: .server,
