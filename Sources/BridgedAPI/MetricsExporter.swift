@@ -32,6 +32,11 @@ actor MetricsExporter {
         counter("bridged_segmented_packets_total", [], stats.segmentedDatagrams,
                 "Datagrams sent inside UDP GSO messages of two or more")
         counter("bridged_segmented_messages_total", [], stats.segmentedMessages, "UDP GSO messages sent")
+        for (type, value) in [("transport_cc", stats.feedback.transportFeedback), ("nack", stats.feedback.lossRequests),
+                              ("remb", stats.feedback.bitrateLimits)] {
+            counter("bridged_publisher_feedback_total", [("type", type)], value,
+                    "Feedback packets sent to publishers: transport-cc, NACK (uplink losses), REMB (limit or estimate)")
+        }
         for reason in DropReason.allCases {
             counter("bridged_dropped_total", [("reason", reason.name)], stats.dropped[reason.name] ?? 0,
                     "Datagrams dropped, by reason")

@@ -10,7 +10,9 @@ stays full, packets drop, and the viewer decodes fewer frames.
 """
 import asyncio
 import json
+import re
 import time
+import urllib.request
 
 import pytest
 
@@ -160,6 +162,9 @@ def test_slow_uplink_through_the_bridge_matches_a_direct_call(bridged, chromium,
         status, p = bridged.get(f"/v1/rooms/uplink/participants/{joined['streamer']}")
         print("\n" + show("through bridged", through))
         assert status == 200 and p["transport_feedback_sent"] > 10 * WINDOW, p
+        with urllib.request.urlopen(bridged.base + "/metrics", timeout=10) as m:
+            counted = re.search(r'^bridged_publisher_feedback_total\{type="transport_cc"\} ([0-9.e+]+)$', m.read().decode(), re.M)
+        assert counted and float(counted.group(1)) >= p["transport_feedback_sent"], counted
         run(chromium, "window.tx.close(); window.rx.close(); return {};")
     finally:
         relay.close()

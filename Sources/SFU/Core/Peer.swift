@@ -154,7 +154,10 @@ final class Peer: TransportDelegate {
         route.stream.received(packet, now: now)
         let lossRequest = route.stream.writeLossRequest(packet.sequenceNumber, now: MediaClock.elapsed(now),
                                                         into: UnsafeMutableRawBufferPointer(start: reports, count: Self.reportsSize))
-        if lossRequest > 0 { transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: lossRequest)) }
+        if lossRequest > 0 {
+            transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: lossRequest))
+            transport.worker.feedback.lossRequests &+= 1
+        }
         if estimator != nil, absSendTimeID != 0, let t = packet.headerExtension(id: absSendTimeID), t.count >= 3 {
             let arrival = MediaClock.elapsed(now)
             let seconds = Double(arrival.components.seconds) + Double(arrival.components.attoseconds) * 1e-18
@@ -272,6 +275,7 @@ final class Peer: TransportDelegate {
         let remb = ReceiverEstimatedMaximumBitrate(senderSSRC: 1, bitrate: limit, ssrcs: Array(ssrcs))
         guard remb.serializedSize <= buffer.count else { return 0 }
         bitrateLimitsSent &+= 1
+        transport.worker.feedback.bitrateLimits &+= 1
         return remb.serialize(into: buffer)
     }
 

@@ -131,4 +131,23 @@ public struct ServerStats: Sendable, Codable, Equatable {
     /// Datagrams sent inside UDP GSO messages of two or more (see UDPSocket), and those messages.
     public var segmentedDatagrams: UInt64 = 0
     public var segmentedMessages: UInt64 = 0
+    /// Feedback sent to publishers: transport-cc packets, NACK packets, REMBs.
+    public var feedback = FeedbackCounters()
+}
+
+/// Congestion and loss feedback the bridge sent to publishers, counted per worker.
+public struct FeedbackCounters: Sendable, Codable, Equatable {
+    public var transportFeedback: UInt64 = 0
+    public var lossRequests: UInt64 = 0
+    public var bitrateLimits: UInt64 = 0
+
+    public init() {}
+
+    static func + (a: Self, b: Self) -> Self {
+        var s = a
+        s.transportFeedback &+= b.transportFeedback
+        s.lossRequests &+= b.lossRequests
+        s.bitrateLimits &+= b.bitrateLimits
+        return s
+    }
 }

@@ -8,10 +8,12 @@ extension MediaServer {
                                 participants: [:], dropped: [:], forwarding: ForwardingHistogram())
         var drops = DropCounters()
         for w in workers {
-            let (t, r, s, br, bs, d, f, gso) = (try? await w.eventLoop.submit {
+            let (t, r, s, br, bs, d, f, gso, fb) = (try? await w.eventLoop.submit {
                 (w.transports.count, w.datagramsReceived, w.datagramsSent, w.bytesReceived, w.bytesSent, w.drops, w.forwarding,
-                 w.segmentation)
-            }.get()) ?? (0, 0, 0, 0, 0, DropCounters(), ForwardingHistogram(), (datagrams: UInt64(0), messages: UInt64(0)))
+                 w.segmentation, w.feedback)
+            }.get()) ?? (0, 0, 0, 0, 0, DropCounters(), ForwardingHistogram(), (datagrams: UInt64(0), messages: UInt64(0)),
+                         FeedbackCounters())
+            stats.feedback = stats.feedback + fb
             stats.segmentedDatagrams += gso.datagrams
             stats.segmentedMessages += gso.messages
             stats.forwarding = stats.forwarding + f

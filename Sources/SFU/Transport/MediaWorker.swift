@@ -36,6 +36,8 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
     public private(set) var bytesReceived: UInt64 = 0
     public private(set) var bytesSent: UInt64 = 0
     public private(set) var forwarding = ForwardingHistogram()
+    /// Feedback the bridge sent to publishers on this loop (kept when their transports go).
+    public internal(set) var feedback = FeedbackCounters()
     private var ticker: RepeatedTask?
     /// Tests only: keeps an object alive on the loop.
     var testRetain: AnyObject?

@@ -182,7 +182,10 @@ public final class WebRTCTransport {
             setState(.disconnected)
         }
         if feedback != nil, state == .connected {
-            feedback!.flush { sendRTCP($0) }
+            feedback!.flush {
+                sendRTCP($0)
+                worker.feedback.transportFeedback &+= 1
+            }
         }
         if let timeout = dtls.timeout, timeout <= .zero, let to = remoteAddress {
             handleDTLSEvent(dtls.handleTimeout { worker.sendUnprotected($0, to: to) })
