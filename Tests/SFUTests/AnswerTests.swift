@@ -92,6 +92,16 @@ import Testing
         let text = a.sdp.serialized()
         #expect(!text.contains("transport-wide-cc") && !text.contains("transport-cc") && !text.contains("goog-remb"))
         #expect(a.media.allSatisfy { $0.transportSequenceExtensionID == nil })
+        // RTX where the viewer offered it: its payload type per codec (apt), its own SSRC paired
+        // with the video's (FID).
+        let video = try #require(a.media.first { $0.kind == .video })
+        let parsed = try #require(try SessionDescription(parsing: text).media.first { $0.kind == "video" })
+        let vp8 = try #require(video.codecs.first { $0.name == "VP8" }).payloadType
+        let rtx = try #require(video.rtxPayloadTypes[vp8])
+        #expect(parsed.formatParameters.contains { $0.payloadType == rtx && $0.parameters == "apt=\(vp8)" })
+        #expect(parsed.formats.contains(String(rtx)))
+        #expect(parsed.ssrcGroups == [SSRCGroup(semantics: "FID", ssrcs: [2222, try #require(video.localRTXSSRC)])])
+        #expect(a.media.first { $0.kind == .audio }?.localRTXSSRC == nil)
     }
 
     @Test(arguments: [

@@ -42,7 +42,7 @@ import Testing
         let streamer = try SRTPTestPeer(seed: 0x10, bridgePort: ports[0])
         try await streamer.establish(server, room: "live", participant: s.id)
 
-        var viewers: [(id: String, peer: SRTPTestPeer, video: UInt32, audio: UInt32)] = []
+        var viewers: [(id: String, peer: SRTPTestPeer, video: UInt32, audio: UInt32, rtx: UInt32)] = []
         for i in 0..<4 {
             let v = try await server.addParticipant(roomID: "live", .init(offer: try StreamingOffers.viewer(), role: .viewer))
             let video = try StreamingOffers.parse(answer: v.answer, kind: .video)
@@ -52,7 +52,9 @@ import Testing
             #expect(await server.workerIndex(roomID: "live", participantID: v.id) == c.placement[i])
             let peer = try SRTPTestPeer(seed: UInt8(0x20 + 4 * i), bridgePort: ports[c.placement[i]])
             try await peer.establish(server, room: "live", participant: v.id)
-            viewers.append((v.id, peer, try #require(video.ssrc), try #require(audio.ssrc)))
+            let rtx = try StreamingOffers.rtx(answer: v.answer, payloadType: 127)
+            #expect(rtx.payloadType == 97, "viewer \(i): RTX for VP8")
+            viewers.append((v.id, peer, try #require(video.ssrc), try #require(audio.ssrc), try #require(rtx.ssrc)))
         }
 
         // 40 VP8 packets (a key frame first) across the sequence wrap with abs-send-time
@@ -127,7 +129,8 @@ import Testing
             #expect(word(16) == firstTimestamp[i] &+ 200_000)
         }
 
-        // NACKs: the lost packets again, as the viewer numbers them, from the home worker's buffer.
+        // NACKs: the lost packets again, as the viewer numbers them, from the home worker's buffer,
+        // in RTX (RFC 4588): on the RTX SSRC and payload type, the original sequence number first.
         for (i, v) in viewers.enumerated() {
             var nack = [UInt8](repeating: 0, count: 64)
             let n = nack.withUnsafeMutableBytes {
@@ -135,14 +138,18 @@ import Testing
                                    lostSequenceNumbers: lost.map { firstSequence[i] &+ UInt16($0) }).serialize(into: $0)
             }
             try v.peer.sendRTCP(Array(nack[0..<n]))
+            var rtxSequences: [UInt16] = []
             for k in lost {
                 let p = try #require(try v.peer.receiveRTP(), "viewer \(i): no retransmission")
-                #expect(p.ssrc == v.video && p.payloadType == 127)
-                #expect(p.sequenceNumber == firstSequence[i] &+ UInt16(k))
+                let original = firstSequence[i] &+ UInt16(k)
+                #expect(p.ssrc == v.rtx && p.payloadType == 97)
+                #expect(Array(p.payload.prefix(2)) == [UInt8(original >> 8), UInt8(original & 0xFF)])
                 #expect(p.timestamp == firstTimestamp[i] &+ UInt32(3000 * k))
-                #expect(p.payload == sentVideo[k].payload)
+                #expect(Array(p.payload.dropFirst(2)) == sentVideo[k].payload)
                 #expect(p.extensions.first { $0.id == 9 }?.value == [UInt8(k), 1, 2])
+                rtxSequences.append(p.sequenceNumber)
             }
+            #expect(zip(rtxSequences, rtxSequences.dropFirst()).allSatisfy { $1 == $0 &+ 1 }, "RTX numbers its own stream")
         }
 
         // A PLI from the first viewer (on another worker when spread) reaches the streamer.

@@ -35,7 +35,8 @@ def retransmissions(driver):
         (await window.tx.getStats()).forEach((r) => { if (r.type === 'outbound-rtp' && r.kind === 'video') {
             out.nacks_received = r.nackCount || 0; out.resent = r.retransmittedPacketsSent || 0; } });
         (await window.rx.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') {
-            out.nacks_sent = r.nackCount || 0; out.lost = r.packetsLost || 0; } });
+            out.nacks_sent = r.nackCount || 0; out.lost = r.packetsLost || 0;
+            out.rtx_received = r.retransmittedPacketsReceived || 0; } });
         return out;""")
 
 
@@ -65,7 +66,8 @@ def direct(driver, bridged):
 
 def show(label, m):
     return (f"{label}: sent {m['sent']} frames, decoded {m['decoded']}, {m['freezes']} freezes ({m['frozen_s']:.2f} s); "
-            f"sender got {m['resends']['nacks_received']} NACKs, resent {m['resends']['resent']} packets")
+            f"sender got {m['resends']['nacks_received']} NACKs, resent {m['resends']['resent']} packets; "
+            f"receiver sent {m['resends']['nacks_sent']} NACKs, got {m['resends']['rtx_received']} in RTX")
 
 
 def test_a_lossy_viewer_decodes_as_in_a_direct_call(bridged, chromium):
@@ -88,6 +90,8 @@ def test_a_lossy_viewer_decodes_as_in_a_direct_call(bridged, chromium):
     assert through["frozen_s"] <= reference["frozen_s"] + 0.5, (through, reference)
     assert through["decoded"] >= 0.9 * reference["decoded"], (through, reference)
     assert viewer["rtcp_received"] > 0 and viewer["packets_sent"] > 0
+    # The bridge's resends reach the viewer in RTX (it offered RTX).
+    assert through["resends"]["rtx_received"] > 0, through
 
 
 def test_uplink_loss_is_repaired_for_the_viewer_and_the_recording(chromium):

@@ -24,6 +24,8 @@ final class Consumer {
     /// Its number where messages between workers name it (streaming rooms' viewer groups).
     var token: UInt32 = 0
     private(set) var retransmitted: UInt64 = 0
+    /// RTX: the next sequence number of the retransmission stream.
+    private var rtxSequence = UInt16.random(in: 0...UInt16.max)
     var nacks: UInt64 = 0
     var keyFrameRequests: UInt64 = 0
     /// From the subscriber's latest receiver report on this copy (RFC 3550 §6.4.1).
@@ -147,6 +149,21 @@ final class Consumer {
             slot.pointee.extensionIDs.span.withUnsafeBufferPointer { view.remapHeaderExtensionIDs($0) }
         }
         retransmitted &+= 1
+        // RTX (RFC 4588 §4): the original sequence number, then the payload, on the RTX SSRC
+        // with a sequence number of its own.
+        if let rtxSSRC = section.localRTXSSRC, let rtxType = section.rtxPayloadTypes[outType], stored.count + 2 <= ConsumerTable.maxPacket {
+            let offset = view.payloadOffset
+            (scratch + offset + 2).copyMemory(from: scratch + offset, byteCount: stored.count - offset)
+            scratch.storeBytes(of: UInt8(truncatingIfNeeded: sequence >> 8), toByteOffset: offset, as: UInt8.self)
+            scratch.storeBytes(of: UInt8(truncatingIfNeeded: sequence), toByteOffset: offset + 1, as: UInt8.self)
+            guard let wrapped = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: stored.count + 2)) else { return }
+            wrapped.ssrc = rtxSSRC
+            wrapped.sequenceNumber = rtxSequence
+            wrapped.payloadType = rtxType
+            rtxSequence &+= 1
+            transport.sendRTP(UnsafeRawBufferPointer(wrapped.bytes))
+            return
+        }
         transport.sendRTP(UnsafeRawBufferPointer(view.bytes))
     }
 

@@ -53,6 +53,10 @@ public struct NegotiatedMedia: Sendable, Equatable {
     public var receiverEstimate = false
     /// The SSRC the bridge sends with in this section, if it sends.
     public var localSSRC: UInt32?
+    /// RTX (RFC 4588) where the bridge sends and the peer negotiated it: the RTX payload type
+    /// for each codec's (apt), and the SSRC retransmissions go with.
+    public var rtxPayloadTypes: [UInt8: UInt8] = [:]
+    public var localRTXSSRC: UInt32?
     public var rejected: Bool
 
     public var midExtensionID: UInt8? { extensions.first { $0.value == Capabilities.midURI }?.key }
@@ -91,6 +95,7 @@ public struct Answer: Sendable {
 ///   - streamID: the msid stream id of what the bridge sends.
 public func makeAnswer(to offer: SessionDescription, local: LocalTransportParameters,
                        bridgeSends: (MediaKind) -> Bool, localSSRC: (MediaKind, String) -> UInt32,
+                       localRTXSSRC: (String) -> UInt32 = { _ in UInt32.random(in: 1...UInt32.max) },
                        streamID: String, cname: String, singleCodec: Bool = false) throws(NegotiationError) -> Answer {
     let remote = try remoteTransport(of: offer, preferredRole: local.preferredRole)
     let role = remote.dtlsRole
@@ -162,6 +167,21 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
         case (false, true): .recvonly
         case (false, false): .inactive
         }
+        // RTX toward a peer that only receives here (a viewer): retransmissions on an SSRC of
+        // their own, which its SRTP never mistakes for replays and its jitter buffer tells apart.
+        var rtx: [UInt8: UInt8] = [:]
+        if weSend && !peerSends && kindValue == .video {
+            for map in m.rtpMaps where map.encodingName.lowercased() == "rtx" {
+                guard let fmtp = m.formatParameters.first(where: { $0.payloadType == map.payloadType })?.parameters,
+                      let apt = fmtp.split(separator: ";").compactMap({ p -> UInt8? in
+                          let kv = p.split(separator: "=")
+                          return kv.count == 2 && kv[0].trimmingCharacters(in: .whitespaces) == "apt" ? UInt8(kv[1].trimmingCharacters(in: .whitespaces)) : nil
+                      }).first,
+                      codecs.contains(where: { $0.payloadType == apt }) else { continue }
+                rtx[apt] = map.payloadType
+            }
+            section.formats += codecs.compactMap { rtx[$0.payloadType] }.map { String($0) }
+        }
         section.append(direction.rawValue)
         section.append("rtcp-mux")
         if m.rtcpRsize { section.append("rtcp-rsize") }
@@ -175,15 +195,29 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
             for f in m.formatParameters where f.payloadType == c.payloadType {
                 section.append("fmtp", "\(c.payloadType) \(f.parameters)")
             }
+            if let r = rtx[c.payloadType] {
+                section.append("rtpmap", "\(r) rtx/\(c.clockRate)")
+                section.append("fmtp", "\(r) apt=\(c.payloadType)")
+            }
         }
         var ssrc: UInt32?
+        var rtxSSRC: UInt32?
         if weSend {
             let s = localSSRC(kindValue, mid)
             ssrc = s
             let track = "\(streamID)-\(mid)"
             section.append("msid", "\(streamID) \(track)")
+            if !rtx.isEmpty {
+                let r = localRTXSSRC(mid)
+                rtxSSRC = r
+                section.append("ssrc-group", "FID \(s) \(r)")
+            }
             section.append("ssrc", "\(s) cname:\(cname)")
             section.append("ssrc", "\(s) msid:\(streamID) \(track)")
+            if let r = rtxSSRC {
+                section.append("ssrc", "\(r) cname:\(cname)")
+                section.append("ssrc", "\(r) msid:\(streamID) \(track)")
+            }
         }
         for (i, c) in local.candidates.enumerated() {
             let priority = UInt32(2_130_706_431 - i)
@@ -198,6 +232,10 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
             Capabilities.keepsFeedback(fb, bridgeReceives: peerSends) && (fb.payloadType == "*" || codecs.contains { String($0.payloadType) == fb.payloadType })
         }
         negotiatedSection.setFeedback(kept)
+        if rtxSSRC != nil {
+            negotiatedSection.rtxPayloadTypes = rtx
+            negotiatedSection.localRTXSSRC = rtxSSRC
+        }
         negotiated.append(negotiatedSection)
     }
     guard !acceptedMids.isEmpty else {

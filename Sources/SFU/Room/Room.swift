@@ -161,6 +161,7 @@ extension RoomPart {
                 localSSRC: { kind, mid in
                     media.first { $0.mid == mid }?.localSSRC ?? media.first { $0.kind == kind }?.localSSRC ?? UInt32.random(in: 1...UInt32.max)
                 },
+                localRTXSSRC: { mid in media.first { $0.mid == mid }?.localRTXSSRC ?? UInt32.random(in: 1...UInt32.max) },
                 streamID: "bridged-\(participantID)", cname: "bridged-\(participantID)")
         } catch {
             throw .negotiation(error)

@@ -133,6 +133,16 @@ enum StreamingOffers {
         return sdp
     }
 
+    /// The RTX SSRC the answer pairs with its video SSRC (`a=ssrc-group:FID`), and the RTX
+    /// payload type for `payloadType`.
+    static func rtx(answer: String, payloadType: UInt8) throws -> (ssrc: UInt32?, payloadType: UInt8?) {
+        let sdp = try SessionDescription(parsing: answer)
+        guard let m = sdp.media.first(where: { $0.kind == "video" && $0.port != 0 }) else { return (nil, nil) }
+        let group = m.ssrcGroups.first { $0.semantics == "FID" }
+        let type = m.formatParameters.first { $0.parameters == "apt=\(payloadType)" }?.payloadType
+        return (group.flatMap { $0.ssrcs.count == 2 ? $0.ssrcs[1] : nil }, type)
+    }
+
     /// The SSRC the answer announces in its section of `kind`, and the port of its first candidate.
     static func parse(answer: String, kind: MediaKind) throws -> (ssrc: UInt32?, port: Int?) {
         let sdp = try SessionDescription(parsing: answer)
