@@ -66,25 +66,13 @@ extension TransportWideCongestionControl {
         buffer.setUInt16(chunk.encodeLast(), at: fixedSize + 2 * chunks)
         chunks += 1
         let unpadded = fixedSize + 2 * chunks + deltaBytes
-        let size = roundUpToWord(unpadded)
-        var header = RTCPHeader.forPacket(
-            count: RTCPFeedbackFormat.transportWideCongestionControl, packetType: RTCPPacketType.transportFeedback, size: size)
-        header.padding = size != unpadded
-        header.serialize(into: buffer)
-        var writer = ByteWriter(buffer, offset: RTCPHeader.size)
-        writer.write(senderSSRC)
-        writer.write(mediaSSRC)
-        writer.write(baseSequenceNumber)
-        writer.write(UInt16(packets))
         // The reference time is a signed 24-bit field: its low 24 bits.
-        writer.writeUInt24(UInt32(truncatingIfNeeded: reference) & 0xFF_FFFF)
-        writer.write(feedbackPacketCount)
+        var writer = writeFrame(
+            senderSSRC: senderSSRC, mediaSSRC: mediaSSRC, baseSequenceNumber: baseSequenceNumber, statusCount: packets,
+            referenceTime: Int32(truncatingIfNeeded: reference), feedbackPacketCount: feedbackPacketCount,
+            unpadded: unpadded, into: buffer)
         writer.offset = fixedSize + 2 * chunks
         for i in 0..<deltaBytes { writer.write(deltas[i]) }
-        if size != unpadded {
-            writer.writeZeros(size - unpadded - 1)
-            writer.write(UInt8(size - unpadded))
-        }
-        return (writer.offset, packets)
+        return (roundUpToWord(unpadded), packets)
     }
 }

@@ -193,18 +193,10 @@ public struct TransportWideCongestionControl: Hashable, Sendable {
         let unpadded = unpaddedSize
         let size = roundUpToWord(unpadded)
         precondition(buffer.count >= size, "buffer smaller than serializedSize")
-        var header = RTCPHeader.forPacket(
-            count: RTCPFeedbackFormat.transportWideCongestionControl, packetType: RTCPPacketType.transportFeedback,
-            size: size)
-        header.padding = size != unpadded
-        header.serialize(into: buffer)
-        var writer = ByteWriter(buffer, offset: RTCPHeader.size)
-        writer.write(senderSSRC)
-        writer.write(mediaSSRC)
-        writer.write(baseSequenceNumber)
-        writer.write(UInt16(packets.count))
-        writer.writeUInt24(UInt32(bitPattern: referenceTime) & 0xFF_FFFF)
-        writer.write(feedbackPacketCount)
+        var writer = Self.writeFrame(
+            senderSSRC: senderSSRC, mediaSSRC: mediaSSRC, baseSequenceNumber: baseSequenceNumber,
+            statusCount: packets.count, referenceTime: referenceTime, feedbackPacketCount: feedbackPacketCount,
+            unpadded: unpadded, into: buffer)
         forEachChunk { writer.write($0) }
         for packet in packets {
             switch packet.symbol {
@@ -217,11 +209,35 @@ public struct TransportWideCongestionControl: Hashable, Sendable {
                 writer.write(UInt16(bitPattern: packet.delta))
             }
         }
+        return size
+    }
+
+    /// Writes everything but the chunks and deltas of a packet whose body ends at `unpadded`:
+    /// the header (P set when padding is needed), the fixed fields, and the padding after
+    /// `unpadded` (zeros, the count in the last byte). Returns a writer at the first chunk.
+    static func writeFrame(
+        senderSSRC: UInt32, mediaSSRC: UInt32, baseSequenceNumber: UInt16, statusCount: Int, referenceTime: Int32,
+        feedbackPacketCount: UInt8, unpadded: Int, into buffer: UnsafeMutableRawBufferPointer
+    ) -> ByteWriter {
+        let size = roundUpToWord(unpadded)
+        var header = RTCPHeader.forPacket(
+            count: RTCPFeedbackFormat.transportWideCongestionControl, packetType: RTCPPacketType.transportFeedback,
+            size: size)
+        header.padding = size != unpadded
+        header.serialize(into: buffer)
         if size != unpadded {
-            writer.writeZeros(size - unpadded - 1)
-            writer.write(UInt8(size - unpadded))
+            var padding = ByteWriter(buffer, offset: unpadded)
+            padding.writeZeros(size - unpadded - 1)
+            padding.write(UInt8(size - unpadded))
         }
-        return writer.offset
+        var writer = ByteWriter(buffer, offset: RTCPHeader.size)
+        writer.write(senderSSRC)
+        writer.write(mediaSSRC)
+        writer.write(baseSequenceNumber)
+        writer.write(UInt16(statusCount))
+        writer.writeUInt24(UInt32(bitPattern: referenceTime) & 0xFF_FFFF)
+        writer.write(feedbackPacketCount)
+        return writer
     }
 }
 
