@@ -1,4 +1,3 @@
-import Bytes
 import RTP
 
 /// Loss recovery on a publisher's uplink (RFC 4585 §6.2.1 generic NACK): the sequence numbers
@@ -88,8 +87,7 @@ struct NackRequester {
             }
         }
         nextDue = nil
-        var offset = 12
-        var pair: (id: UInt16, mask: UInt16)?
+        var pairs = Pairs()
         for i in 0..<count {
             let e = entries[i]
             guard e.tries == 0 || now - e.lastAsked >= Self.retryInterval else {
@@ -97,32 +95,35 @@ struct NackRequester {
                 nextDue = min(nextDue ?? due, due)
                 continue
             }
-            if let p = pair, e.sequence &- p.id >= 1, e.sequence &- p.id <= 16 {
-                pair = (p.id, p.mask | 1 << (e.sequence &- p.id &- 1))
-            } else {
-                if let p = pair, offset + 4 <= buffer.count {
-                    buffer.setUInt16(p.id, at: offset)
-                    buffer.setUInt16(p.mask, at: offset + 2)
-                    offset += 4
-                }
-                pair = (e.sequence, 0)
-            }
+            pairs.add(e.sequence)
             entries[i].tries += 1
             entries[i].lastAsked = now
             requested &+= 1
             let due = now + Self.retryInterval
             nextDue = min(nextDue ?? due, due)
         }
-        guard let p = pair, offset + 4 <= buffer.count else { return 0 }
-        buffer.setUInt16(p.id, at: offset)
-        buffer.setUInt16(p.mask, at: offset + 2)
-        offset += 4
-        // Header: V=2, FMT=1, PT=205 (RTPFB), length in words minus one; sender SSRC 1.
-        buffer[0] = 0x81
-        buffer[1] = 205
-        buffer.setUInt16(UInt16(offset / 4 - 1), at: 2)
-        buffer.setUInt32(1, at: 4)
-        buffer.setUInt32(mediaSSRC, at: 8)
-        return offset
+        guard !pairs.isEmpty, 12 + 4 * pairs.count <= buffer.count else { return 0 }
+        return TransportLayerNack.serialize(senderSSRC: 1, mediaSSRC: mediaSSRC, pairs: pairs, into: buffer)
+    }
+
+    /// The pairs of one request, in fixed storage: each sequence number joins the last pair's
+    /// bitmask when within 16 after its packet ID, else starts a pair.
+    struct Pairs: RandomAccessCollection {
+        private var storage = InlineArray<64, NackPair>(repeating: NackPair(packetID: 0))
+        private(set) var endIndex = 0
+        var startIndex: Int { 0 }
+        subscript(i: Int) -> NackPair { storage[i] }
+
+        mutating func add(_ sequence: UInt16) {
+            if endIndex > 0 {
+                let distance = sequence &- storage[endIndex - 1].packetID
+                if (1...16).contains(distance) {
+                    storage[endIndex - 1].lostPackets |= 1 << (distance - 1)
+                    return
+                }
+            }
+            storage[endIndex] = NackPair(packetID: sequence)
+            endIndex += 1
+        }
     }
 }
