@@ -153,10 +153,10 @@ final class Consumer {
         // with a sequence number of its own.
         if let rtxSSRC = section.localRTXSSRC, let rtxType = section.rtxPayloadTypes[outType], stored.count + 2 <= ConsumerTable.maxPacket {
             let offset = view.payloadOffset
+            let packet = UnsafeMutableRawBufferPointer(start: scratch, count: stored.count + 2)
             (scratch + offset + 2).copyMemory(from: scratch + offset, byteCount: stored.count - offset)
-            scratch.storeBytes(of: UInt8(truncatingIfNeeded: sequence >> 8), toByteOffset: offset, as: UInt8.self)
-            scratch.storeBytes(of: UInt8(truncatingIfNeeded: sequence), toByteOffset: offset + 1, as: UInt8.self)
-            guard let wrapped = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: stored.count + 2)) else { return }
+            packet.setUInt16(sequence, at: offset)
+            guard let wrapped = try? RTPPacketView(parsing: packet) else { return }
             wrapped.ssrc = rtxSSRC
             wrapped.sequenceNumber = rtxSequence
             wrapped.payloadType = rtxType

@@ -7,3 +7,13 @@ enum MediaClock {
     @inline(__always)
     static func elapsed(_ now: ContinuousClock.Instant) -> Duration { now - origin }
 }
+
+extension Duration {
+    /// The duration in seconds (rates, estimators).
+    @inline(__always)
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+
+    /// The duration in whole microseconds (transport-cc arrival times).
+    @inline(__always)
+    var inMicroseconds: Int64 { components.seconds &* 1_000_000 &+ components.attoseconds / 1_000_000_000_000 }
+}

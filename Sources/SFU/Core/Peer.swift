@@ -159,8 +159,7 @@ final class Peer: TransportDelegate {
             transport.worker.feedback.lossRequests &+= 1
         }
         if estimator != nil, absSendTimeID != 0, let t = packet.headerExtension(id: absSendTimeID), t.count >= 3 {
-            let arrival = MediaClock.elapsed(now)
-            let seconds = Double(arrival.components.seconds) + Double(arrival.components.attoseconds) * 1e-18
+            let seconds = MediaClock.elapsed(now).inSeconds
             if estimator!.received(absSendTime: UInt32(t[0]) << 16 | UInt32(t[1]) << 8 | UInt32(t[2]), arrival: seconds) {
                 // The queue on its uplink started to grow: a lower estimate at once.
                 _ = estimator!.update(incoming: Double(transport.bitrateIn), fractionLost: 0, now: seconds)
@@ -300,9 +299,8 @@ final class Peer: TransportDelegate {
             }
         }
         if estimator != nil, offset > 0 {
-            let t = MediaClock.elapsed(now)
             _ = estimator!.update(incoming: Double(transport.bitrateIn), fractionLost: fractionLost,
-                                  now: Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18)
+                                  now: MediaClock.elapsed(now).inSeconds)
         }
         if offset > 0 {
             offset += writeBitrateLimit(into: UnsafeMutableRawBufferPointer(start: reports + offset, count: Self.reportsSize - offset))

@@ -158,9 +158,7 @@ public final class MediaWorker: @unchecked Sendable {  // confined to `eventLoop
         }
         flush()
         if total > 0 {
-            let elapsed = ContinuousClock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            forwarding.record(seconds: seconds / Double(total), packets: total)
+            forwarding.record(seconds: (ContinuousClock.now - start).inSeconds / Double(total), packets: total)
         }
     }
 

@@ -27,8 +27,7 @@ struct TransportFeedbackRecorder {
     /// The SSRC of the last packet, named as the feedback's media source.
     private var mediaSSRC: UInt32 = 0
     private var feedbackCount: UInt8 = 0
-    /// Counters: packets recorded, feedback packets written.
-    private(set) var packetsRecorded: UInt64 = 0
+    /// Feedback packets written.
     private(set) var feedbackWritten: UInt64 = 0
 
     init(extensionID: UInt8) {
@@ -47,7 +46,6 @@ struct TransportFeedbackRecorder {
 
     /// A packet with transport-wide sequence number `sequence` arrived at `time` (µs).
     mutating func received(sequence: UInt16, ssrc: UInt32, at time: Int64) {
-        packetsRecorded &+= 1
         mediaSSRC = ssrc
         guard highest >= 0 else {
             highest = Int64(sequence)

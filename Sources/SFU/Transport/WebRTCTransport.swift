@@ -117,9 +117,7 @@ public final class WebRTCTransport {
             counters.packetsReceived &+= 1
             counters.bytesReceived &+= UInt64(n)
             if feedback != nil, let ext = view.headerExtension(id: feedback.unsafelyUnwrapped.extensionID), ext.count >= 2 {
-                let time = MediaClock.elapsed(.now).components
-                feedback!.received(sequence: ext.getUInt16(at: 0), ssrc: view.ssrc,
-                                   at: time.seconds &* 1_000_000 &+ time.attoseconds / 1_000_000_000_000)
+                feedback!.received(sequence: ext.getUInt16(at: 0), ssrc: view.ssrc, at: MediaClock.elapsed(.now).inMicroseconds)
             }
             delegate?.transport(self, didReceiveRTP: view)
         }
@@ -170,7 +168,7 @@ public final class WebRTCTransport {
         if let w = rateWindow {
             let elapsed = now - w.at
             if elapsed >= .seconds(1) {
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                let seconds = elapsed.inSeconds
                 bitrateIn = UInt64(Double(counters.bytesReceived &- w.bytesIn) * 8 / seconds)
                 bitrateOut = UInt64(Double(counters.bytesSent &- w.bytesOut) * 8 / seconds)
                 rateWindow = (now, counters.bytesReceived, counters.bytesSent)
