@@ -111,17 +111,10 @@ import Testing
     }
 
     @Test func aStreamerGetsTransportFeedbackAndItsBitrateLimit() async throws {
-        let server = try await RoomGovernanceTests.server()
-        let port = server.workers[0].localPort
-        _ = try await server.createRoom(id: "fb", kind: .streaming, description: nil, settings: RoomSettings(maxBitrate: 800_000))
         var join = MediaServer.ParticipantRequest(offer: try StreamingOffers.streamer(), role: .streamer)
         join.maxBitrate = 300_000  // below the room's: it applies
-        let s = try await server.addParticipant(roomID: "fb", join)
-        let streamer = try SRTPTestPeer(seed: 0x60, bridgePort: port)
-        try await streamer.establish(server, room: "fb", participant: s.id)
-        let v = try await server.addParticipant(roomID: "fb", .init(offer: try StreamingOffers.viewer(), role: .viewer))
-        let viewer = try SRTPTestPeer(seed: 0x61, bridgePort: port)
-        try await viewer.establish(server, room: "fb", participant: v.id)
+        let call = try await StreamingCall.start(room: "fb", settings: RoomSettings(maxBitrate: 800_000), streamer: join, seed: 0x60)
+        let (server, streamer, viewer) = (call.server, call.streamer, call.viewer)
         let ssrc: UInt32 = 0xB000_0001
 
         // 20 packets, transport-wide numbers 1000-1019 with 1005 lost on the way.
@@ -141,7 +134,7 @@ import Testing
         let rembs = try Self.rtcp(streamer, type: 206, format: 15, within: .milliseconds(1500))
         let remb = try ReceiverEstimatedMaximumBitrate(parsing: UnsafeRawBufferPointer(start: try #require(rembs.first), count: rembs[0].count))
         #expect(remb.bitrate == 300_000 && remb.ssrcs == [ssrc])
-        let info = try await server.participant(roomID: "fb", id: s.id)
+        let info = try await server.participant(roomID: "fb", id: call.streamerID)
         #expect(info.maxBitrate == 300_000 && info.bitrateLimitsSent >= 1 && info.transportFeedbackSent >= 1)
 
         // The viewer gets the stream without the streamer's transport-wide numbers.

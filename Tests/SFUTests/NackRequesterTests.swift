@@ -74,15 +74,8 @@ import Testing
     }
 
     @Test func theBridgeAsksTheStreamerAndTheViewerGetsTheRepair() async throws {
-        let server = try await RoomGovernanceTests.server()
-        let port = server.workers[0].localPort
-        _ = try await server.createRoom(id: "nack", kind: .streaming, description: nil)
-        let s = try await server.addParticipant(roomID: "nack", .init(offer: try StreamingOffers.streamer(), role: .streamer))
-        let streamer = try SRTPTestPeer(seed: 0x50, bridgePort: port)
-        try await streamer.establish(server, room: "nack", participant: s.id)
-        let v = try await server.addParticipant(roomID: "nack", .init(offer: try StreamingOffers.viewer(), role: .viewer))
-        let viewer = try SRTPTestPeer(seed: 0x51, bridgePort: port)
-        try await viewer.establish(server, room: "nack", participant: v.id)
+        let call = try await StreamingCall.start(room: "nack", seed: 0x50)
+        let (server, streamer, viewer) = (call.server, call.streamer, call.viewer)
         let ssrc: UInt32 = 0xC000_0001
         try streamer.sendRTP(RoomGovernanceTests.frame(0x01, sequence: 1, ssrc: ssrc))
         try streamer.sendRTP(InstantJoinTests.delta(0x02, sequence: 2, ssrc: ssrc))
@@ -96,7 +89,7 @@ import Testing
             if p.payloadType != 111, p.payload.count > 2 { received.append(p) }
         }
         #expect(received.map { $0.payload[2] } == [0x01, 0x02, 0x04, 0x03])
-        let info = try await server.participant(roomID: "nack", id: s.id)
+        let info = try await server.participant(roomID: "nack", id: call.streamerID)
         #expect(info.packetsRequested == 1 && info.packetsRecovered == 1)
 
         // The viewer loses a packet and asks twice at once: it is sent again once (in RTX, its
@@ -110,7 +103,7 @@ import Testing
         let n = request.withUnsafeMutableBytes {
             TransportLayerNack(senderSSRC: 9, mediaSSRC: first.ssrc, lostSequenceNumbers: [lostSequence]).serialize(into: $0)
         }
-        let rtx = try StreamingOffers.rtx(answer: v.answer, payloadType: 127)
+        let rtx = try StreamingOffers.rtx(answer: call.viewerAnswer, payloadType: 127)
         func resends(within window: Duration) throws -> Int {
             let deadline = ContinuousClock.now + window
             var count = 0

@@ -150,3 +150,30 @@ enum StreamingOffers {
         return (m.ssrcs.first?.ssrc, m.candidates.first?.port)
     }
 }
+
+/// A streaming room on a one-worker server with its streamer and one viewer connected, each an
+/// `SRTPTestPeer` (seeds `seed` and `seed + 1`).
+struct StreamingCall {
+    let server: MediaServer
+    let streamerID: String
+    let streamer: SRTPTestPeer
+    let viewerID: String
+    let viewer: SRTPTestPeer
+    /// The viewer's answer (its SSRCs, its RTX pairing).
+    let viewerAnswer: String
+
+    /// `join`: the streamer's request (default: Chromium's sendrecv offer as a streamer).
+    static func start(room: String, settings: RoomSettings = RoomSettings(), streamer join: MediaServer.ParticipantRequest? = nil,
+                      seed: UInt8) async throws -> StreamingCall {
+        let server = try await RoomGovernanceTests.server()
+        let port = server.workers[0].localPort
+        _ = try await server.createRoom(id: room, kind: .streaming, description: nil, settings: settings)
+        let s = try await server.addParticipant(roomID: room, try join ?? .init(offer: StreamingOffers.streamer(), role: .streamer))
+        let streamer = try SRTPTestPeer(seed: seed, bridgePort: port)
+        try await streamer.establish(server, room: room, participant: s.id)
+        let v = try await server.addParticipant(roomID: room, .init(offer: try StreamingOffers.viewer(), role: .viewer))
+        let viewer = try SRTPTestPeer(seed: seed + 1, bridgePort: port)
+        try await viewer.establish(server, room: room, participant: v.id)
+        return StreamingCall(server: server, streamerID: s.id, streamer: streamer, viewerID: v.id, viewer: viewer, viewerAnswer: v.answer)
+    }
+}
