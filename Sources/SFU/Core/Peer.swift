@@ -298,16 +298,16 @@ final class Peer: TransportDelegate {
                                                    into: UnsafeMutableRawBufferPointer(start: reports + offset, count: Self.reportsSize - offset))
             }
         }
-        if estimator != nil, offset > 0 {
-            _ = estimator!.update(incoming: Double(transport.bitrateIn), fractionLost: fractionLost,
-                                  now: MediaClock.elapsed(now).inSeconds)
-        }
+        let elapsed = MediaClock.elapsed(now)
         if offset > 0 {
+            if estimator != nil {
+                _ = estimator!.update(incoming: Double(transport.bitrateIn), fractionLost: fractionLost, now: elapsed.inSeconds)
+            }
             offset += writeBitrateLimit(into: UnsafeMutableRawBufferPointer(start: reports + offset, count: Self.reportsSize - offset))
         }
         for consumer in consumers.values where offset + 28 <= Self.reportsSize && consumer.isActive {
             guard let time = delegate.senderReportTime(for: consumer) else { continue }
-            offset += consumer.writeSenderReport(time, now: MediaClock.elapsed(now), into: UnsafeMutableRawBufferPointer(start: reports + offset,
+            offset += consumer.writeSenderReport(time, now: elapsed, into: UnsafeMutableRawBufferPointer(start: reports + offset,
                                                                                          count: Self.reportsSize - offset))
         }
         if offset > 0 { transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: offset)) }
@@ -324,12 +324,12 @@ final class Peer: TransportDelegate {
         p.notice = notice
         p.maxBitrate = maxBitrate
         p.estimatedBitrate = estimator?.estimate.map { UInt64($0) }
-        for stream in producers.values.flatMap(\.streams) {
+        p.bitrateLimitsSent = bitrateLimitsSent
+        let streams = producers.values.flatMap(\.streams)
+        for stream in streams {
             p.packetsRequested += stream.lossRequests.requested
             p.packetsRecovered += stream.lossRequests.recovered
         }
-        p.bitrateLimitsSent = bitrateLimitsSent
-        let streams = producers.values.flatMap(\.streams)
         if producers.isEmpty {
             p.packetsLost = consumers.values.reduce(0) { $0 + max(0, $1.reportedLost) }
             p.lossPercent = Double(consumers.values.map(\.reportedFraction).max() ?? 0) * 100 / 256
