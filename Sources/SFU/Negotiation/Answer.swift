@@ -172,11 +172,7 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
         var rtx: [UInt8: UInt8] = [:]
         if weSend && !peerSends && kindValue == .video {
             for map in m.rtpMaps where map.encodingName.lowercased() == "rtx" {
-                guard let fmtp = m.formatParameters.first(where: { $0.payloadType == map.payloadType })?.parameters,
-                      let apt = fmtp.split(separator: ";").compactMap({ p -> UInt8? in
-                          let kv = p.split(separator: "=")
-                          return kv.count == 2 && kv[0].trimmingCharacters(in: .whitespaces) == "apt" ? UInt8(kv[1].trimmingCharacters(in: .whitespaces)) : nil
-                      }).first,
+                guard let apt = m.formatParameters.first(where: { $0.payloadType == map.payloadType })?.parameter("apt").flatMap({ UInt8($0) }),
                       codecs.contains(where: { $0.payloadType == apt }) else { continue }
                 rtx[apt] = map.payloadType
             }
