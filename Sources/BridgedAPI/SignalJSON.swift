@@ -14,7 +14,7 @@ enum SignalJSON {
         }
         guard let sdpText = object["sdp"] as? String else { throw .invalidSignal("missing \"sdp\"") }
         let sdp: SessionDescription
-        do { sdp = try SessionDescription(parsing: sdpText) } catch { throw .negotiation(.invalidSDP("\(error)")) }
+        do { sdp = try SessionDescription(parsing: sdpText) } catch { throw .negotiation(.invalidSDP(error.description)) }
         switch object["type"] as? String {
         case "answer":
             guard let revision = object["revision"] as? Int else { throw .invalidSignal("an answer names the \"revision\" it answers") }

@@ -85,7 +85,7 @@ struct WHIPController {
         let text = try await Self.body(of: request, type: Self.fragmentType)
         let fragment: SDPFragment
         do { fragment = try SDPFragment(parsing: text) } catch {
-            throw APIError(.badRequest, "invalid_sdpfrag", "the body is not an SDP fragment (RFC 8840): \(error)")
+            throw APIError(.badRequest, "invalid_sdpfrag", "the body is not an SDP fragment (RFC 8840): \(error.description)")
         }
         let ifMatch = request.headers[.ifMatch]
         guard let ufrag = fragment.iceUfrag else {

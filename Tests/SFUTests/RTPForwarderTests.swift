@@ -137,10 +137,10 @@ import Testing
         let refusals: [(String, ForwarderRequest, (ControlError) -> Bool)] = [
             ("s", .init(host: "10.0.0.1", videoPort: 5004), { if case .destinationNotAllowed = $0 { true } else { false } }),
             ("s", .init(host: "192.168.1.20", audioPort: 5004), { if case .destinationNotAllowed = $0 { true } else { false } }),
-            ("s", .init(host: "localhost", videoPort: 5004), { if case .invalidForwarder(let w) = $0 { w.contains("IPv4 or IPv6") } else { false } }),
-            ("s", .init(host: "127.0.0.1"), { if case .invalidForwarder(let w) = $0 { w.contains("video_port, audio_port") } else { false } }),
-            ("s", .init(host: "127.0.0.1", videoPort: 65535), { if case .invalidForwarder(let w) = $0 { w.contains("1-65534") } else { false } }),
-            ("s", .init(host: "127.0.0.1", videoPort: 5004, audioPort: 5005), { if case .invalidForwarder(let w) = $0 { w.contains("2 apart") } else { false } }),
+            ("s", .init(host: "localhost", videoPort: 5004), { $0 == .invalidForwarder(.host("localhost")) }),
+            ("s", .init(host: "127.0.0.1"), { $0 == .invalidForwarder(.noPorts) }),
+            ("s", .init(host: "127.0.0.1", videoPort: 65535), { $0 == .invalidForwarder(.port(65535)) }),
+            ("s", .init(host: "127.0.0.1", videoPort: 5004, audioPort: 5005), { $0 == .invalidForwarder(.portsTooClose) }),
             ("c", .init(host: "127.0.0.1", videoPort: 5004), { $0 == .notStreaming("c") }),
             ("x", .init(host: "127.0.0.1", videoPort: 5004), { $0 == .roomNotFound("x") }),
         ]

@@ -196,17 +196,16 @@ import Testing
                 #expect(expected(error), "\(error)")
             }
         }
-        func invalid(_ words: String) -> (ControlError) -> Bool {
-            { if case .invalidSource(let why) = $0 { why.contains(words) } else { false } }
-        }
-        await refused(.conference, .init(video: .init(codec: "vp8")), invalid("streaming room"))
-        await refused(.streaming, nil, invalid("needs \"rtp\""))
-        await refused(.streaming, .init(), invalid("a video or an audio track"))
-        await refused(.streaming, .init(video: .init(codec: "opus")), invalid("is not one of av1, h264, vp8, vp9"))
-        await refused(.streaming, .init(audio: .init(codec: "pcmu")), invalid("is not one of opus"))
-        await refused(.streaming, .init(video: .init(codec: "vp8", port: 5004)), invalid("outside the bridge's RTP source ports 31000-31999"))
-        await refused(.streaming, .init(video: .init(codec: "vp8", payloadType: 72)), invalid("payload_type 72"))
-        await refused(.streaming, .init(video: .init(codec: "vp8", port: 31500), audio: .init(codec: "opus", port: 31500)), invalid("different ports"))
+        func invalid(_ problem: SourceProblem) -> (ControlError) -> Bool { { $0 == .invalidSource(problem) } }
+        await refused(.conference, .init(video: .init(codec: "vp8")), invalid(.streamingOnly))
+        await refused(.streaming, nil, invalid(.missingRTP))
+        await refused(.streaming, .init(), invalid(.noTracks))
+        await refused(.streaming, .init(video: .init(codec: "opus")),
+                      invalid(.codec(field: "source.rtp.video", codec: "opus", allowed: ["av1", "h264", "vp8", "vp9"])))
+        await refused(.streaming, .init(audio: .init(codec: "pcmu")), invalid(.codec(field: "source.rtp.audio", codec: "pcmu", allowed: ["opus"])))
+        await refused(.streaming, .init(video: .init(codec: "vp8", port: 5004)), invalid(.port(field: "source.rtp.video", port: 5004, allowed: 31000...31999)))
+        await refused(.streaming, .init(video: .init(codec: "vp8", payloadType: 72)), invalid(.payloadType(field: "source.rtp.video", 72)))
+        await refused(.streaming, .init(video: .init(codec: "vp8", port: 31500), audio: .init(codec: "opus", port: 31500)), invalid(.samePort(31500)))
         // A port in use (by another room's source) is a conflict; the room is not created.
         let first = try await server.createRoom(id: "one", kind: .streaming, description: nil,
                                                 settings: RoomSettings(source: .init(rtp: .init(video: .init(codec: "h264", port: 31234)))))

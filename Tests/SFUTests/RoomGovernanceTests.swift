@@ -90,7 +90,7 @@ import Testing
         }
         var settings = RoomSettings()
         settings.streamers = ["*"]
-        await #expect(throws: ControlError.invalidOption("streamers is a streaming room's option")) {
+        await #expect(throws: ControlError.invalidOption(.streamingOnly("streamers"))) {
             _ = try await server.createRoom(id: "c", kind: .conference, description: nil, settings: settings)
         }
         settings.streamers = ["bad id!"]
@@ -130,7 +130,7 @@ import Testing
         _ = try await server.addParticipant(roomID: "small", .init(offer: try StreamingOffers.streamer(), role: .streamer))
         try await server.removeParticipant(roomID: "small", id: present[0])
         _ = try await server.addParticipant(roomID: "small", .init(offer: offer, role: .viewer))
-        await #expect(throws: ControlError.invalidOption("max_viewers is a streaming room's option")) {
+        await #expect(throws: ControlError.invalidOption(.streamingOnly("max_viewers"))) {
             _ = try await server.createRoom(id: "c", kind: .conference, description: nil, settings: settings)
         }
         await server.shutdown()

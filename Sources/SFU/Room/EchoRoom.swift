@@ -28,7 +28,7 @@ final class EchoRoom: Room, PeerDelegate, @unchecked Sendable {
 
     func join(_ request: JoinRequest) throws(ControlError) -> String {
         if let role = request.role, role != .echo {
-            throw .invalidRole("an echo room has no \(role.rawValue); omit role or use \"echo\"")
+            throw .invalidRole(.notInRoom(.echo, role: role))
         }
         let (answer, transport) = try negotiate(request, bridgeSends: { _ in true })
         let peer = add(id: request.participantID, display: request.display, transport: transport, media: answer.media)

@@ -128,7 +128,7 @@ extension Room {
     func setPaused(member: String, tracks: [String], paused: Bool) throws(ControlError) -> [TrackInfo] { throw .notConference(id) }
     func setMaxVideo(member: String, count: Int?) throws(ControlError) -> [TrackInfo] { throw .notConference(id) }
     func attachSource(_ settings: RTPSourceSettings, host: String, ports: ClosedRange<Int>, silence: Duration) throws(ControlError) {
-        throw .invalidSource("source is a streaming room's option")
+        throw .invalidSource(.streamingOnly)
     }
     func addForwarder(id: String, host: String, video: TransportAddress?, audio: TransportAddress?, ssrc: UInt32,
                       srtp: SRTPKeying?) throws(ControlError) -> ForwarderInfo {
@@ -199,7 +199,7 @@ extension RoomPart {
                 consentTimeout: request.consentTimeout)
             return (answer, transport)
         } catch {
-            throw .transport("cannot create the DTLS transport: \(error)")
+            throw .transport(error)
         }
     }
 }

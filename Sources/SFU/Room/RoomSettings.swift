@@ -68,7 +68,7 @@ public struct RoomSettings: Codable, Sendable, Equatable {
         streamers = try c.decodeIfPresent([String].self, forKey: .streamers)
         if let value = try c.decodeIfPresent(String.self, forKey: .singleAccess) {
             guard let parsed = SingleAccess(rawValue: value) else {
-                throw ControlError.invalidOption("single_access must be \"refuse\" or \"replace\", not \"\(value)\"")
+                throw ControlError.invalidOption(.singleAccess(value))
             }
             singleAccess = parsed
         }

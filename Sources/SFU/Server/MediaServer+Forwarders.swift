@@ -7,16 +7,16 @@ extension MediaServer {
         let room = try entry(roomID).room
         guard room.kind == .streaming else { throw .notStreaming(roomID) }
         guard request.videoPort != nil || request.audioPort != nil else {
-            throw .invalidForwarder("a forwarder needs video_port, audio_port or both")
+            throw .invalidForwarder(.noPorts)
         }
         for port in [request.videoPort, request.audioPort].compactMap({ $0 }) where !(1...65534).contains(port) {
-            throw .invalidForwarder("port \(port) must be 1-65534 (RTCP goes to the port above)")
+            throw .invalidForwarder(.port(port))
         }
         if let v = request.videoPort, let a = request.audioPort, abs(v - a) < 2 {
-            throw .invalidForwarder("video_port and audio_port need 2 apart (each sends RTCP on the port above)")
+            throw .invalidForwarder(.portsTooClose)
         }
         guard let probe = IPNetwork.address(request.host, port: 0) else {
-            throw .invalidForwarder("host must be an IPv4 or IPv6 address, not \"\(request.host)\"")
+            throw .invalidForwarder(.host(request.host))
         }
         guard configuration.forwardNetworks.contains(where: { $0.contains(probe) }) else {
             throw .destinationNotAllowed(host: request.host, allowed: configuration.forwardNetworks.map(\.description))
@@ -25,7 +25,7 @@ extension MediaServer {
         let audio = request.audioPort.flatMap { IPNetwork.address(request.host, port: UInt16($0)) }
         let (id, host, ssrc) = ("f" + Self.randomID(), request.host, request.ssrc ?? UInt32.random(in: 1...UInt32.max - 1))
         if let srtp = request.srtp {
-            do { _ = try srtp.material("srtp") } catch { throw .invalidForwarder(Self.why(error)) }
+            do throws(SourceProblem) { _ = try srtp.material("srtp") } catch { throw .invalidForwarder(.keys(error)) }
         }
         let keying = request.srtp
         let info = try await onLoop(room, throwing: { room throws(ControlError) in
@@ -33,11 +33,6 @@ extension MediaServer {
         })
         logger.info("forwarder started", metadata: ["room": "\(roomID)", "forwarder": "\(id)", "host": "\(host)"])
         return info
-    }
-
-    private static func why(_ error: ControlError) -> String {
-        if case .invalidSource(let why) = error { return why }
-        return "\(error)"
     }
 
     public func forwarders(roomID: String) async throws(ControlError) -> [ForwarderInfo] {

@@ -58,7 +58,7 @@ extension MediaServer {
         let room = entry.room
         let offer: SessionDescription
         do { offer = try SessionDescription(parsing: request.offer) } catch {
-            throw .negotiation(.invalidSDP("\(error)"))
+            throw .negotiation(.invalidSDP(error.description))
         }
         guard request.tokenAdmitted || RoomAccess.matches(entry.access.pin, request.pin) else { throw .wrongPin(roomID) }
         if let until = entry.access.isBanned(request.userID, now: .now) {
@@ -67,7 +67,7 @@ extension MediaServer {
         var standby = false
         if room.kind == .streaming, request.role == .streamer, entry.access.streamers != nil {
             guard entry.access.mayStream(userID: request.userID, moderator: request.moderator) else {
-                throw .notAllowed("user \(request.userID ?? "(none: no user_id)") may not stream in room \(roomID): only its streamers may")
+                throw .notAllowed(.notAStreamer(user: request.userID, room: roomID))
             }
             standby = true
         }
@@ -101,7 +101,7 @@ extension MediaServer {
         if request.record {
             guard room.recordingPlan != nil else { throw .notRecordable(roomID) }
             guard request.role == .streamer || request.role == .member else {
-                throw .invalidRole("only a streamer or a conference member can be recorded (\"record\": true)")
+                throw .invalidRole(.notRecorded(request.role))
             }
         }
         if let n = request.maxBitrate { try Self.checkBitrate(n) }
@@ -171,7 +171,7 @@ extension MediaServer {
         _ = try entry(roomID)
         let offer: SessionDescription
         do { offer = try SessionDescription(parsing: text) } catch {
-            throw .negotiation(.invalidSDP("\(error)"))
+            throw .negotiation(.invalidSDP(error.description))
         }
         guard let part = await part(of: roomID, participant: participantID) else {
             throw .participantNotFound(room: roomID, participant: participantID)

@@ -92,7 +92,7 @@ extension MediaServer {
                                                     participants: participants, events: events,
                                                     onError: { onError(nil, $0) }, onDropped: onDropped)
             do throws(ControlError) { try recorder.start() } catch {
-                let why = if case .recordingFailed(let why) = error { why } else { "\(error)" }
+                let why = if case .recordingFailed(let why) = error { why } else { "the recorder could not start" }
                 events.emit(.recordingFailed(room: roomID, participant: nil, reason: why, recording: rid, files: nil,
                                              recovered: false))
                 throw error

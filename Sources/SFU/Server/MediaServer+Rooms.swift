@@ -10,29 +10,29 @@ extension MediaServer {
         guard isValidID(id) else { throw .invalidID(id) }
         guard rooms[id] == nil else { throw .roomExists(id) }
         if kind != .conference, options.maxMembers != nil || options.musicOnHold { throw .notConference(id) }
-        if kind == .echo, options.lobby { throw .invalidOption("lobby is for conference and streaming rooms") }
+        if kind == .echo, options.lobby { throw .invalidOption(.lobbyInEchoRoom) }
         if let streamers = options.streamers {
-            guard kind == .streaming else { throw .invalidOption("streamers is a streaming room's option") }
+            guard kind == .streaming else { throw .invalidOption(.streamingOnly("streamers")) }
             guard !streamers.isEmpty, streamers.allSatisfy({ $0 == "*" || isValidUserID($0) }) else {
-                throw .invalidOption("streamers must list user ids (1-64 characters from A-Z a-z 0-9 _ - . @), \"*\" or \"moderators\"")
+                throw .invalidOption(.streamersList)
             }
         }
         if let n = options.maxViewers {
-            guard kind == .streaming else { throw .invalidOption("max_viewers is a streaming room's option") }
-            guard n >= 1 else { throw .invalidOption("max_viewers must be at least 1") }
+            guard kind == .streaming else { throw .invalidOption(.streamingOnly("max_viewers")) }
+            guard n >= 1 else { throw .invalidOption(.maxViewers(n)) }
         }
         if let n = options.maxBitrate { try Self.checkBitrate(n) }
         if let n = options.maxMembers, !(1...configuration.maxMembersPerRoom).contains(n) {
-            throw .invalidOption("max_members must be between 1 and \(configuration.maxMembersPerRoom) (the bridge's max_members_per_room)")
+            throw .invalidOption(.maxMembers(n, limit: configuration.maxMembersPerRoom))
         }
         if options.musicOnHold, configuration.holdMusic == nil {
-            throw .invalidOption("music_on_hold needs an Ogg Opus file in the configuration (music_on_hold_file)")
+            throw .invalidOption(.musicOnHoldWithoutFile)
         }
         if record, kind == .echo { throw .notRecordable(id) }
         if options.source != nil {
-            guard kind == .streaming else { throw .invalidSource("source is a streaming room's option") }
-            guard options.source?.rtp != nil else { throw .invalidSource("source needs \"rtp\"") }
-            guard options.streamers == nil else { throw .invalidSource("a room fed by an RTP source has no streamers") }
+            guard kind == .streaming else { throw .invalidSource(.streamingOnly) }
+            guard options.source?.rtp != nil else { throw .invalidSource(.missingRTP) }
+            guard options.streamers == nil else { throw .invalidSource(.withStreamers) }
         }
         let worker = workers[nextWorker % workers.count]
         nextWorker &+= 1
@@ -69,7 +69,7 @@ extension MediaServer {
 
     static func checkBitrate(_ bitrate: Int) throws(ControlError) {
         guard bitrateRange.contains(bitrate) else {
-            throw .invalidOption("max_bitrate must be between \(bitrateRange.lowerBound) and \(bitrateRange.upperBound) bits per second, not \(bitrate)")
+            throw .invalidOption(.maxBitrate(bitrate, allowed: bitrateRange))
         }
     }
 

@@ -54,7 +54,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
 
     func join(_ request: JoinRequest) throws(ControlError) -> String {
         guard request.role == nil || request.role == .member || request.role == .viewer else {
-            throw .invalidRole("a conference room's participants have \"role\": \"member\" (or \"viewer\": receives, may not publish)")
+            throw .invalidRole(.notInRoom(.conference, role: request.role))
         }
         guard members.count < maxMembers else { throw .roomFull(room: id, limit: maxMembers) }
         let remote: RemoteTransportParameters
@@ -63,14 +63,14 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
         let answer: SessionDescription
         do { answer = try session.answer(request.offer, sources: request.sources) } catch { throw .negotiation(error) }
         let canPublish = request.role != .viewer
-        if !canPublish, session.publishes { throw .notAllowed("a viewer may not publish: offer recvonly sections only") }
+        if !canPublish, session.publishes { throw .notAllowed(.viewerPublishes) }
         let transport: WebRTCTransport
         do {
             transport = try worker.makeTransport(
                 id: request.participantID, iceCredentials: request.local.ice, remoteCredentials: remote.ice,
                 dtlsRole: remote.dtlsRole, remoteFingerprint: remote.fingerprint, consentTimeout: request.consentTimeout)
         } catch {
-            throw .transport("cannot create the DTLS transport: \(error)")
+            throw .transport(error)
         }
         let member = Member(room: self, id: request.participantID, display: request.display, transport: transport,
                             session: session, keyFrameInterval: keyFrameInterval, speech: speech, canPublish: canPublish)

@@ -135,7 +135,7 @@ final class Member {
         var next = session
         let answer: SessionDescription
         do { answer = try next.answer(sdp, sources: sources) } catch { throw .negotiation(error) }
-        if !canPublish, next.publishes { throw .notAllowed("a viewer may not publish") }
+        if !canPublish, next.publishes { throw .notAllowed(.viewerPublishes) }
         session = next
         activateSubscriptions()
         let (added, removed) = syncPublished()

@@ -65,7 +65,7 @@ final class RTPSource {
                 }
             } else {
                 guard let free = Self.bindFree(host: host, in: ports, avoiding: tracks.map(\.port)) else {
-                    throw .invalidSource("no free port left in the bridge's RTP source ports \(ports.lowerBound)-\(ports.upperBound)")
+                    throw .invalidSource(.noFreePort(ports))
                 }
                 socket = free
             }

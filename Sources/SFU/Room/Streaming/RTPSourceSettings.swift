@@ -54,14 +54,14 @@ public struct RTPSourceSettings: Codable, Sendable, Equatable {
         for (kind, track) in [(MediaKind.video, video), (.audio, audio)] {
             guard let track else { continue }
             guard let codec = Self.codecs[track.codec.lowercased()], codec.kind == kind else {
-                let allowed = Self.codecs.filter { $0.value.kind == kind }.keys.sorted().joined(separator: ", ")
-                throw .invalidSource("source.rtp.\(kind.rawValue).codec \"\(track.codec)\" is not one of \(allowed)")
+                let allowed = Self.codecs.filter { $0.value.kind == kind }.keys.sorted()
+                throw .invalidSource(.codec(field: "source.rtp.\(kind.rawValue)", codec: track.codec, allowed: allowed))
             }
             if let port = track.port, !ports.contains(port) {
-                throw .invalidSource("source.rtp.\(kind.rawValue).port \(port) is outside the bridge's RTP source ports \(ports.lowerBound)-\(ports.upperBound) (rtp_source_ports)")
+                throw .invalidSource(.port(field: "source.rtp.\(kind.rawValue)", port: port, allowed: ports))
             }
             if let pt = track.payloadType, !(0...127).contains(pt) || (64...95).contains(pt) {
-                throw .invalidSource("source.rtp.\(kind.rawValue).payload_type \(pt) must be 0-63 or 96-127 (64-95 would be taken for RTCP)")
+                throw .invalidSource(.payloadType(field: "source.rtp.\(kind.rawValue)", pt))
             }
             let pt = track.payloadType.map { UInt8($0) } ?? codec.payloadType
             var media = NegotiatedMedia(mid: kind.rawValue, kind: kind, direction: .recvonly,
@@ -71,9 +71,9 @@ public struct RTPSourceSettings: Codable, Sendable, Equatable {
             out.append((track, media))
         }
         if let v = video?.port, v == audio?.port {
-            throw .invalidSource("source.rtp.video and source.rtp.audio need different ports (both ask for \(v))")
+            throw .invalidSource(.samePort(v))
         }
-        guard !out.isEmpty else { throw .invalidSource("source.rtp needs a video or an audio track (or both)") }
+        guard !out.isEmpty else { throw .invalidSource(.noTracks) }
         return out
     }
 }

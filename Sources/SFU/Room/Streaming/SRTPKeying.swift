@@ -21,12 +21,12 @@ public struct SRTPKeying: Codable, Sendable, Equatable {
     var suiteName: String { suite?.uppercased() ?? "AES_CM_128_HMAC_SHA1_80" }
 
     /// The profile and the master key and salt, or why not (`what` names the field).
-    func material(_ what: String) throws(ControlError) -> (profile: SRTPProfile, key: [UInt8], salt: [UInt8]) {
+    func material(_ what: String) throws(SourceProblem) -> (profile: SRTPProfile, key: [UInt8], salt: [UInt8]) {
         guard let profile = Self.suites[suiteName] else {
-            throw .invalidSource("\(what).suite \"\(suite ?? "")\" is not one of \(Self.suites.keys.sorted().joined(separator: ", "))")
+            throw .suite(field: what, suite: suite ?? "", allowed: Self.suites.keys.sorted())
         }
         guard let data = Data(base64Encoded: key), data.count == profile.keyLength + profile.saltLength else {
-            throw .invalidSource("\(what).key must be base64 of \(profile.keyLength + profile.saltLength) bytes (master key and salt) for \(suiteName)")
+            throw .key(field: what, bytes: profile.keyLength + profile.saltLength, suite: suiteName)
         }
         let bytes = [UInt8](data)
         return (profile, Array(bytes[..<profile.keyLength]), Array(bytes[profile.keyLength...]))
@@ -34,9 +34,10 @@ public struct SRTPKeying: Codable, Sendable, Equatable {
 
     /// A context for one direction.
     func context(_ what: String) throws(ControlError) -> SRTPContext {
-        let m = try material(what)
+        let m: (profile: SRTPProfile, key: [UInt8], salt: [UInt8])
+        do throws(SourceProblem) { m = try material(what) } catch { throw .invalidSource(error) }
         do { return try SRTPContext(profile: m.profile, masterKey: m.key, masterSalt: m.salt) } catch {
-            throw .invalidSource("\(what): the keys cannot be used (\(error))")
+            throw .invalidSource(.unusableKeys(field: what))
         }
     }
 }

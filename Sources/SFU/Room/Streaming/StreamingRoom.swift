@@ -100,7 +100,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
         case .viewer?:
             return try local.join(request)
         case .echo?, .member?, nil:
-            throw .invalidRole("a streaming room needs \"role\": \"streamer\" or \"viewer\"")
+            throw .invalidRole(.notInRoom(.streaming, role: request.role))
         }
     }
 
