@@ -33,6 +33,8 @@ struct BridgeEvent: Sendable, Codable, Equatable {
     var track: String?
     /// source_started: the address the RTP source sends from.
     var address: String?
+    /// layer_changed: the simulcast encoding now sent (0 the lowest).
+    var layer: Int?
 
     init(seq: UInt64, time: String, type: String, room: String? = nil) {
         self.seq = seq
@@ -80,6 +82,8 @@ struct BridgeEvent: Sendable, Codable, Equatable {
             (participant, self.display) = (p, display)
         case .participantMuted(_, let p, let kind, let muted):
             (participant, self.kind, reason) = (p, kind.rawValue, muted ? "muted" : "unmuted")
+        case .layerChanged(_, let p, let track, let layer):
+            (participant, self.track, self.layer) = (p, track, layer)
         case .recordingStarted(_, let participants, let recording, let files):
             (participant, self.recording, self.files) = (participants?.joined(separator: ","), recording, files)
         case .recordingStopped(_, let reason, let recording, let files):

@@ -17,6 +17,7 @@ struct ParticipantController {
         group.delete(":room/participants/:participant", use: remove)
         group.post(":room/participants/:participant/ice-restart", use: restartICE)
         group.post(":room/participants/:participant/subscriptions", use: setSubscriptions)
+        group.post(":room/participants/:participant/video", use: setVideo)
     }
 
     @Sendable func join(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -101,6 +102,23 @@ struct ParticipantController {
         let tracks = try await APIError.mapping { () async throws(ControlError) in
             try await server.setSubscriptions(roomID: roomID, participantID: participantID, tracks: body.tracks ?? [],
                                               paused: body.paused, maxVideo: body.hasMaxVideo ? .some(body.maxVideo) : .none)
+        }
+        return try JSON.response(SubscriptionList(tracks: tracks))
+    }
+
+    /// Simulcast bounds and pause for the video a participant receives.
+    @Sendable func setVideo(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let (roomID, participantID) = try (context.parameters.roomID(), context.parameters.participantID())
+        try await guards.requireOwn(context, roomID, participantID)
+        let layers = try await JSON.decode(VideoRequest.self, from: request).layers
+        if let s = layers.maxSpatial, !(0...2).contains(s) {
+            throw APIError(.badRequest, "invalid_layer", "max_spatial must be 0 (the lowest encoding), 1 or 2 (or null: no bound), not \(s)")
+        }
+        if let t = layers.maxTemporal, !(0...3).contains(t) {
+            throw APIError(.badRequest, "invalid_layer", "max_temporal must be 0-3 (or null: no bound), not \(t)")
+        }
+        let tracks = try await APIError.mapping { () async throws(ControlError) in
+            try await server.setVideo(roomID: roomID, participantID: participantID, layers)
         }
         return try JSON.response(SubscriptionList(tracks: tracks))
     }

@@ -92,3 +92,19 @@ struct Subscriptions: Decodable {
     }
 }
 struct SubscriptionList: Encodable { var tracks: [TrackInfo] }
+
+/// `POST …/participants/{pid}/video`: the highest simulcast encoding and VP8 temporal layer
+/// the participant is sent (null: no bound; absent: unchanged), and whether its video is paused.
+struct VideoRequest: Decodable {
+    var layers = VideoLayers()
+
+    enum CodingKeys: String, CodingKey { case maxSpatial, maxTemporal, paused }
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        layers.maxSpatial = try c.decodeIfPresent(Int.self, forKey: .maxSpatial)
+        layers.maxTemporal = try c.decodeIfPresent(Int.self, forKey: .maxTemporal)
+        layers.paused = try c.decodeIfPresent(Bool.self, forKey: .paused)
+        layers.clearSpatial = c.contains(.maxSpatial) && layers.maxSpatial == nil
+        layers.clearTemporal = c.contains(.maxTemporal) && layers.maxTemporal == nil
+    }
+}

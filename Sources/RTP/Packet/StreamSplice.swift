@@ -60,6 +60,13 @@ public struct StreamSplice: Sendable {
         _packets &+= 1
     }
 
+    /// An incoming packet is left out (a temporal layer not sent): the ones after it close up,
+    /// so the receiver sees no gap to ask for.
+    @inlinable @inline(__always)
+    public mutating func skip() {
+        _sequenceOffset &-= 1
+    }
+
     /// The incoming stream is gone; the next `anchor` continues the outgoing one.
     public mutating func detach() {
         source = nil

@@ -110,3 +110,23 @@ extension MediaDescription {
 func tokens(_ values: [String]) -> [String] {
     values.flatMap { $0.split(separator: " ").map(String.init) }
 }
+
+extension MediaDescription {
+    /// The RIDs this section's sender offers to send (RFC 8853 `a=simulcast:send`, each
+    /// `;`-separated stream's first alternative, a paused `~` stripped), in the offer's order,
+    /// each also declared by an `a=rid:<id> send` line (RFC 8851). Empty without simulcast.
+    public var sendRIDs: [String] {
+        guard let value = simulcast else { return [] }
+        let parts = value.split(separator: " ", omittingEmptySubsequences: true)
+        guard let at = parts.firstIndex(of: "send"), at + 1 < parts.count else { return [] }
+        let declared = Set(rids.compactMap { line -> Substring? in
+            let fields = line.split(separator: " ")
+            return fields.count >= 2 && fields[1] == "send" ? fields[0] : nil
+        })
+        return parts[at + 1].split(separator: ";").compactMap { stream in
+            guard var first = stream.split(separator: ",").first else { return nil }
+            if first.hasPrefix("~") { first = first.dropFirst() }
+            return declared.contains(first) ? String(first) : nil
+        }
+    }
+}

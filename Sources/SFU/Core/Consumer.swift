@@ -81,6 +81,29 @@ final class Consumer {
     var packets: UInt64 { slot?.pointee.packets ?? finalCounts.packets }
     var bytes: UInt64 { slot?.pointee.bytes ?? finalCounts.bytes }
     private var finalCounts: (packets: UInt64, bytes: UInt64) = (0, 0)
+    /// Video: the simulcast encoding it is sent (nil while it waits for a key frame).
+    var layer: Int? {
+        guard let slot, !slot.pointee.waitingForKeyFrame, slot.pointee.splice.source != nil else { return nil }
+        return Int(slot.pointee.layer)
+    }
+    /// The highest encoding and VP8 temporal layer it may be sent (nil: no bound).
+    var maxSpatial: Int? {
+        get { slot.flatMap { $0.pointee.maxLayer == ConsumerSlot.all ? nil : Int($0.pointee.maxLayer) } }
+        set { slot?.pointee.maxLayer = newValue.map { UInt8(clamping: $0) } ?? ConsumerSlot.all }
+    }
+    var maxTemporal: Int? {
+        get { slot.flatMap { $0.pointee.maxTemporal == ConsumerSlot.all ? nil : Int($0.pointee.maxTemporal) } }
+        set { slot?.pointee.maxTemporal = newValue.map { UInt8(clamping: $0) } ?? ConsumerSlot.all }
+    }
+    /// Its subscriber paused it (`POST …/video`): no packet, whatever the lobby says.
+    var paused = false
+    /// Applies a subscriber's bounds (`POST …/video`); a paused state is the room's to apply.
+    func apply(_ layers: VideoLayers) {
+        if layers.clearSpatial { maxSpatial = nil } else if let s = layers.maxSpatial { maxSpatial = s }
+        if layers.clearTemporal { maxTemporal = nil } else if let t = layers.maxTemporal { maxTemporal = t }
+    }
+    /// The layer last told in a `layer_changed` event.
+    var reportedLayer: Int?
     var waitingForKeyFrame: Bool {
         get { slot?.pointee.waitingForKeyFrame ?? false }
         set { slot?.pointee.waitingForKeyFrame = newValue && kind == .video }
@@ -109,6 +132,7 @@ final class Consumer {
             // The publisher's transport-wide sequence numbers are about its link to the bridge:
             // never passed on.
             let dropped = (uri == Capabilities.midURI && !sameSection) || uri == Capabilities.transportSequenceURI
+                || uri == Capabilities.streamIDURI || uri == Capabilities.repairedStreamIDURI
             let mine = dropped ? 0 : section.extensions.first { $0.value == uri }?.key ?? 0
             slot.pointee.extensionIDs[Int(id)] = mine
             if mine != id { slot.pointee.extensionsIdentity = false }
@@ -145,6 +169,7 @@ final class Consumer {
         view.sequenceNumber = sequence
         view.timestamp = view.timestamp &+ slot.pointee.splice.timestampOffset
         view.payloadType = outType
+        if slot.pointee.vp8.isActive { slot.pointee.vp8.rewrite(view.payload, switched: false) }
         if view.hasExtension && !slot.pointee.extensionsIdentity {
             slot.pointee.extensionIDs.span.withUnsafeBufferPointer { view.remapHeaderExtensionIDs($0) }
         }

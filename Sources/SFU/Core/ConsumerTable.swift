@@ -19,6 +19,17 @@ struct ConsumerSlot {
     /// The consumer's header extension ID for each source ID (0: not negotiated by the
     /// consumer, sent as padding).
     var extensionIDs = InlineArray<256, UInt8>(repeating: 0)
+    /// Simulcast: the encoding (spatial layer, 0 the lowest) it is sent, and the highest it may
+    /// be sent (`ConsumerSlot.all`: the source's best). A switch happens at a key frame of the
+    /// encoding wanted; until then the current one goes on.
+    var layer: UInt8 = 0
+    var maxLayer: UInt8 = ConsumerSlot.all
+    /// VP8 temporal layers above this are not sent (`all`: every one).
+    var maxTemporal: UInt8 = ConsumerSlot.all
+    /// Picture IDs and TL0PICIDX kept continuous across switches.
+    var vp8 = VP8Continuity()
+
+    static let all: UInt8 = 0xFF
 
     static let unmapped: UInt8 = 0xFF
 
@@ -138,10 +149,20 @@ final class ConsumerTable {
     /// consumer waiting for a key frame starts on one; a new source stream is mapped on its
     /// first packet. Returns whether a consumer still waits for a key frame (the caller asks
     /// the publisher for one). `now`: `MediaClock.elapsed`.
+    /// Simulcast: the packet is of encoding `layer` of `layers` (0 the lowest); each consumer
+    /// gets the one it is on, and moves to the one it wants at that one's key frame, with its
+    /// numbering continuous (sequence, timestamp, and VP8 picture ID and TL0PICIDX).
     @inline(__always)
-    func forward(_ packet: RTPPacketView, codec: CodecKind, clockRate: Int, now: Duration) -> Bool {
+    func forward(_ packet: RTPPacketView, codec: CodecKind, clockRate: Int, now: Duration, layer: UInt8 = 0,
+                 layers: UInt8 = 1) -> Bool {
         let active = activeCount
         guard active > 0 else { return false }
+        // Simulcast VP8: the descriptor's numbers are rewritten per consumer and put back.
+        let descriptor = layers > 1 && codec == .vp8 ? VP8Descriptor(UnsafeRawBufferPointer(packet.payload)) : nil
+        let payload = packet.payload
+        let pictureID = descriptor?.pictureID(in: UnsafeRawBufferPointer(payload))
+        let tl0 = descriptor?.tl0PicIdx(in: UnsafeRawBufferPointer(payload))
+        let temporal = descriptor?.temporalLayer ?? 0
         let ssrc = packet.ssrc
         let sequence = packet.sequenceNumber
         let timestamp = packet.timestamp
@@ -157,7 +178,13 @@ final class ConsumerTable {
             let outType = slot.pointee.payloadTypes[Int(payloadType & 0x7F)]
             guard outType != ConsumerSlot.unmapped,
                   slot.pointee.transport._withUnsafeGuaranteedRef({ $0.state == .connected }) else { continue }
-            if slot.pointee.waitingForKeyFrame {
+            var switched = false
+            let wanted = min(slot.pointee.maxLayer, layers &- 1)
+            if slot.pointee.waitingForKeyFrame || layer != slot.pointee.layer
+                || (layers > 1 && slot.pointee.splice.source != ssrc) {
+                // Waiting, or another encoding than the one it is on: start on this one if it is
+                // the one wanted and this packet starts a key frame.
+                guard layer == wanted else { continue }
                 if keyFrame == nil { keyFrame = codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)) }
                 guard keyFrame! else {
                     waiting = true
@@ -165,11 +192,26 @@ final class ConsumerTable {
                 }
                 slot.pointee.splice.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now)
                 slot.pointee.waitingForKeyFrame = false
+                slot.pointee.layer = layer
+                switched = true
             } else if slot.pointee.splice.source != ssrc {
                 slot.pointee.splice.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now)
             }
+            if let descriptor {
+                if temporal > slot.pointee.maxTemporal {
+                    // A temporal layer it does not get: its sequence numbers close up behind it.
+                    slot.pointee.splice.skip()
+                    if descriptor.startsFrame { slot.pointee.vp8.skipFrame() }
+                    continue
+                }
+                slot.pointee.vp8.rewrite(payload, descriptor: descriptor, switched: switched)
+            }
             send(packet, slot: slot, outType: outType, sequence: sequence, timestamp: timestamp, bytes: bytes,
                  hasExtension: hasExtension, headerLength: headerLength, extensionSaved: &extensionSaved, now: now)
+            if let descriptor {
+                if let pictureID { descriptor.setPictureID(pictureID, in: payload) }
+                if let tl0 { descriptor.setTL0PicIdx(tl0, in: payload) }
+            }
         }
         packet.ssrc = ssrc
         packet.sequenceNumber = sequence
@@ -209,19 +251,32 @@ final class ConsumerTable {
     /// Sends `packet` (a cached one, in a scratch copy) to `consumer` alone: a consumer waiting
     /// for a key frame starts on it if it begins one. Returns whether it was sent.
     @discardableResult
-    func replay(_ packet: RTPPacketView, to consumer: Consumer, codec: CodecKind, clockRate: Int, now: Duration) -> Bool {
+    func replay(_ packet: RTPPacketView, to consumer: Consumer, codec: CodecKind, clockRate: Int, now: Duration, layer: UInt8 = 0,
+                layers: UInt8 = 1) -> Bool {
         guard contains(consumer), isActive(consumer) else { return false }
         let slot = slots + consumer.index
         let outType = slot.pointee.payloadTypes[Int(packet.payloadType & 0x7F)]
         guard outType != ConsumerSlot.unmapped,
               slot.pointee.transport._withUnsafeGuaranteedRef({ $0.state == .connected }) else { return false }
         let (ssrc, sequence, timestamp) = (packet.ssrc, packet.sequenceNumber, packet.timestamp)
+        var switched = false
         if slot.pointee.waitingForKeyFrame {
-            guard codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)) else { return false }
+            guard layer == min(slot.pointee.maxLayer, layers &- 1),
+                  codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)) else { return false }
             slot.pointee.splice.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now)
             slot.pointee.waitingForKeyFrame = false
+            slot.pointee.layer = layer
+            switched = true
         } else if slot.pointee.splice.source != ssrc {
             return false
+        }
+        if layers > 1, codec == .vp8, let d = VP8Descriptor(UnsafeRawBufferPointer(packet.payload)) {
+            if let t = d.temporalLayer, t > slot.pointee.maxTemporal {
+                slot.pointee.splice.skip()
+                if d.startsFrame { slot.pointee.vp8.skipFrame() }
+                return true
+            }
+            slot.pointee.vp8.rewrite(packet.payload, descriptor: d, switched: switched)
         }
         var extensionSaved = false
         send(packet, slot: slot, outType: outType, sequence: sequence, timestamp: timestamp, bytes: UnsafeRawBufferPointer(packet.bytes),

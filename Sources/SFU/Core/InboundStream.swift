@@ -24,6 +24,12 @@ final class InboundStream {
     /// RFC 5104 §4.3.1: FIR when the publisher negotiated it but not PLI.
     let usesFIR: Bool
     private var firSequence: UInt8 = 0
+    /// Simulcast: which encoding it is (0 the lowest) of how many, and its RID if it has one.
+    var layer: UInt8 = 0
+    var layers: UInt8 = 1
+    var rid: String?
+    /// VP8: the size its last key frame stated.
+    var frameSize: (width: Int, height: Int)?
 
     init(ssrc: UInt32, media: NegotiatedMedia, keyFrameInterval: Duration) {
         self.ssrc = ssrc

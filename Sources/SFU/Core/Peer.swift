@@ -152,6 +152,12 @@ final class Peer: TransportDelegate {
         }
         let now = ContinuousClock.now
         route.stream.received(packet, now: now)
+        if route.stream.layers > 1, route.stream.codec(packet.payloadType) == .vp8,
+           let d = VP8Descriptor(UnsafeRawBufferPointer(packet.payload)), d.startsFrame,
+           let size = d.keyFrameSize(in: UnsafeRawBufferPointer(packet.payload)) {
+            route.stream.frameSize = size
+            route.producer.rankEncodings()
+        }
         let lossRequest = route.stream.writeLossRequest(packet.sequenceNumber, now: MediaClock.elapsed(now),
                                                         into: UnsafeMutableRawBufferPointer(start: reports, count: Self.reportsSize))
         if lossRequest > 0 {
@@ -175,11 +181,30 @@ final class Peer: TransportDelegate {
 
     /// Slow path, once per SSRC: which published section is it (MID extension, else payload
     /// type)? RTX and FEC streams are not forwarded (they are not negotiated in answers).
+    /// A simulcast section's stream is one of its encodings: named by its RID (the RTP stream
+    /// id extension, sent on a stream's first packets) or its place in the SIM group; one that
+    /// names neither yet is not learnt.
     private func learn(_ packet: RTPPacketView) -> Route? {
         guard let section = producers.values.map(\.media).section(of: packet, where: \.receives),
               section.codecs.contains(where: { $0.payloadType == packet.payloadType }),
               let producer = producers[section.mid] else { return nil }
+        var layer: Int?
+        var rid: String?
+        if let id = section.ridExtensionID {
+            guard let value = packet.headerExtension(id: id) else { return nil }
+            rid = String(decoding: value, as: UTF8.self)
+            layer = section.simulcastRIDs.firstIndex(of: rid!)
+            guard layer != nil else { return nil }
+        } else if !section.simulcastSSRCs.isEmpty {
+            guard let index = section.simulcastSSRCs.firstIndex(of: packet.ssrc) else { return nil }
+            layer = index
+        }
         let stream = InboundStream(ssrc: packet.ssrc, media: section, keyFrameInterval: keyFrameInterval)
+        if let layer {
+            stream.layer = UInt8(layer)
+            stream.layers = UInt8(section.encodings)
+            stream.rid = rid
+        }
         let first = producer.streams.isEmpty
         producer.add(stream)
         let route = Route(producer: producer, stream: stream)
@@ -348,7 +373,16 @@ final class Peer: TransportDelegate {
                          codec: (consumer?.sentCodec ?? m.codecs.first).map { "\($0.name)/\($0.clockRate)" },
                          inboundSSRC: producer?.streams.first?.ssrc ?? consumer?.source,
                          outboundSSRC: consumer?.localSSRC,
-                         packets: producer?.packets ?? consumer?.packets ?? 0)
+                         packets: producer?.packets ?? consumer?.packets ?? 0,
+                         encodings: producer.flatMap { p in
+                             p.streams.count > 1 || p.streams.first.map { $0.layers > 1 } == true
+                                 ? p.streams.sorted { $0.layer < $1.layer }.map {
+                                     EncodingInfo(layer: Int($0.layer), rid: $0.rid, ssrc: $0.ssrc, width: $0.frameSize?.width,
+                                                  height: $0.frameSize?.height, packets: $0.packets)
+                                 } : nil
+                         },
+                         layer: consumer.flatMap { $0.kind == .video ? $0.layer : nil },
+                         maxSpatial: consumer?.maxSpatial, maxTemporal: consumer?.maxTemporal)
     }
 }
 

@@ -45,6 +45,15 @@ final class Producer {
 
     func add(_ stream: InboundStream) { streams.append(stream) }
 
+    /// Simulcast: once every encoding's key frame told its size, the encodings are numbered
+    /// by width, lowest first, whatever order the offer listed them in (browsers' pages list
+    /// them either way). A consumer whose encoding's number changed restarts on a key frame.
+    func rankEncodings() {
+        guard streams.count > 1, streams.count == Int(streams[0].layers), streams.allSatisfy({ $0.frameSize != nil }) else { return }
+        let ranked = streams.sorted { ($0.frameSize!.width, $0.layer) < ($1.frameSize!.width, $1.layer) }
+        for (i, s) in ranked.enumerated() where s.layer != UInt8(i) { s.layer = UInt8(i) }
+    }
+
     /// A key frame of this (video) track from its publisher, at most once per stream's interval
     /// (`force`: at once, e.g. a subscriber resumed); on one stream (`ssrc`) or all.
     func requestKeyFrame(ssrc: UInt32? = nil, now: ContinuousClock.Instant, force: Bool = false) {

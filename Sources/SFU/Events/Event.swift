@@ -37,6 +37,9 @@ public enum Event: Sendable, Equatable {
     case moderatorGranted(room: String, participant: String)
     case moderatorRevoked(room: String, participant: String)
     case participantMuted(room: String, participant: String, kind: MediaKind, muted: Bool)
+    /// A participant is now sent another simulcast encoding (0 the lowest) of `track` (a
+    /// conference track's id; nil in a streaming room: the streamer's video).
+    case layerChanged(room: String, participant: String, track: String?, layer: Int)
     /// `participants`: who is recorded, nil for everyone.
     case recordingStarted(room: String, participants: [String]?, recording: String, files: [String])
     case recordingStopped(room: String, reason: RecordingStopReason, recording: String, files: [String])
@@ -76,6 +79,7 @@ public enum Event: Sendable, Equatable {
         case .moderatorGranted: "moderator_granted"
         case .moderatorRevoked: "moderator_revoked"
         case .participantMuted: "participant_muted"
+        case .layerChanged: "layer_changed"
         case .recordingStarted: "recording_started"
         case .recordingStopped: "recording_stopped"
         case .recordingFailed: "recording_failed"
@@ -95,7 +99,7 @@ public enum Event: Sendable, Equatable {
              .sourceStarted(let r, _, _), .sourceStopped(let r, _),
              .trackPublished(let r, _, _, _, _), .trackUnpublished(let r, _, _, _, _), .lobbyWaiting(let r, _, _),
              .lobbyAdmitted(let r, _), .lobbyDenied(let r, _), .moderatorGranted(let r, _), .moderatorRevoked(let r, _),
-             .participantMuted(let r, _, _, _), .recordingStarted(let r, _, _, _), .recordingStopped(let r, _, _, _),
+             .participantMuted(let r, _, _, _), .layerChanged(let r, _, _, _), .recordingStarted(let r, _, _, _), .recordingStopped(let r, _, _, _),
              .recordingFailed(let r, _, _, _, _, _), .recordingPacketsDropped(let r, _, _), .recordingReady(let r, _, _, _, _, _),
              .recordingHookFinished(let r, _, _, _, _):
             r

@@ -57,6 +57,10 @@ public struct NegotiatedMedia: Sendable, Equatable {
     /// for each codec's (apt), and the SSRC retransmissions go with.
     public var rtxPayloadTypes: [UInt8: UInt8] = [:]
     public var localRTXSSRC: UInt32?
+    /// Simulcast the peer sends here: its encodings' RIDs (RFC 8851/8853, told in the RTP
+    /// stream id extension), or its SSRCs (`a=ssrc-group:SIM`, lowest first). Empty: one stream.
+    public var simulcastRIDs: [String] = []
+    public var simulcastSSRCs: [UInt32] = []
     public var rejected: Bool
 
     public var midExtensionID: UInt8? { extensions.first { $0.value == Capabilities.midURI }?.key }
@@ -65,6 +69,13 @@ public struct NegotiatedMedia: Sendable, Equatable {
         guard transportCC else { return nil }
         return extensions.first { $0.value == Capabilities.transportSequenceURI }?.key
     }
+    /// The RTP stream id extension's ID, where the peer sends RID-based simulcast.
+    public var ridExtensionID: UInt8? {
+        guard !simulcastRIDs.isEmpty else { return nil }
+        return extensions.first { $0.value == Capabilities.streamIDURI }?.key
+    }
+    /// Encodings the peer sends in this section (1 without simulcast).
+    public var encodings: Int { max(1, simulcastRIDs.count, simulcastSSRCs.count) }
     public var sends: Bool { !rejected && (direction == .sendrecv || direction == .sendonly) }
     public var receives: Bool { !rejected && (direction == .sendrecv || direction == .recvonly) }
 }
@@ -159,6 +170,10 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
             extensions[ext.id] = ext.uri
             section.append("extmap", "\(ext.id) \(ext.uri)")
         }
+        // Simulcast (RFC 8853): the bridge receives every encoding offered, by RID or SIM group.
+        let rids = peerSends && kindValue == .video ? Array(m.sendRIDs.prefix(3)) : []
+        let simulcastSSRCs = peerSends && kindValue == .video && rids.isEmpty
+            ? Array((m.ssrcGroups.first { $0.semantics == "SIM" }?.ssrcs ?? []).prefix(3)) : []
         let peerReceives = m.direction == .sendrecv || m.direction == .recvonly
         let weSend = peerReceives && bridgeSends(kindValue)
         let direction: MediaDirection = switch (weSend, peerSends) {
@@ -179,6 +194,10 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
             section.formats += codecs.compactMap { rtx[$0.payloadType] }.map { String($0) }
         }
         section.append(direction.rawValue)
+        if !rids.isEmpty {
+            for rid in rids { section.append("rid", "\(rid) recv") }
+            section.append("simulcast", "recv " + rids.joined(separator: ";"))
+        }
         section.append("rtcp-mux")
         if m.rtcpRsize { section.append("rtcp-rsize") }
         for c in codecs {
@@ -228,6 +247,8 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
             Capabilities.keepsFeedback(fb, bridgeReceives: peerSends) && (fb.payloadType == "*" || codecs.contains { String($0.payloadType) == fb.payloadType })
         }
         negotiatedSection.setFeedback(kept)
+        negotiatedSection.simulcastRIDs = rids
+        negotiatedSection.simulcastSSRCs = simulcastSSRCs
         if rtxSSRC != nil {
             negotiatedSection.rtxPayloadTypes = rtx
             negotiatedSection.localRTXSSRC = rtxSSRC

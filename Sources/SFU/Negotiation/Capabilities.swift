@@ -21,6 +21,9 @@ public enum Capabilities {
     /// every stream of the transport, which transport-cc feedback reports arrival times of.
     public static let transportSequenceURI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
     public static let absSendTimeURI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+    /// RFC 8852: which simulcast encoding (RID) a stream is, and which one an RTX stream repairs.
+    public static let streamIDURI = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+    public static let repairedStreamIDURI = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
     public static let headerExtensions: Set<String> = [
         midURI,
         audioLevelURI,
@@ -32,6 +35,7 @@ public enum Capabilities {
     /// Whether a header extension is kept in a section (the transport-wide sequence number
     /// only where the bridge receives: it reports on it and never sends it).
     public static func keepsExtension(_ uri: String, bridgeReceives: Bool) -> Bool {
-        headerExtensions.contains(uri) || (bridgeReceives && uri == transportSequenceURI)
+        headerExtensions.contains(uri)
+            || (bridgeReceives && (uri == transportSequenceURI || uri == streamIDURI || uri == repairedStreamIDURI))
     }
 }

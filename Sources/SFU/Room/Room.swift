@@ -46,6 +46,9 @@ protocol RoomPart: AnyObject, Sendable {
     /// The lobby: admits a participant waiting there, denies it, or sends it back (it is told);
     /// false if this part has no such participant or no lobby.
     func lobby(participantID: String, action: LobbyAction) -> Bool
+    /// Bounds the video a participant receives (simulcast encoding, VP8 temporal layer) or
+    /// pauses it; its video sections after, or nil if this part has no such participant.
+    func setVideo(participantID: String, _ layers: VideoLayers) -> [TrackInfo]?
     var isEmpty: Bool { get }
     /// Streaming rooms' viewers in this part (other kinds: 0).
     var viewerCount: Int { get }
@@ -201,5 +204,22 @@ extension RoomPart {
         } catch {
             throw .transport(error)
         }
+    }
+}
+
+extension RoomPart {
+    /// Every video copy the participant receives gets the bounds; pausing stops it, resuming
+    /// restarts it on a key frame.
+    func setVideo(participantID: String, _ layers: VideoLayers) -> [TrackInfo]? {
+        guard let peer = peer(participantID) else { return nil }
+        for c in peer.consumers.values where c.kind == .video {
+            c.apply(layers)
+            if let paused = layers.paused, paused != c.paused {
+                c.paused = paused
+                c.isActive = !paused
+                if !paused { c.waitingForKeyFrame = true }
+            }
+        }
+        return peer.info.tracks.filter { $0.kind == .video }
     }
 }

@@ -101,6 +101,46 @@ public struct TrackInfo: Sendable, Codable, Equatable {
     public var paused: Bool? = nil
     /// Conference rooms, published sections: microphone, camera or screen.
     public var source: TrackSource? = nil
+    /// A published simulcast section: its encodings, lowest first.
+    public var encodings: [EncodingInfo]? = nil
+    /// A received video section: the encoding it is sent (0 the lowest; nil before the first
+    /// key frame) and the limits set on it (`POST …/video`).
+    public var layer: Int? = nil
+    public var maxSpatial: Int? = nil
+    public var maxTemporal: Int? = nil
+}
+
+/// One simulcast encoding a publisher sends.
+public struct EncodingInfo: Sendable, Codable, Equatable {
+    /// 0 the lowest.
+    public var layer: Int
+    public var rid: String?
+    public var ssrc: UInt32
+    /// What its last key frame stated (VP8).
+    public var width: Int?
+    public var height: Int?
+    public var packets: UInt64
+}
+
+/// A subscriber's bounds on the video it is sent (`POST …/participants/{pid}/video`): the
+/// highest simulcast encoding (0 the lowest) and VP8 temporal layer, and whether it is paused.
+/// nil leaves a bound as it is; `clear` lifts the bounds.
+public struct VideoLayers: Sendable, Equatable {
+    public var maxSpatial: Int?
+    public var maxTemporal: Int?
+    public var paused: Bool?
+    /// Lift `max_spatial` / `max_temporal` (the JSON said null).
+    public var clearSpatial = false
+    public var clearTemporal = false
+
+    public init(maxSpatial: Int? = nil, maxTemporal: Int? = nil, paused: Bool? = nil, clearSpatial: Bool = false,
+                clearTemporal: Bool = false) {
+        self.maxSpatial = maxSpatial
+        self.maxTemporal = maxTemporal
+        self.paused = paused
+        self.clearSpatial = clearSpatial
+        self.clearTemporal = clearTemporal
+    }
 }
 
 /// A track published in a conference room (`GET /v1/rooms/{id}`).

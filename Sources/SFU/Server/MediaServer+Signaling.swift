@@ -43,3 +43,17 @@ extension MediaServer {
         })
     }
 }
+
+extension MediaServer {
+    /// Bounds a participant's received video (simulcast encoding, VP8 temporal layer) or
+    /// pauses it: a streaming room's viewer, a conference member (every video it receives),
+    /// an echo participant. Returns its video sections after.
+    public func setVideo(roomID: String, participantID: String, _ layers: VideoLayers) async throws(ControlError) -> [TrackInfo] {
+        _ = try entry(roomID)
+        guard let part = await part(of: roomID, participant: participantID),
+              let tracks = await onLoop(part: part, { $0.setVideo(participantID: participantID, layers) }) else {
+            throw .participantNotFound(room: roomID, participant: participantID)
+        }
+        return tracks
+    }
+}

@@ -298,6 +298,21 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
         return m.info.tracks.filter { $0.track != nil }
     }
 
+    /// A member's simulcast bounds on every video it receives (kept for those to come); paused
+    /// stops or resumes them all, as pausing each track would.
+    func setVideo(participantID id: String, _ layers: VideoLayers) -> [TrackInfo]? {
+        guard let m = members[id] else { return nil }
+        if layers.clearSpatial { m.videoLayers.maxSpatial = nil } else if let s = layers.maxSpatial { m.videoLayers.maxSpatial = s }
+        if layers.clearTemporal { m.videoLayers.maxTemporal = nil } else if let t = layers.maxTemporal { m.videoLayers.maxTemporal = t }
+        let videos = m.subscriptions.filter { $0.value.consumer.kind == .video }
+        for s in videos.values { s.consumer.apply(layers) }
+        if let paused = layers.paused {
+            _ = try? setPaused(member: id, tracks: Array(videos.keys), paused: paused)
+        }
+        worker.flush()
+        return m.info.tracks.filter { $0.kind == .video && $0.track != nil }
+    }
+
     /// A subscription flows again: its video restarts on a key frame, asked for at once.
     private func restart(_ s: Subscription) {
         guard s.consumer.kind == .video else { return }
@@ -380,7 +395,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     func peer(_ peer: Peer, didReceive packet: RTPPacketView, from producer: Producer, stream: InboundStream,
               now: ContinuousClock.Instant) {
         guard !producer.muted else { return }
-        if let recorder = producer.recorder {
+        if let recorder = producer.recorder, stream.layer &+ 1 == stream.layers {  // simulcast: the best encoding
             recorder.record(UnsafeRawBufferPointer(packet.bytes), video: stream.kind == .video, codec: stream.codec(packet.payloadType),
                             clockRate: stream.clockRate)
             worker.wakeAtFlush(recorder.wakeFD)
@@ -388,7 +403,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
         }
         guard !producer.held else { return }
         if producer.consumers.forward(packet, codec: stream.codec(packet.payloadType), clockRate: stream.clockRate,
-                                      now: MediaClock.elapsed(now)) {
+                                      now: MediaClock.elapsed(now), layer: stream.layer, layers: stream.layers) {
             producer.requestKeyFrame(ssrc: stream.ssrc, now: now)
         }
     }
@@ -412,7 +427,15 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     }
 
     func tick(now: ContinuousClock.Instant) {
-        for m in memberList { m.peer.tick(now: now) }
+        for m in memberList {
+            m.peer.tick(now: now)
+            // layer_changed for the simulcast tracks whose encoding changed since the last tick.
+            for (trackID, s) in m.subscriptions where s.consumer.kind == .video && (s.source.streams.first?.layers ?? 1) > 1 {
+                guard let layer = s.consumer.layer, layer != s.consumer.reportedLayer else { continue }
+                s.consumer.reportedLayer = layer
+                events.emit(.layerChanged(room: id, participant: m.id, track: trackID, layer: layer))
+            }
+        }
         worker.flush()
     }
 }

@@ -45,6 +45,8 @@ final class Member {
     private(set) var subscriptions: [String: Subscription] = [:]
     /// At most this many video tracks flow to it, by speaking order (nil: all).
     var maxVideo: Int?
+    /// Its simulcast bounds (`POST …/video`), for every video it receives, new ones included.
+    var videoLayers = VideoLayers()
     /// While the room is recorded: this member's recorder (its microphone and camera go to it).
     var recorder: (any RecordingSink)? {
         didSet { for p in peer.producers.values where p.isRecordable { p.recorder = recorder } }
@@ -164,6 +166,7 @@ final class Member {
             let consumer = peer.consume(s.negotiated, localSSRC: ssrc, from: source.consumers, active: false)
             consumer.producer = source
             consumer.bind(to: source.media)
+            if consumer.kind == .video { consumer.apply(videoLayers) }
             let sub = Subscription(consumer: consumer, source: source)
             subscriptions[trackID] = sub
             room.subscriptionAdded(sub, of: self)

@@ -345,15 +345,18 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
     @inline(__always)
     private func forward(_ packet: RTPPacketView, stream: InboundStream, codec: CodecKind, now: ContinuousClock.Instant) {
         if !mutedKinds.isEmpty, mutedKinds.contains(stream.kind) { return }
-        if recordsStreamer, let recorder {
+        // Simulcast: recordings and plain RTP forwarders take the best encoding only.
+        let best = stream.layer &+ 1 == stream.layers
+        if best, recordsStreamer, let recorder {
             recorder.record(UnsafeRawBufferPointer(packet.bytes), video: stream.kind == .video, codec: codec,
                             clockRate: stream.clockRate)
             worker.wakeAtFlush(recorder.wakeFD)
             if stream.kind == .video, recorder.wantsKeyFrame { requestKeyFrame(stream, now: now) }
         }
         if !links.isEmpty { relay(packet, from: stream, codec: codec) }
-        local.forward(packet, kind: stream.kind, clockRate: stream.clockRate, codec: codec, now: now)
-        if !forwarders.isEmpty {
+        local.forward(packet, kind: stream.kind, clockRate: stream.clockRate, codec: codec, now: now, layer: stream.layer,
+                      layers: stream.layers)
+        if best, !forwarders.isEmpty {
             let elapsed = MediaClock.elapsed(now)
             for f in forwarders where f.forward(packet, kind: stream.kind, codec: codec, clockRate: stream.clockRate, now: elapsed,
                                                 worker: worker) {
@@ -408,6 +411,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
             m.codec = codec.rawValue
             m.token = token
             m.a = UInt32(truncatingIfNeeded: stream.clockRate)
+            m.b = UInt32(stream.layer) | UInt32(stream.layers) << 8
             _ = m.setPayload(bytes)
             worker.commitMessage(on: link.ring)
         }

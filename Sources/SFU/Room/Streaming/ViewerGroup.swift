@@ -37,6 +37,8 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     /// The streamer's latest key frame and what followed, as this group forwarded them: what a
     /// joining viewer is sent at once (instant join).
     let keyFrames = KeyFrameCache()
+    /// How many encodings the cached stream's source sends (the cache holds the best).
+    private var cachedLayers: UInt8 = 1
     let keyFrameInterval: Duration
     /// Elsewhere: key-frame requests for waiting viewers sent home at most this often.
     private var keyFrameLimiter: KeyFrameRequestLimiter
@@ -117,7 +119,7 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
         let transition = lobby.apply(action, to: id)
         switch transition {
         case .admitted:
-            for c in v.consumers.values { c.isActive = true }
+            for c in v.consumers.values { c.isActive = !c.paused }
             if let streamer {
                 bind(v, to: streamer.media)  // its copies continue where they were, from a key frame
                 startVideo(v)
@@ -137,6 +139,23 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     }
 
     func peer(_ id: String) -> Peer? { viewers[id] }
+
+    /// A viewer's video bounds; paused or not, one waiting in the lobby gets nothing until
+    /// admitted, and resumed video starts at a key frame (the cached one if fresh).
+    func setVideo(participantID id: String, _ layers: VideoLayers) -> [TrackInfo]? {
+        guard let v = viewers[id] else { return nil }
+        for c in v.consumers.values where c.kind == .video {
+            c.apply(layers)
+            if let paused = layers.paused, paused != c.paused {
+                c.paused = paused
+                c.isActive = !paused && !lobby.contains(id)
+                if c.isActive { c.waitingForKeyFrame = true }
+            }
+        }
+        if v.transport.state == .connected { startVideo(v) }
+        worker.flush()
+        return v.info.tracks.filter { $0.kind == .video }
+    }
 
     func participantInfo(_ id: String) -> ParticipantInfo? { viewers[id].map(info) }
 
@@ -188,8 +207,18 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     /// Once a second: sender reports to the admitted viewers.
     func tick(now: ContinuousClock.Instant) {
         guard streamer != nil else { return }
-        for v in viewers.values where !lobby.contains(v.id) { v.tick(now: now) }
+        for v in viewers.values where !lobby.contains(v.id) {
+            v.tick(now: now)
+            if cachedLayers > 1 { reportLayer(v) }
+        }
         worker.flush()
+    }
+
+    /// `layer_changed` when a viewer's video moved to another encoding since the last tick.
+    private func reportLayer(_ v: Peer) {
+        guard let c = v.consumers.values.first(where: { $0.kind == .video }), let layer = c.layer, layer != c.reportedLayer else { return }
+        c.reportedLayer = layer
+        events.emit(.layerChanged(room: id, participant: v.id, track: nil, layer: layer))
     }
 
     func senderReport(ssrc: UInt32, _ time: SenderReportTime) {
@@ -201,13 +230,17 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     /// Fan-out of one streamer packet to this group's viewers: rewrite in place, protect into the
     /// socket's send slot, restore. No allocation.
     @inline(__always)
-    func forward(_ packet: RTPPacketView, kind: MediaKind, clockRate: Int, codec: CodecKind, now: ContinuousClock.Instant) {
-        if kind == .video {
+    func forward(_ packet: RTPPacketView, kind: MediaKind, clockRate: Int, codec: CodecKind, now: ContinuousClock.Instant,
+                 layer: UInt8 = 0, layers: UInt8 = 1) {
+        // Simulcast: the cache holds the best encoding, which a viewer starts on.
+        if kind == .video, layer &+ 1 == layers {
+            cachedLayers = layers
             keyFrames.store(UnsafeRawBufferPointer(packet.bytes), ssrc: packet.ssrc,
                             startsKeyFrame: codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)), codec: codec,
                             clockRate: clockRate, now: now)
         }
-        if table(kind).forward(packet, codec: codec, clockRate: clockRate, now: MediaClock.elapsed(now)), kind == .video {
+        if table(kind).forward(packet, codec: codec, clockRate: clockRate, now: MediaClock.elapsed(now), layer: layer, layers: layers),
+           kind == .video {
             keyFrameNeeded(source: packet.ssrc, now: now)
         }
     }
@@ -250,7 +283,8 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
         case .media?:
             guard let packet = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: message.payload, count: message.length)) else { return }
             forward(packet, kind: message.kind == 1 ? .video : .audio, clockRate: Int(message.a),
-                    codec: CodecKind(rawValue: message.codec) ?? .other, now: now)
+                    codec: CodecKind(rawValue: message.codec) ?? .other, now: now,
+                    layer: UInt8(truncatingIfNeeded: message.b), layers: max(1, UInt8(truncatingIfNeeded: message.b >> 8)))
         case .retransmission?:
             guard let consumer = byToken[message.a] else { return }
             consumer.retransmit(UnsafeRawBufferPointer(start: message.payload, count: message.length),
@@ -283,7 +317,8 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
                 guard cached.count <= ConsumerTable.maxPacket else { return }
                 scratch.copyMemory(from: cached.baseAddress!, byteCount: cached.count)
                 guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: cached.count)) else { return }
-                video.replay(view, to: consumer, codec: codec, clockRate: clockRate, now: elapsed)
+                video.replay(view, to: consumer, codec: codec, clockRate: clockRate, now: elapsed, layer: cachedLayers &- 1,
+                             layers: cachedLayers)
             }
             worker.flush()
             if !consumer.waitingForKeyFrame { return }
