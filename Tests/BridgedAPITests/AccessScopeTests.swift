@@ -77,6 +77,9 @@ struct AccessScopeTests {
             // Its own participant, not another.
             ("own participant", .get, "/v1/rooms/r/participants/\(s.alice)", alice, nil, .ok, nil),
             ("own participant: subscriptions", .post, "/v1/rooms/r/participants/\(s.alice)/subscriptions", alice, [:], .ok, nil),
+            ("own participant: video bounds", .post, "/v1/rooms/r/participants/\(s.alice)/video", alice, ["max_spatial": 0], .ok, nil),
+            ("another participant: video bounds", .post, "/v1/rooms/r/participants/\(s.bob)/video", alice, ["max_spatial": 0],
+             .forbidden, "not_your_participant"),
             ("own participant: signal (no upgrade)", .get, "/v1/rooms/r/participants/\(s.alice)/signal", alice, nil,
              .upgradeRequired, "websocket_required"),
             ("another participant", .get, "/v1/rooms/r/participants/\(s.bob)", alice, nil, .forbidden, "not_your_participant"),

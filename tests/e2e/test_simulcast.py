@@ -1,0 +1,164 @@
+"""Simulcast with headless Chromium: a streamer sends three VP8 encodings (RIDs q, h, f: 320x180,
+640x360, 1280x720 of the fake camera); each viewer decodes the one it is sent. Without a bound
+a viewer gets the best; `POST …/participants/{pid}/video` bounds one to a lower encoding, which
+it switches to at that encoding's key frame with no freeze, and lifting the bound brings it back.
+"""
+import json
+import time
+
+from conftest import wait_for
+from test_chromium_echo import chromium  # noqa: F401  (fixture)
+from test_uplink_feedback import run
+
+PAGE = r"""
+window.pcs = {};
+window.join = async (base, room, body) => {
+    const pc = new RTCPeerConnection();
+    await pc.setLocalDescription(await pc.createOffer());
+    const r = await fetch(`${base}/v1/rooms/${room}/participants`, {method: 'POST',
+        headers: {'content-type': 'application/json'}, body: JSON.stringify({offer: pc.localDescription.sdp, ...body})});
+    return r;
+};
+window.publish = async (base, room) => {
+    const stream = await navigator.mediaDevices.getUserMedia(
+        {audio: true, video: {width: {exact: 1280}, height: {exact: 720}, frameRate: 30}});
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver(stream.getAudioTracks()[0], {direction: 'sendonly', streams: [stream]});
+    pc.addTransceiver(stream.getVideoTracks()[0], {direction: 'sendonly', streams: [stream], sendEncodings: [
+        {rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000},
+        {rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000},
+        {rid: 'f', maxBitrate: 1500000}]});
+    await pc.setLocalDescription(await pc.createOffer());
+    const r = await fetch(`${base}/v1/rooms/${room}/participants`, {method: 'POST',
+        headers: {'content-type': 'application/json'},
+        body: JSON.stringify({offer: pc.localDescription.sdp, role: 'streamer'})});
+    const j = await r.json();
+    if (r.status !== 201) throw new Error(JSON.stringify(j));
+    await pc.setRemoteDescription({type: 'answer', sdp: j.answer});
+    window.pcs.streamer = pc;
+    return {id: j.id, answer: j.answer};
+};
+window.view = async (base, room, name) => {
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver('audio', {direction: 'recvonly'});
+    pc.addTransceiver('video', {direction: 'recvonly'});
+    await pc.setLocalDescription(await pc.createOffer());
+    const r = await fetch(`${base}/v1/rooms/${room}/participants`, {method: 'POST',
+        headers: {'content-type': 'application/json'},
+        body: JSON.stringify({offer: pc.localDescription.sdp, role: 'viewer'})});
+    const j = await r.json();
+    if (r.status !== 201) throw new Error(JSON.stringify(j));
+    await pc.setRemoteDescription({type: 'answer', sdp: j.answer});
+    window.pcs[name] = pc;
+    return {id: j.id};
+};
+window.videoIn = async (name) => {
+    let v = {};
+    (await window.pcs[name].getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') v = r; });
+    return {framesDecoded: v.framesDecoded || 0, frameWidth: v.frameWidth || 0, freezeCount: v.freezeCount || 0,
+            totalFreezesDuration: v.totalFreezesDuration || 0, keyFramesDecoded: v.keyFramesDecoded || 0};
+};
+window.videoOut = async () => {
+    const out = {};
+    (await window.pcs.streamer.getStats()).forEach((r) => {
+        if (r.type === 'outbound-rtp' && r.kind === 'video') out[r.rid] = {width: r.frameWidth || 0, frames: r.framesEncoded || 0};
+    });
+    return out;
+};
+"""
+
+
+def video_in(driver, name):
+    return run(driver, "return await window.videoIn(args[0]);", name)
+
+
+def width_of(driver, name):
+    return video_in(driver, name)["frameWidth"]
+
+
+def set_video(bridged, room, pid, body):
+    status, tracks = bridged.post(f"/v1/rooms/{room}/participants/{pid}/video", body)
+    assert status == 200, tracks
+    return tracks["tracks"]
+
+
+def test_three_viewers_each_get_their_encoding(bridged, chromium):
+    assert bridged.post("/v1/rooms", {"id": "sim", "kind": "streaming"})[0] == 201
+    chromium.get(bridged.base + "/v1/health")
+    chromium.execute_script(PAGE)
+    published = run(chromium, "return await window.publish(...args);", bridged.base, "sim")
+    assert "error" not in published, published
+    # The answer takes the three encodings.
+    assert "a=simulcast:recv q;h;f" in published["answer"], published["answer"]
+    # The encoder turns on its layers as its estimate (the bridge's transport-cc) allows.
+    wait_for(lambda: all(e["width"] > 0 for e in run(chromium, "return await window.videoOut();").values())
+             and len(run(chromium, "return await window.videoOut();")) == 3, 30, what="three encodings sent")
+    sent = run(chromium, "return await window.videoOut();")
+    assert sorted(e["width"] for e in sent.values()) == [320, 640, 1280], sent
+
+    # The streamer's encodings as the bridge ranked them (by the width of their key frames).
+    def encodings():
+        p = bridged.get(f"/v1/rooms/sim/participants/{published['id']}")[1]
+        video = next(t for t in p["tracks"] if t["kind"] == "video")
+        return video.get("encodings") or []
+    wait_for(lambda: len(encodings()) == 3 and all(e.get("width") for e in encodings()), 15, what="encodings ranked")
+    ranked = encodings()
+    assert [(e["layer"], e["rid"], e["width"]) for e in ranked] == [(0, "q", 320), (1, "h", 640), (2, "f", 1280)], ranked
+
+    viewers = {}
+    for name in ("a", "b", "c"):
+        v = run(chromium, "return await window.view(...args);", bridged.base, "sim", name)
+        assert "error" not in v, v
+        viewers[name] = v["id"]
+    # C is pinned to the lowest encoding as soon as it joined.
+    tracks = set_video(bridged, "sim", viewers["c"], {"max_spatial": 0})
+    assert tracks[0]["max_spatial"] == 0, tracks
+    for name, width in (("a", 1280), ("b", 1280), ("c", 320)):
+        wait_for(lambda: width_of(chromium, name) == width and video_in(chromium, name)["framesDecoded"] > 30, 20,
+                 what=f"viewer {name} decoding {width} wide")
+
+    # B down to the middle encoding, then back up; A stays on the best throughout.
+    before = video_in(chromium, "b")
+    t0 = time.monotonic()
+    set_video(bridged, "sim", viewers["b"], {"max_spatial": 1})
+    wait_for(lambda: width_of(chromium, "b") == 640, 10, what="viewer b at 640 wide")
+    down = time.monotonic() - t0
+    time.sleep(3)
+    assert width_of(chromium, "a") == 1280
+    t1 = time.monotonic()
+    set_video(bridged, "sim", viewers["b"], {"max_spatial": None})
+    wait_for(lambda: width_of(chromium, "b") == 1280, 15, what="viewer b back at 1280 wide")
+    up = time.monotonic() - t1
+    time.sleep(3)
+    after = video_in(chromium, "b")
+    a = video_in(chromium, "a")
+    fps_b = (after["framesDecoded"] - before["framesDecoded"]) / (time.monotonic() - t0)
+    print(f"\nsimulcast: B down to 640 in {down:.1f} s, back to 1280 in {up:.1f} s, {fps_b:.1f} fps meanwhile; "
+          f"B freezes {after['freezeCount'] - before['freezeCount']} ({after['totalFreezesDuration'] - before['totalFreezesDuration']:.2f} s), "
+          f"A freezes {a['freezeCount']}")
+    # No freeze over a second for B while it switched, none at all for A.
+    assert after["totalFreezesDuration"] - before["totalFreezesDuration"] < 1.0, json.dumps([before, after])
+    assert a["freezeCount"] == 0, a
+    assert fps_b > 20, fps_b
+    assert width_of(chromium, "c") == 320
+
+    # The viewers' tracks say which encoding each is sent; layer_changed told B's moves.
+    def layer(pid):
+        p = bridged.get(f"/v1/rooms/sim/participants/{pid}")[1]
+        return next(t for t in p["tracks"] if t["kind"] == "video").get("layer")
+    assert (layer(viewers["a"]), layer(viewers["b"]), layer(viewers["c"])) == (2, 2, 0)
+
+    # Paused: B's decoding stops; resumed: it starts again on a key frame.
+    set_video(bridged, "sim", viewers["b"], {"paused": True})
+    time.sleep(1)
+    stopped = video_in(chromium, "b")["framesDecoded"]
+    time.sleep(1.5)
+    assert video_in(chromium, "b")["framesDecoded"] - stopped <= 2
+    set_video(bridged, "sim", viewers["b"], {"paused": False})
+    wait_for(lambda: video_in(chromium, "b")["framesDecoded"] > stopped + 20, 10, what="viewer b resumed")
+
+    # Bad bounds are refused with a clear error; an unknown participant is 404.
+    status, body = bridged.post(f"/v1/rooms/sim/participants/{viewers['a']}/video", {"max_spatial": 5})
+    assert status == 400 and body["error"]["code"] == "invalid_layer", body
+    status, body = bridged.post("/v1/rooms/sim/participants/nobody/video", {"max_spatial": 0})
+    assert status == 404, body
