@@ -105,9 +105,12 @@ async function start(mode = "echo", roomID = null) {
     pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", iceServers: ice.ice_servers,
                                  iceTransportPolicy: relay ? "relay" : "all" });
     if (mode !== "viewer") {
-      const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+      const q = new URLSearchParams(location.search);
+      const media = await navigator.mediaDevices.getUserMedia({ audio: true,
+        video: { width: Number(q.get("width") || 640), height: Number(q.get("height") || 480) } });
       $("local").srcObject = media;
-      media.getTracks().forEach((t) => pc.addTrack(t, media));
+      media.getTracks().forEach((t) => pc.addTransceiver(t, { direction: "sendrecv", streams: [media],
+        sendEncodings: t.kind === "video" ? simulcastEncodings() : undefined }));
       // ?codec=VP9 (say): send only that video codec.
       const only = new URLSearchParams(location.search).get("codec");
       if (only) pc.getTransceivers().filter((t) => t.sender.track && t.sender.track.kind === "video").forEach((t) =>
@@ -220,7 +223,8 @@ async function startMember(roomID = null) {
     // ?mute=1: the microphone sends silence (the bridge must not hear this member speak).
     if (q.get("mute")) media.getAudioTracks().forEach((t) => { t.enabled = false; });
     $("local").srcObject = media;
-    media.getTracks().forEach((t) => pc.addTransceiver(t, { direction: "sendonly", streams: [media] }));
+    media.getTracks().forEach((t) => pc.addTransceiver(t, { direction: "sendonly", streams: [media],
+      sendEncodings: t.kind === "video" ? simulcastEncodings() : undefined }));
     room = roomID || (await api("POST", "/v1/rooms", { kind: "conference", description: "demo page" })).id;
     pc.ontrack = (e) => {
       const id = e.transceiver.mid;  // a section: its current track is in the remote description
@@ -330,6 +334,14 @@ function currentTrackIds() {
   }
   return ids;
 }
+// ?simulcast=1: the camera goes out in three encodings (a quarter, half and full size), of
+// which the bridge sends each receiver one.
+function simulcastEncodings() {
+  if (!new URLSearchParams(location.search).get("simulcast")) return undefined;
+  return [{ rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150000 }, { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500000 },
+          { rid: "f", maxBitrate: 1500000 }];
+}
+
 window.bridgedConferenceStats = async () => {
   const out = {};
   if (!pc) return out;

@@ -155,3 +155,48 @@ import Testing
         #expect(video?.pictureLossIndication == false && video?.fullIntraRequest == true)
     }
 }
+
+/// Simulcast offers (Chromium with three `sendEncodings`): the answer takes every encoding, in
+/// a streaming room and in a conference, and keeps the RTP stream id extensions to learn which
+/// stream is which; a SIM group is taken by its SSRCs.
+@Suite struct SimulcastAnswerTests {
+    @Test func ridsAreAnsweredRecv() throws {
+        let offer = try SessionDescription(parsing: try AnswerTests.fixture("chromium_simulcast"))
+        let a = try makeAnswer(to: offer, local: AnswerTests.local, bridgeSends: { _ in false }, localSSRC: { _, _ in 1 },
+                               streamID: "s", cname: "c", singleCodec: true)
+        let video = try #require(a.media.first { $0.kind == .video })
+        #expect(video.simulcastRIDs == ["q", "h", "f"])
+        #expect(video.encodings == 3)
+        #expect(video.ridExtensionID == 10)
+        #expect(video.extensions[11] == Capabilities.repairedStreamIDURI)
+        let text = a.sdp.serialized()
+        #expect(text.contains("a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n"))
+        #expect(a.media.first { $0.kind == .audio }?.simulcastRIDs == [])
+    }
+
+    @Test func aConferenceMemberSimulcastIsAnsweredRecv() throws {
+        let offer = try SessionDescription(parsing: try AnswerTests.fixture("chromium_simulcast"))
+        let remote = try remoteTransport(of: offer, preferredRole: .server)
+        var s = ConferenceSession(local: AnswerTests.local, role: remote.dtlsRole, remoteUfrag: remote.ice.ufrag)
+        let answer = try s.answer(offer)
+        #expect(answer.serialized().contains("a=simulcast:recv q;h;f"))
+        let video = try #require(s.sections.first { $0.kind == .video })
+        #expect(video.negotiated.simulcastRIDs == ["q", "h", "f"])
+    }
+
+    @Test func paused_alternatives_and_undeclared_rids() throws {
+        let base = try AnswerTests.fixture("chromium_simulcast")
+        // "~f" (paused) is still an encoding; "x" has no a=rid line and is not; alternatives take the first.
+        let sdp = base.replacingOccurrences(of: "a=simulcast:send q;h;f", with: "a=simulcast:send q,h;x;~f")
+        let m = try #require(try SessionDescription(parsing: sdp).media.first { $0.kind == "video" })
+        #expect(m.sendRIDs == ["q", "f"])
+        // A SIM group, lowest first.
+        let sim = base.replacingOccurrences(of: "a=simulcast:send q;h;f\r\n", with: "a=ssrc-group:SIM 11 22 33\r\n")
+            .replacingOccurrences(of: "a=rid:q send\r\na=rid:h send\r\na=rid:f send\r\n", with: "")
+        let a = try makeAnswer(to: try SessionDescription(parsing: sim), local: AnswerTests.local, bridgeSends: { _ in false },
+                               localSSRC: { _, _ in 1 }, streamID: "s", cname: "c", singleCodec: true)
+        let video = try #require(a.media.first { $0.kind == .video })
+        #expect(video.simulcastSSRCs == [11, 22, 33] && video.simulcastRIDs.isEmpty && video.encodings == 3)
+        #expect(!a.sdp.serialized().contains("a=simulcast"))
+    }
+}

@@ -146,6 +146,54 @@ struct ZeroAllocationTests {
         await pair.shutdown()
     }
 
+    /// Simulcast through real transports: three encodings of VP8 with picture IDs, TL0PICIDX
+    /// and temporal layers, two subscribers whose bounds change every 100 packets (a switch at
+    /// each key frame of the encoding wanted, numbering rewritten, a temporal layer dropped):
+    /// 2000 packets, counted on the loop's thread.
+    @Test func simulcastSwitchingAllocatesNothing() async throws {
+        let bench = try await ConsumerTableTests.Bench(subscribers: 2)
+        let counts = try await bench.loop.submit { () -> (warm: Int, allocations: UInt64, switches: Int) in
+            let (table, worker, consumers) = (bench.table, bench.worker, bench.consumers)
+            var packet = [UInt8](repeating: 0, count: 200)
+            var switches = 0
+            func run(_ range: Range<Int>) {
+                for i in range {
+                    let layer = UInt8(i % 3), frame = i / 3
+                    if i % 100 == 0 {
+                        consumers[0].maxSpatial = (i / 100) % 3
+                        consumers[1].maxTemporal = (i / 100) % 2
+                        switches += 1
+                    }
+                    let key = frame % 30 == 0
+                    packet.withUnsafeMutableBytes { raw in
+                        raw[0] = 0x80; raw[1] = 96
+                        raw.storeBytes(of: UInt16(truncatingIfNeeded: frame).bigEndian, toByteOffset: 2, as: UInt16.self)
+                        raw.storeBytes(of: UInt32(truncatingIfNeeded: frame * 3000).bigEndian, toByteOffset: 4, as: UInt32.self)
+                        raw.storeBytes(of: (0xA0 + UInt32(layer)).bigEndian, toByteOffset: 8, as: UInt32.self)
+                        // Descriptor: X, I (15-bit picture ID), L, T; then the VP8 header (P=0 on a key frame).
+                        (raw[12], raw[13], raw[14], raw[15]) = (0x90, 0xE0, 0x80 | UInt8(frame >> 8 & 0x7F), UInt8(frame & 0xFF))
+                        (raw[16], raw[17], raw[18]) = (UInt8(frame / 4 & 0xFF), UInt8(frame % 2) << 6, key ? 0x00 : 0x01)
+                        (raw[21], raw[22], raw[23], raw[24], raw[25]) = (0x9D, 0x01, 0x2A, 0x40, 0x01)
+                        let view = try! RTPPacketView(parsing: raw)
+                        _ = table.forward(view, codec: .vp8, clockRate: 90000, now: .milliseconds(11 * i), layer: layer, layers: 3)
+                    }
+                    if i % 16 == 15 { worker.flush() }
+                }
+            }
+            run(0..<600)  // warm-up
+            let before = consumers.map(\.packets)
+            malloc_counter_start()
+            run(600..<2600)
+            let allocations = malloc_counter_stop()
+            worker.flush()
+            return (Int(consumers.map(\.packets).reduce(0, +) - before.reduce(0, +)), allocations, switches)
+        }.get()
+        #expect(counts.warm > 500, "only \(counts.warm) copies sent")
+        #expect(counts.allocations == 0, "\(counts.allocations) allocations for 2000 simulcast packets with \(counts.switches) bound changes")
+        print("allocations per simulcast packet: \(Double(counts.allocations) / 2000)")
+        await bench.shutdown()
+    }
+
     /// The GSO flush (grouping per destination, building the messages) allocates nothing.
     @Test func segmentedFlushAllocatesNothing() throws {
         let sender = try UDPSocket(host: "127.0.0.1", port: 0, segmentationOffload: true)

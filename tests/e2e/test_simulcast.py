@@ -162,3 +162,40 @@ def test_three_viewers_each_get_their_encoding(bridged, chromium):
     assert status == 400 and body["error"]["code"] == "invalid_layer", body
     status, body = bridged.post("/v1/rooms/sim/participants/nobody/video", {"max_spatial": 0})
     assert status == 404, body
+
+
+def test_three_members_of_a_conference(bridged, chromium):
+    """The same in a conference room: three Chromium members (the demo page, ?simulcast=1) each
+    send three encodings of a 1280x720 camera and receive the others' best; the third member,
+    bounded to the lowest, decodes the others at 320 wide while the first two stay at 1280."""
+    from test_chromium_streaming import open_page
+    from test_conference import member_stats
+    assert bridged.post("/v1/rooms", {"id": "simc", "kind": "conference"})[0] == 201
+    members = []
+    for _ in range(3):
+        handle = open_page(chromium, bridged.base + "/?room=simc&role=member&autostart=1&canvas=1&simulcast=1&width=1280&height=720")
+        members.append((handle, chromium.execute_script("return window.bridged.participant")))
+    ids = [pid for _, pid in members]
+
+    def widths(handle, pid):
+        s = member_stats(chromium, handle)
+        return sorted(v.get("frameWidth") or 0 for k, v in s.items()
+                      if v["kind"] == "video" and not k.startswith(pid + "/") and (v.get("framesDecoded") or 0) > 10)
+
+    # Simulcast offered by each, taken by the bridge.
+    for pid in ids:
+        wait_for(lambda: any(len(t.get("encodings") or []) == 3 for t in bridged.get(f"/v1/rooms/simc/participants/{pid}")[1]["tracks"]),
+                 30, what=f"{pid} sending three encodings")
+    for handle, pid in members:
+        wait_for(lambda: widths(handle, pid) == [1280, 1280], 40, what=f"{pid} decoding the two others at 1280")
+    third_handle, third = members[2]
+    tracks = set_video(bridged, "simc", third, {"max_spatial": 0})
+    assert all(t.get("max_spatial") == 0 for t in tracks), tracks
+    wait_for(lambda: widths(third_handle, third) == [320, 320], 15, what="the third member at 320 wide")
+    time.sleep(2)
+    for handle, pid in members[:2]:
+        assert widths(handle, pid) == [1280, 1280], pid
+    # Its subscriptions say so.
+    p = bridged.get(f"/v1/rooms/simc/participants/{third}")[1]
+    received = [t for t in p["tracks"] if t["kind"] == "video" and t.get("track")]
+    assert len(received) == 2 and all(t.get("layer") == 0 for t in received), received

@@ -149,12 +149,12 @@ final class ConsumerTable {
     /// consumer waiting for a key frame starts on one; a new source stream is mapped on its
     /// first packet. Returns whether a consumer still waits for a key frame (the caller asks
     /// the publisher for one). `now`: `MediaClock.elapsed`.
-    /// Simulcast: the packet is of encoding `layer` of `layers` (0 the lowest); each consumer
-    /// gets the one it is on, and moves to the one it wants at that one's key frame, with its
+    /// Simulcast: the packet is of encoding `layer` of `layers` (0 the lowest), `best` the
+    /// highest being sent now (nil: the last); each consumer gets the one it is on, and moves to the one it wants at that one's key frame, with its
     /// numbering continuous (sequence, timestamp, and VP8 picture ID and TL0PICIDX).
     @inline(__always)
     func forward(_ packet: RTPPacketView, codec: CodecKind, clockRate: Int, now: Duration, layer: UInt8 = 0,
-                 layers: UInt8 = 1) -> Bool {
+                 layers: UInt8 = 1, best: UInt8? = nil) -> Bool {
         let active = activeCount
         guard active > 0 else { return false }
         // Simulcast VP8: the descriptor's numbers are rewritten per consumer and put back.
@@ -179,7 +179,7 @@ final class ConsumerTable {
             guard outType != ConsumerSlot.unmapped,
                   slot.pointee.transport._withUnsafeGuaranteedRef({ $0.state == .connected }) else { continue }
             var switched = false
-            let wanted = min(slot.pointee.maxLayer, layers &- 1)
+            let wanted = min(slot.pointee.maxLayer, best ?? layers &- 1)
             if slot.pointee.waitingForKeyFrame || layer != slot.pointee.layer
                 || (layers > 1 && slot.pointee.splice.source != ssrc) {
                 // Waiting, or another encoding than the one it is on: start on this one if it is
@@ -252,7 +252,7 @@ final class ConsumerTable {
     /// for a key frame starts on it if it begins one. Returns whether it was sent.
     @discardableResult
     func replay(_ packet: RTPPacketView, to consumer: Consumer, codec: CodecKind, clockRate: Int, now: Duration, layer: UInt8 = 0,
-                layers: UInt8 = 1) -> Bool {
+                layers: UInt8 = 1, best: UInt8? = nil) -> Bool {
         guard contains(consumer), isActive(consumer) else { return false }
         let slot = slots + consumer.index
         let outType = slot.pointee.payloadTypes[Int(packet.payloadType & 0x7F)]
@@ -261,7 +261,7 @@ final class ConsumerTable {
         let (ssrc, sequence, timestamp) = (packet.ssrc, packet.sequenceNumber, packet.timestamp)
         var switched = false
         if slot.pointee.waitingForKeyFrame {
-            guard layer == min(slot.pointee.maxLayer, layers &- 1),
+            guard layer == min(slot.pointee.maxLayer, best ?? layers &- 1),
                   codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)) else { return false }
             slot.pointee.splice.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now)
             slot.pointee.waitingForKeyFrame = false

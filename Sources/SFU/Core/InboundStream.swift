@@ -27,6 +27,11 @@ final class InboundStream {
     /// Simulcast: which encoding it is (0 the lowest) of how many, and its RID if it has one.
     var layer: UInt8 = 0
     var layers: UInt8 = 1
+    /// The highest encoding of its section that is being sent (a browser turns its best ones
+    /// off when its uplink is short): what a subscriber without a bound gets.
+    var best: UInt8 = 0
+    /// Packets at the last tick, to tell which encodings flow.
+    var packetsAtTick: UInt64 = 0
     var rid: String?
     /// VP8: the size its last key frame stated.
     var frameSize: (width: Int, height: Int)?

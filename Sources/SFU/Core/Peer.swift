@@ -204,6 +204,7 @@ final class Peer: TransportDelegate {
             stream.layer = UInt8(layer)
             stream.layers = UInt8(section.encodings)
             stream.rid = rid
+            stream.best = producer.streams.map(\.best).max().map { max($0, stream.layer) } ?? stream.layer
         }
         let first = producer.streams.isEmpty
         producer.add(stream)
@@ -313,6 +314,7 @@ final class Peer: TransportDelegate {
         var offset = 0
         var fractionLost: UInt8 = 0
         for producer in producers.values {
+            producer.updateBestEncoding()
             for stream in producer.streams where offset + 32 <= Self.reportsSize {
                 let block = stream.statistics.report(ssrc: stream.ssrc, now: now)
                 fractionLost = max(fractionLost, block.fractionLost)

@@ -45,6 +45,18 @@ final class Producer {
 
     func add(_ stream: InboundStream) { streams.append(stream) }
 
+    /// Simulcast, each second: the highest encoding that sent packets since the last call
+    /// becomes every stream's `best` (kept when none did).
+    func updateBestEncoding() {
+        guard streams.count > 1 else { return }
+        var best: UInt8?
+        for s in streams {
+            if s.packets != s.packetsAtTick { best = max(best ?? 0, s.layer) }
+            s.packetsAtTick = s.packets
+        }
+        if let best { for s in streams { s.best = best } }
+    }
+
     /// Simulcast: once every encoding's key frame told its size, the encodings are numbered
     /// by width, lowest first, whatever order the offer listed them in (browsers' pages list
     /// them either way). A consumer whose encoding's number changed restarts on a key frame.

@@ -42,11 +42,15 @@ struct SessionSection: Sendable, Equatable {
     /// Port 0: rejected for good.
     var rejected = false
     var rtcpRsize = false
+    /// Publish: the simulcast encodings the member sends (RIDs, or a SIM group's SSRCs).
+    var simulcastRIDs: [String] = []
+    var simulcastSSRCs: [UInt32] = []
 
     static func == (a: SessionSection, b: SessionSection) -> Bool {
         a.mid == b.mid && a.kind == b.kind && a.role == b.role && a.codecs == b.codecs && a.extensions == b.extensions
             && a.localSSRC == b.localSSRC && a.msid?.stream == b.msid?.stream && a.msid?.track == b.msid?.track
             && a.stopped == b.stopped && a.rejected == b.rejected && a.rtcpRsize == b.rtcpRsize
+            && a.simulcastRIDs == b.simulcastRIDs && a.simulcastSSRCs == b.simulcastSSRCs
     }
 
     /// The bridge's direction in this section.
@@ -65,6 +69,8 @@ struct SessionSection: Sendable, Equatable {
                                 codecs: codecs.map { .init(payloadType: $0.payloadType, name: $0.name, clockRate: $0.clockRate, channels: $0.channels) },
                                 extensions: extensions, remoteSSRCs: [], localSSRC: localSSRC, rejected: rejected)
         m.setFeedback(codecs.flatMap(\.feedback))
+        m.simulcastRIDs = simulcastRIDs
+        m.simulcastSSRCs = simulcastSSRCs
         return m
     }
 }
@@ -157,6 +163,12 @@ struct ConferenceSession: Sendable {
             section.role = .publish(source)
             section.codecs = [codec]
             section.extensions = Self.extensions(of: m, publishing: true)
+            if kind == .video {
+                section.simulcastRIDs = Array(m.sendRIDs.prefix(3))
+                if section.simulcastRIDs.isEmpty {
+                    section.simulcastSSRCs = Array((m.ssrcGroups.first { $0.semantics == "SIM" }?.ssrcs ?? []).prefix(3))
+                }
+            }
             next.append(section)
         }
         guard next.contains(where: { !$0.rejected }) else {
@@ -330,6 +342,10 @@ struct ConferenceSession: Sendable {
             m.append("setup", role == .server ? "passive" : "active")
             for (id, uri) in s.extensions.sorted(by: { $0.key < $1.key }) { m.append("extmap", "\(id) \(uri)") }
             m.append(s.direction.rawValue)
+            if case .publish = s.role, !s.simulcastRIDs.isEmpty {
+                for rid in s.simulcastRIDs { m.append("rid", "\(rid) recv") }
+                m.append("simulcast", "recv " + s.simulcastRIDs.joined(separator: ";"))
+            }
             m.append("rtcp-mux")
             if s.rtcpRsize { m.append("rtcp-rsize") }
             for c in s.codecs {

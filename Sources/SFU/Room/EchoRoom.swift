@@ -88,7 +88,7 @@ final class EchoRoom: Room, PeerDelegate, @unchecked Sendable {
     func peer(_ peer: Peer, didReceive packet: RTPPacketView, from producer: Producer, stream: InboundStream,
               now: ContinuousClock.Instant) {
         _ = producer.consumers.forward(packet, codec: stream.codec(packet.payloadType), clockRate: stream.clockRate,
-                                       now: MediaClock.elapsed(now), layer: stream.layer, layers: stream.layers)
+                                       now: MediaClock.elapsed(now), layer: stream.layer, layers: stream.layers, best: stream.best)
     }
 }
 

@@ -403,7 +403,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
         }
         guard !producer.held else { return }
         if producer.consumers.forward(packet, codec: stream.codec(packet.payloadType), clockRate: stream.clockRate,
-                                      now: MediaClock.elapsed(now), layer: stream.layer, layers: stream.layers) {
+                                      now: MediaClock.elapsed(now), layer: stream.layer, layers: stream.layers, best: stream.best) {
             producer.requestKeyFrame(ssrc: stream.ssrc, now: now)
         }
     }

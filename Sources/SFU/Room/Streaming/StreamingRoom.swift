@@ -355,7 +355,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
         }
         if !links.isEmpty { relay(packet, from: stream, codec: codec) }
         local.forward(packet, kind: stream.kind, clockRate: stream.clockRate, codec: codec, now: now, layer: stream.layer,
-                      layers: stream.layers)
+                      layers: stream.layers, best: stream.best)
         if best, !forwarders.isEmpty {
             let elapsed = MediaClock.elapsed(now)
             for f in forwarders where f.forward(packet, kind: stream.kind, codec: codec, clockRate: stream.clockRate, now: elapsed,
@@ -411,7 +411,7 @@ final class StreamingRoom: Room, PeerDelegate, RingReceiver, @unchecked Sendable
             m.codec = codec.rawValue
             m.token = token
             m.a = UInt32(truncatingIfNeeded: stream.clockRate)
-            m.b = UInt32(stream.layer) | UInt32(stream.layers) << 8
+            m.b = UInt32(stream.layer) | UInt32(stream.layers) << 8 | UInt32(stream.best) << 16
             _ = m.setPayload(bytes)
             worker.commitMessage(on: link.ring)
         }

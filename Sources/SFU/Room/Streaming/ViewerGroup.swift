@@ -39,6 +39,7 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     let keyFrames = KeyFrameCache()
     /// How many encodings the cached stream's source sends (the cache holds the best).
     private var cachedLayers: UInt8 = 1
+    private var cachedBest: UInt8 = 0
     let keyFrameInterval: Duration
     /// Elsewhere: key-frame requests for waiting viewers sent home at most this often.
     private var keyFrameLimiter: KeyFrameRequestLimiter
@@ -231,15 +232,17 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     /// socket's send slot, restore. No allocation.
     @inline(__always)
     func forward(_ packet: RTPPacketView, kind: MediaKind, clockRate: Int, codec: CodecKind, now: ContinuousClock.Instant,
-                 layer: UInt8 = 0, layers: UInt8 = 1) {
+                 layer: UInt8 = 0, layers: UInt8 = 1, best: UInt8 = 0) {
         // Simulcast: the cache holds the best encoding, which a viewer starts on.
-        if kind == .video, layer &+ 1 == layers {
+        if kind == .video, layer == best {
             cachedLayers = layers
+            cachedBest = best
             keyFrames.store(UnsafeRawBufferPointer(packet.bytes), ssrc: packet.ssrc,
                             startsKeyFrame: codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)), codec: codec,
                             clockRate: clockRate, now: now)
         }
-        if table(kind).forward(packet, codec: codec, clockRate: clockRate, now: MediaClock.elapsed(now), layer: layer, layers: layers),
+        if table(kind).forward(packet, codec: codec, clockRate: clockRate, now: MediaClock.elapsed(now), layer: layer, layers: layers,
+                                   best: best),
            kind == .video {
             keyFrameNeeded(source: packet.ssrc, now: now)
         }
@@ -284,7 +287,8 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
             guard let packet = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: message.payload, count: message.length)) else { return }
             forward(packet, kind: message.kind == 1 ? .video : .audio, clockRate: Int(message.a),
                     codec: CodecKind(rawValue: message.codec) ?? .other, now: now,
-                    layer: UInt8(truncatingIfNeeded: message.b), layers: max(1, UInt8(truncatingIfNeeded: message.b >> 8)))
+                    layer: UInt8(truncatingIfNeeded: message.b), layers: max(1, UInt8(truncatingIfNeeded: message.b >> 8)),
+                    best: UInt8(truncatingIfNeeded: message.b >> 16))
         case .retransmission?:
             guard let consumer = byToken[message.a] else { return }
             consumer.retransmit(UnsafeRawBufferPointer(start: message.payload, count: message.length),
@@ -317,8 +321,8 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
                 guard cached.count <= ConsumerTable.maxPacket else { return }
                 scratch.copyMemory(from: cached.baseAddress!, byteCount: cached.count)
                 guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: cached.count)) else { return }
-                video.replay(view, to: consumer, codec: codec, clockRate: clockRate, now: elapsed, layer: cachedLayers &- 1,
-                             layers: cachedLayers)
+                video.replay(view, to: consumer, codec: codec, clockRate: clockRate, now: elapsed, layer: cachedBest,
+                             layers: cachedLayers, best: cachedBest)
             }
             worker.flush()
             if !consumer.waitingForKeyFrame { return }
