@@ -56,12 +56,25 @@ struct BridgedControl: Sendable {
 
     /// Posts the offer; returns the answer.
     func join(room: String, role: String, offer: String) async throws -> String {
+        try await joinWithID(room: room, role: role, offer: offer).answer
+    }
+
+    /// Posts the offer; returns the answer and the participant's id.
+    func joinWithID(room: String, role: String, offer: String) async throws -> (answer: String, id: String) {
         let (status, body) = try await http.json("POST", "\(base)/v1/rooms/\(room)/participants",
                                                  ["offer": offer, "role": role, "display": "loadgen"], headers: headers)
-        guard status == 201, let dict = body as? [String: Any], let answer = dict["answer"] as? String else {
+        guard status == 201, let dict = body as? [String: Any], let answer = dict["answer"] as? String,
+              let id = dict["id"] as? String else {
             throw LoadGenError.control("join as \(role): \(status) \(String(describing: body))")
         }
-        return answer
+        return (answer, id)
+    }
+
+    /// Bounds a viewer to a simulcast encoding.
+    func setMaxSpatial(room: String, participant: String, _ layer: Int) async throws {
+        let (status, body) = try await http.json("POST", "\(base)/v1/rooms/\(room)/participants/\(participant)/video",
+                                                 ["max_spatial": layer], headers: headers)
+        guard status == 200 else { throw LoadGenError.control("video bounds: \(status) \(String(describing: body))") }
     }
 
     func deleteRoom(_ id: String) async {

@@ -108,6 +108,9 @@ final class Engine: @unchecked Sendable {
     private var streamers: [Streamer] = []
     var audioSSRC: UInt32 = 0x1111_0001
     var videoSSRC: UInt32 = 0x2222_0002
+    /// Simulcast: each video packet goes out three times, on videoSSRC, +1 and +2 (a SIM
+    /// group, lowest first; the same pictures, as the server only forwards them).
+    var simulcast = false
     var audioPT: UInt8 = 111
     var videoPT: UInt8 = 96
     private var sendBuffer = [UInt8](repeating: 0, count: 1500)
@@ -263,9 +266,10 @@ final class Engine: @unchecked Sendable {
         let loops = streamers[k].loops
         let measured = streamers[k].measured
         let ts = p.isVideo ? p.timestampOffset &+ loops &* source.loopVideoTicks : p.timestampOffset &+ loops &* source.loopAudioTicks
-        let ssrc = p.isVideo ? videoSSRC : audioSSRC
         let length = 12 + p.payload.count
         let egress = streamers[k].egress
+        for copy in 0..<(p.isVideo && simulcast ? 3 : 1) {
+        let ssrc = p.isVideo ? videoSSRC &+ UInt32(copy) : audioSSRC
         sendBuffer.withUnsafeMutableBytes { b in
             b[0] = 0x80
             b[1] = (p.isVideo ? videoPT : audioPT) | (p.marker ? 0x80 : 0)
@@ -279,14 +283,15 @@ final class Engine: @unchecked Sendable {
             case .webrtc(let peer):
                 guard peer.isConnected, let out = peer.srtpOut,
                       let n = try? out.protectRTP(b.baseAddress!, length: length, capacity: b.count) else { return }
-                if measured { index.sendTimes[i] = lg_realtime_ns() }
+                if measured && copy == 0 { index.sendTimes[i] = lg_realtime_ns() }
                 peer.send(UnsafeRawBufferPointer(rebasing: b[0..<n]))
-                if measured { stats.packetsSent += 1; stats.bytesSent += Int64(n) } else { stats.extraPacketsSent += 1 }
+                if measured { if copy == 0 { stats.packetsSent += 1 }; stats.bytesSent += Int64(n) } else { stats.extraPacketsSent += 1 }
             case .plain(let fd, let audioPort, let videoPort):
                 index.sendTimes[i] = lg_realtime_ns()
                 _ = lg_send(fd, b.baseAddress, Int32(length), 0x7F00_0001, p.isVideo ? videoPort : audioPort)
                 stats.packetsSent += 1; stats.bytesSent += Int64(length)
             }
+        }
         }
     }
 

@@ -38,6 +38,8 @@ struct LoadGen: AsyncParsableCommand {
     @Option(help: "Concurrent HTTP connections for the burst of joins") var connections = 64
     @Option(help: "bridged: streaming rooms besides the measured one (ids <room>-x1…), each with its own streamer sending the same media, no viewers")
     var extraStreamers = 0
+    @Flag(help: "bridged: the streamer sends three encodings (a SIM group of three SSRCs, the same pictures) and viewer k is bounded to encoding k % 3")
+    var simulcast = false
     @Flag(help: "bridged: record each extra room (not the measured one) from once every streamer sends until the end; fails if a recording drops packets or fails")
     var record = false
 
@@ -46,6 +48,7 @@ struct LoadGen: AsyncParsableCommand {
         if (extraStreamers > 0 || record) && target != .bridged {
             throw ValidationError("--extra-streamers and --record are for the bridged target")
         }
+        if simulcast && target != .bridged { throw ValidationError("--simulcast is for the bridged target") }
         if record && extraStreamers == 0 { throw ValidationError("--record records the extra rooms: give --extra-streamers") }
     }
 
@@ -118,8 +121,9 @@ struct Run: Sendable {
         case .bridged:
             try await bridged.createRoom(room)
             let peer = try Peer(viewer: false, controlling: true)
-            let offer = peer.offer(fingerprint: engine.fingerprint, send: (engine.audioSSRC, engine.videoSSRC))
+            let offer = peer.offer(fingerprint: engine.fingerprint, send: (engine.audioSSRC, engine.videoSSRC), simulcast: o.simulcast)
             peer.remote = try Peer.parse(try await bridged.join(room: room, role: "streamer", offer: offer))
+            engine.simulcast = o.simulcast
             engine.add(peer)
             try await waitConnected(peer, what: "streamer")
             engine.addStreamer(.webrtc(peer))
@@ -194,14 +198,16 @@ struct Run: Sendable {
         let viewers = try (0..<o.viewers).map { _ in try Peer(viewer: true, controlling: target.isBridged) }
         let joinStart = lg_monotonic_ns()
         let errors = await withTaskGroup(of: String?.self) { group in
-            for peer in viewers {
+            for (k, peer) in viewers.enumerated() {
                 group.addTask {
                     peer.requestSent = lg_realtime_ns()
                     do {
                         switch target {
                         case .bridged, .bridgedRTP:
                             let offer = peer.offer(fingerprint: engine.fingerprint, send: nil)
-                            peer.remote = try Peer.parse(try await bridged.join(room: room, role: "viewer", offer: offer))
+                            let joined = try await bridged.joinWithID(room: room, role: "viewer", offer: offer)
+                            peer.remote = try Peer.parse(joined.answer)
+                            if o.simulcast { try await bridged.setMaxSpatial(room: room, participant: joined.id, k % 3) }
                             engine.add(peer)
                         case .janusStreaming, .janusVideoroom:
                             let j = janusClient!

@@ -86,7 +86,7 @@ final class Peer: @unchecked Sendable {
 
     /// Our offer: one BUNDLEd audio and video section, receive-only (viewer) or send-only
     /// (publisher, with its SSRCs), candidates included.
-    func offer(fingerprint: String, send: (audioSSRC: UInt32, videoSSRC: UInt32)?) -> String {
+    func offer(fingerprint: String, send: (audioSSRC: UInt32, videoSSRC: UInt32)?, simulcast: Bool = false) -> String {
         let dir = send == nil ? "recvonly" : "sendonly"
         var s = "v=0\r\no=- \(UInt32.random(in: 1...UInt32.max)) 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
         s += "a=group:BUNDLE 0 1\r\na=msid-semantic: WMS loadgen\r\n"
@@ -101,7 +101,12 @@ final class Peer: @unchecked Sendable {
         s += cand
         s += "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n" + common("1")
         s += "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n"
-        if let send { s += "a=msid:loadgen video\r\na=ssrc:\(send.videoSSRC) cname:loadgen\r\n" }
+        if let send {
+            s += "a=msid:loadgen video\r\n"
+            let ssrcs = simulcast ? [send.videoSSRC, send.videoSSRC &+ 1, send.videoSSRC &+ 2] : [send.videoSSRC]
+            if simulcast { s += "a=ssrc-group:SIM " + ssrcs.map(String.init).joined(separator: " ") + "\r\n" }
+            for v in ssrcs { s += "a=ssrc:\(v) cname:loadgen\r\n" }
+        }
         s += cand
         return s
     }
