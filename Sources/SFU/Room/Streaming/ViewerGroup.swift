@@ -36,7 +36,10 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     private(set) var streamer: StreamerSnapshot?
     /// The streamer's latest key frame and what followed, as this group forwarded them: what a
     /// joining viewer is sent at once (instant join).
-    let keyFrames = KeyFrameCache()
+    /// Simulcast: one per encoding (0 the lowest), so a viewer bounded to a lower one starts
+    /// at once too; without simulcast only the first is used.
+    private let caches = [KeyFrameCache(), KeyFrameCache(), KeyFrameCache()]
+    var keyFrames: KeyFrameCache { caches[0] }
     /// How many encodings the cached stream's source sends (the cache holds the best).
     private var cachedLayers: UInt8 = 1
     private var cachedBest: UInt8 = 0
@@ -194,8 +197,10 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     /// wait for its first key frame.
     func streamerChanged(_ snapshot: StreamerSnapshot?) {
         streamer = snapshot
-        keyFrames.clear()
-        if snapshot?.media.contains(where: { $0.kind == .video && $0.receives }) == true { keyFrames.prepare() }
+        for c in caches { c.clear() }
+        if let video = snapshot?.media.first(where: { $0.kind == .video && $0.receives }) {
+            for c in caches.prefix(min(video.encodings, caches.count)) { c.prepare() }
+        }
         for v in viewers.values {
             if let snapshot {
                 bind(v, to: snapshot.media)
@@ -234,10 +239,10 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     func forward(_ packet: RTPPacketView, kind: MediaKind, clockRate: Int, codec: CodecKind, now: ContinuousClock.Instant,
                  layer: UInt8 = 0, layers: UInt8 = 1, best: UInt8 = 0) {
         // Simulcast: the cache holds the best encoding, which a viewer starts on.
-        if kind == .video, layer == best {
+        if kind == .video, Int(layer) < caches.count {
             cachedLayers = layers
             cachedBest = best
-            keyFrames.store(UnsafeRawBufferPointer(packet.bytes), ssrc: packet.ssrc,
+            caches[Int(layer)].store(UnsafeRawBufferPointer(packet.bytes), ssrc: packet.ssrc,
                             startsKeyFrame: codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)), codec: codec,
                             clockRate: clockRate, now: now)
         }
@@ -314,14 +319,17 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
         let now = ContinuousClock.now
         guard let consumer = viewer.consumers.values.first(where: { $0.kind == .video }), consumer.waitingForKeyFrame,
               consumer.isActive else { return }
-        if keyFrames.isFresh {
+        // Simulcast: the cache of the encoding it is to get.
+        let layer = cachedLayers > 1 ? min(UInt8(clamping: consumer.maxSpatial ?? 255), cachedBest) : 0
+        let cache = caches[Int(min(layer, UInt8(caches.count - 1)))]
+        if cache.isFresh {
             let elapsed = MediaClock.elapsed(now)
-            let (codec, clockRate, scratch) = (keyFrames.codec, keyFrames.clockRate, worker.scratch)
-            keyFrames.forEach { cached in
+            let (codec, clockRate, scratch) = (cache.codec, cache.clockRate, worker.scratch)
+            cache.forEach { cached in
                 guard cached.count <= ConsumerTable.maxPacket else { return }
                 scratch.copyMemory(from: cached.baseAddress!, byteCount: cached.count)
                 guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: cached.count)) else { return }
-                video.replay(view, to: consumer, codec: codec, clockRate: clockRate, now: elapsed, layer: cachedBest,
+                video.replay(view, to: consumer, codec: codec, clockRate: clockRate, now: elapsed, layer: layer,
                              layers: cachedLayers, best: cachedBest)
             }
             worker.flush()
