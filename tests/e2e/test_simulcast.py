@@ -12,12 +12,15 @@ from test_uplink_feedback import run
 
 PAGE = r"""
 window.pcs = {};
-window.join = async (base, room, body) => {
-    const pc = new RTCPeerConnection();
+// Offers `pc` to the bridge with `body` (role…), sets the answer; the participant's id and answer.
+window.join = async (pc, base, room, body) => {
     await pc.setLocalDescription(await pc.createOffer());
     const r = await fetch(`${base}/v1/rooms/${room}/participants`, {method: 'POST',
         headers: {'content-type': 'application/json'}, body: JSON.stringify({offer: pc.localDescription.sdp, ...body})});
-    return r;
+    const j = await r.json();
+    if (r.status !== 201) throw new Error(JSON.stringify(j));
+    await pc.setRemoteDescription({type: 'answer', sdp: j.answer});
+    return {id: j.id, answer: j.answer};
 };
 window.publish = async (base, room) => {
     const stream = await navigator.mediaDevices.getUserMedia(
@@ -28,29 +31,15 @@ window.publish = async (base, room) => {
         {rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000},
         {rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000},
         {rid: 'f', maxBitrate: 1500000}]});
-    await pc.setLocalDescription(await pc.createOffer());
-    const r = await fetch(`${base}/v1/rooms/${room}/participants`, {method: 'POST',
-        headers: {'content-type': 'application/json'},
-        body: JSON.stringify({offer: pc.localDescription.sdp, role: 'streamer'})});
-    const j = await r.json();
-    if (r.status !== 201) throw new Error(JSON.stringify(j));
-    await pc.setRemoteDescription({type: 'answer', sdp: j.answer});
     window.pcs.streamer = pc;
-    return {id: j.id, answer: j.answer};
+    return await window.join(pc, base, room, {role: 'streamer'});
 };
 window.view = async (base, room, name) => {
     const pc = new RTCPeerConnection();
     pc.addTransceiver('audio', {direction: 'recvonly'});
     pc.addTransceiver('video', {direction: 'recvonly'});
-    await pc.setLocalDescription(await pc.createOffer());
-    const r = await fetch(`${base}/v1/rooms/${room}/participants`, {method: 'POST',
-        headers: {'content-type': 'application/json'},
-        body: JSON.stringify({offer: pc.localDescription.sdp, role: 'viewer'})});
-    const j = await r.json();
-    if (r.status !== 201) throw new Error(JSON.stringify(j));
-    await pc.setRemoteDescription({type: 'answer', sdp: j.answer});
     window.pcs[name] = pc;
-    return {id: j.id};
+    return await window.join(pc, base, room, {role: 'viewer'});
 };
 window.videoIn = async (name) => {
     let v = {};

@@ -99,8 +99,18 @@ final class Consumer {
     var paused = false
     /// Applies a subscriber's bounds (`POST …/video`); a paused state is the room's to apply.
     func apply(_ layers: VideoLayers) {
-        if layers.clearSpatial { maxSpatial = nil } else if let s = layers.maxSpatial { maxSpatial = s }
-        if layers.clearTemporal { maxTemporal = nil } else if let t = layers.maxTemporal { maxTemporal = t }
+        var bounds = VideoLayers(maxSpatial: maxSpatial, maxTemporal: maxTemporal)
+        bounds.applyBounds(of: layers)
+        (maxSpatial, maxTemporal) = (bounds.maxSpatial, bounds.maxTemporal)
+    }
+
+    /// Its subscriber pauses or resumes it: packets reach it when resumed and `admitted` (not
+    /// waiting in a lobby), video restarting at a key frame.
+    func setPaused(_ paused: Bool, admitted: Bool = true) {
+        guard paused != self.paused else { return }
+        self.paused = paused
+        isActive = !paused && admitted
+        if isActive { waitingForKeyFrame = true }
     }
     /// The layer last told in a `layer_changed` event.
     var reportedLayer: Int?

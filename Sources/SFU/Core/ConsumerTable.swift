@@ -39,6 +39,20 @@ struct ConsumerSlot {
         waitingForKeyFrame = kind == .video
         splice = StreamSplice(firstSequence: .random(in: 0...UInt16.max), firstTimestamp: .random(in: 0...UInt32.max))
     }
+
+    /// Simulcast VP8, one packet for this consumer: false when its temporal layer is above the
+    /// bound (it is left out, the sequence numbers and picture IDs after it close up); else its
+    /// picture ID and TL0PICIDX are rewritten in place (`switched`: the first of a new encoding).
+    @inline(__always)
+    mutating func admitVP8(_ payload: UnsafeMutableRawBufferPointer, descriptor d: VP8Descriptor, switched: Bool) -> Bool {
+        if let t = d.temporalLayer, t > maxTemporal {
+            splice.skip()
+            if d.startsFrame { vp8.skipFrame() }
+            return false
+        }
+        vp8.rewrite(payload, descriptor: d, switched: switched)
+        return true
+    }
 }
 
 /// Who receives one source's packets (a conference track's subscribers, the viewers of a
@@ -162,7 +176,6 @@ final class ConsumerTable {
         let payload = packet.payload
         let pictureID = descriptor?.pictureID(in: UnsafeRawBufferPointer(payload))
         let tl0 = descriptor?.tl0PicIdx(in: UnsafeRawBufferPointer(payload))
-        let temporal = descriptor?.temporalLayer ?? 0
         let ssrc = packet.ssrc
         let sequence = packet.sequenceNumber
         let timestamp = packet.timestamp
@@ -197,15 +210,7 @@ final class ConsumerTable {
             } else if slot.pointee.splice.source != ssrc {
                 slot.pointee.splice.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now)
             }
-            if let descriptor {
-                if temporal > slot.pointee.maxTemporal {
-                    // A temporal layer it does not get: its sequence numbers close up behind it.
-                    slot.pointee.splice.skip()
-                    if descriptor.startsFrame { slot.pointee.vp8.skipFrame() }
-                    continue
-                }
-                slot.pointee.vp8.rewrite(payload, descriptor: descriptor, switched: switched)
-            }
+            if let descriptor, !slot.pointee.admitVP8(payload, descriptor: descriptor, switched: switched) { continue }
             send(packet, slot: slot, outType: outType, sequence: sequence, timestamp: timestamp, bytes: bytes,
                  hasExtension: hasExtension, headerLength: headerLength, extensionSaved: &extensionSaved, now: now)
             if let descriptor {
@@ -270,13 +275,9 @@ final class ConsumerTable {
         } else if slot.pointee.splice.source != ssrc {
             return false
         }
-        if layers > 1, codec == .vp8, let d = VP8Descriptor(UnsafeRawBufferPointer(packet.payload)) {
-            if let t = d.temporalLayer, t > slot.pointee.maxTemporal {
-                slot.pointee.splice.skip()
-                if d.startsFrame { slot.pointee.vp8.skipFrame() }
-                return true
-            }
-            slot.pointee.vp8.rewrite(packet.payload, descriptor: d, switched: switched)
+        if layers > 1, codec == .vp8, let d = VP8Descriptor(UnsafeRawBufferPointer(packet.payload)),
+           !slot.pointee.admitVP8(packet.payload, descriptor: d, switched: switched) {
+            return true
         }
         var extensionSaved = false
         send(packet, slot: slot, outType: outType, sequence: sequence, timestamp: timestamp, bytes: UnsafeRawBufferPointer(packet.bytes),

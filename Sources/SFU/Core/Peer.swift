@@ -377,7 +377,7 @@ final class Peer: TransportDelegate {
                          outboundSSRC: consumer?.localSSRC,
                          packets: producer?.packets ?? consumer?.packets ?? 0,
                          encodings: producer.flatMap { p in
-                             p.streams.count > 1 || p.streams.first.map { $0.layers > 1 } == true
+                             p.streams.contains { $0.layers > 1 }
                                  ? p.streams.sorted { $0.layer < $1.layer }.map {
                                      EncodingInfo(layer: Int($0.layer), rid: $0.rid, ssrc: $0.ssrc, width: $0.frameSize?.width,
                                                   height: $0.frameSize?.height, packets: $0.packets)

@@ -214,11 +214,7 @@ extension RoomPart {
         guard let peer = peer(participantID) else { return nil }
         for c in peer.consumers.values where c.kind == .video {
             c.apply(layers)
-            if let paused = layers.paused, paused != c.paused {
-                c.paused = paused
-                c.isActive = !paused
-                if !paused { c.waitingForKeyFrame = true }
-            }
+            if let paused = layers.paused { c.setPaused(paused) }
         }
         return peer.info.tracks.filter { $0.kind == .video }
     }

@@ -141,6 +141,12 @@ public struct VideoLayers: Sendable, Equatable {
         self.clearSpatial = clearSpatial
         self.clearTemporal = clearTemporal
     }
+
+    /// Takes the bounds `other` sets or lifts; those it leaves out stay.
+    public mutating func applyBounds(of other: VideoLayers) {
+        if other.clearSpatial { maxSpatial = nil } else if let s = other.maxSpatial { maxSpatial = s }
+        if other.clearTemporal { maxTemporal = nil } else if let t = other.maxTemporal { maxTemporal = t }
+    }
 }
 
 /// A track published in a conference room (`GET /v1/rooms/{id}`).

@@ -302,8 +302,7 @@ final class ConferenceRoom: Room, PeerDelegate, @unchecked Sendable {
     /// stops or resumes them all, as pausing each track would.
     func setVideo(participantID id: String, _ layers: VideoLayers) -> [TrackInfo]? {
         guard let m = members[id] else { return nil }
-        if layers.clearSpatial { m.videoLayers.maxSpatial = nil } else if let s = layers.maxSpatial { m.videoLayers.maxSpatial = s }
-        if layers.clearTemporal { m.videoLayers.maxTemporal = nil } else if let t = layers.maxTemporal { m.videoLayers.maxTemporal = t }
+        m.videoLayers.applyBounds(of: layers)
         let videos = m.subscriptions.filter { $0.value.consumer.kind == .video }
         for s in videos.values { s.consumer.apply(layers) }
         if let paused = layers.paused {

@@ -35,12 +35,11 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     let population = Atomic<Int>(0)
     private(set) var streamer: StreamerSnapshot?
     /// The streamer's latest key frame and what followed, as this group forwarded them: what a
-    /// joining viewer is sent at once (instant join).
-    /// Simulcast: one per encoding (0 the lowest), so a viewer bounded to a lower one starts
-    /// at once too; without simulcast only the first is used.
+    /// joining viewer is sent at once (instant join). Simulcast: one per encoding (0 the
+    /// lowest), so a viewer bounded to a lower one starts at once too; otherwise the first.
     private let caches = [KeyFrameCache(), KeyFrameCache(), KeyFrameCache()]
     var keyFrames: KeyFrameCache { caches[0] }
-    /// How many encodings the cached stream's source sends (the cache holds the best).
+    /// How many encodings the streamer's video has, and the best one flowing (last packet).
     private var cachedLayers: UInt8 = 1
     private var cachedBest: UInt8 = 0
     let keyFrameInterval: Duration
@@ -150,11 +149,7 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
         guard let v = viewers[id] else { return nil }
         for c in v.consumers.values where c.kind == .video {
             c.apply(layers)
-            if let paused = layers.paused, paused != c.paused {
-                c.paused = paused
-                c.isActive = !paused && !lobby.contains(id)
-                if c.isActive { c.waitingForKeyFrame = true }
-            }
+            if let paused = layers.paused { c.setPaused(paused, admitted: !lobby.contains(id)) }
         }
         if v.transport.state == .connected { startVideo(v) }
         worker.flush()
