@@ -169,7 +169,9 @@ def test_speaking_events_from_the_fake_microphone(bridged, chromium):
         started = wait_for(lambda: [e for e in log.events if e["type"] == "speaking" and e.get("speaking") is True], 15,
                            what="speaking started")
         assert started[0]["participant"] == pid and started[0]["room"] == "talk"
-        assert any(e["type"] == "dominant_speaker" and e["participant"] == pid for e in log.events)
+        # emitted right after "speaking": the log's reader may not have it yet
+        wait_for(lambda: [e for e in log.events if e["type"] == "dominant_speaker" and e["participant"] == pid], 5,
+                 what="dominant speaker")
         chromium.switch_to.window(streamer)
         chromium.execute_async_script("const done = arguments[0]; window.bridgedStop().then(done, done);")
         wait_for(lambda: [e for e in log.events if e["type"] == "speaking" and e.get("speaking") is False
