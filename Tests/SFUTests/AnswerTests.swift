@@ -88,10 +88,11 @@ import Testing
     @Test func recvonlyOfferGetsSendonly() throws {
         let a = try Self.answer(try Self.fixture("chromium_recvonly"))
         #expect(a.media.filter { !$0.rejected }.allSatisfy { $0.direction == .sendonly })
-        // Congestion feedback is about what the bridge receives: none where it only sends.
+        // transport-cc where it only sends (the viewer's feedback on what the bridge sends it
+        // feeds its downlink estimate); no REMB, which is about what the bridge receives.
         let text = a.sdp.serialized()
-        #expect(!text.contains("transport-wide-cc") && !text.contains("transport-cc") && !text.contains("goog-remb"))
-        #expect(a.media.allSatisfy { $0.transportSequenceExtensionID == nil })
+        #expect(text.contains("transport-wide-cc") && text.contains("a=rtcp-fb:96 transport-cc") && !text.contains("goog-remb"))
+        #expect(a.media.filter { !$0.rejected }.allSatisfy { $0.transportSequenceExtensionID != nil })
         // RTX where the viewer offered it: its payload type per codec (apt), its own SSRC paired
         // with the video's (FID).
         let video = try #require(a.media.first { $0.kind == .video })

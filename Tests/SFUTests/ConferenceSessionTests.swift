@@ -58,12 +58,14 @@ struct ConferenceSessionTests {
         #expect(video.rtpMaps.first?.payloadType == memberVP8)
         #expect(video.msid == MediaStreamID(value: "alice alice/1"))
         #expect(video.ssrcs.first?.ssrc == pending.sections[3].localSSRC)
-        // Congestion feedback where the bridge receives (the member's own tracks), none where it sends.
+        // transport-cc both ways (the bridge's feedback on the member's own tracks, the member's
+        // on what the bridge sends it); REMB only where the bridge receives.
         for (i, m) in bridgeOffer.media.enumerated() {
             let receives = i < 2
-            #expect(m.extensionMaps.contains { $0.uri == Capabilities.transportSequenceURI } == receives, "section \(i)")
-            #expect(m.feedback.contains { $0.type == "transport-cc" } == receives, "section \(i)")
-            #expect((pending.sections[i].negotiated.transportSequenceExtensionID != nil) == receives)
+            #expect(m.extensionMaps.contains { $0.uri == Capabilities.transportSequenceURI }, "section \(i)")
+            #expect(m.feedback.contains { $0.type == "transport-cc" }, "section \(i)")
+            #expect(pending.sections[i].negotiated.transportSequenceExtensionID != nil)
+            #expect(!m.feedback.contains { $0.type == "goog-remb" } || receives, "section \(i)")
         }
         #expect(try SessionDescription(parsing: bridgeOffer.serialized()).bundleGroups.first == ["0", "1", "b2", "b3"])
         // Nothing changes: no offer.

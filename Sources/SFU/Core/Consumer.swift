@@ -95,6 +95,48 @@ final class Consumer {
         get { slot.flatMap { $0.pointee.maxTemporal == ConsumerSlot.all ? nil : Int($0.pointee.maxTemporal) } }
         set { slot?.pointee.maxTemporal = newValue.map { UInt8(clamping: $0) } ?? ConsumerSlot.all }
     }
+    /// The highest encoding its downlink estimate lets it have (nil: no bound).
+    var estimateLayer: Int? {
+        get { slot.flatMap { $0.pointee.estimateLayer == ConsumerSlot.all ? nil : Int($0.pointee.estimateLayer) } }
+        set { slot?.pointee.estimateLayer = newValue.map { UInt8(clamping: $0) } ?? ConsumerSlot.all }
+    }
+    /// When its estimate last moved it down (an upgrade waits a while after one).
+    var lastDowngrade: Duration = .seconds(-3600)
+    /// Its bits per second over the last period (`measureRate`).
+    private(set) var bitrate = 0.0
+    private var rateWindow: (at: Duration, bytes: UInt64)?
+
+    /// Measures `bitrate` over the time since it last did.
+    func measureRate(now: Duration) {
+        if let w = rateWindow, now > w.at { bitrate = Double(bytes &- w.bytes) * 8 / (now - w.at).inSeconds }
+        rateWindow = (now, bytes)
+    }
+
+    /// Padding that probes the downlink (RFC 4588 §4: on the RTX stream, which receivers drop
+    /// once counted): packets of `paddingSize` bytes, about `bytes` in all, built in `scratch`
+    /// (at least 256 bytes). Returns the bytes sent (0 without RTX).
+    func sendPadding(_ bytes: Int, scratch: UnsafeMutableRawPointer) -> Int {
+        guard let ssrc = section.localRTXSSRC, let type = section.rtxPayloadTypes.values.min(), bytes > 0 else { return 0 }
+        let size = 12 + Self.paddingSize
+        let packet = UnsafeMutableRawBufferPointer(start: scratch, count: size)
+        packet.initializeMemory(as: UInt8.self, repeating: 0)
+        packet[0] = 0xA0  // V=2, P=1
+        packet[1] = type
+        packet.setUInt32(timestampOffset, at: 4)
+        packet.setUInt32(ssrc, at: 8)
+        packet[size - 1] = UInt8(Self.paddingSize)
+        var sent = 0
+        while sent < bytes {
+            packet.setUInt16(rtxSequence, at: 2)
+            rtxSequence &+= 1
+            transport.sendRTP(UnsafeRawBufferPointer(packet))
+            sent += size
+        }
+        return sent
+    }
+    /// libwebrtc's largest padding.
+    static let paddingSize = 224
+
     /// Its subscriber paused it (`POST …/video`): no packet, whatever the lobby says.
     var paused = false
     /// Applies a subscriber's bounds (`POST …/video`); a paused state is the room's to apply.

@@ -24,6 +24,8 @@ struct ConsumerSlot {
     /// encoding wanted; until then the current one goes on.
     var layer: UInt8 = 0
     var maxLayer: UInt8 = ConsumerSlot.all
+    /// The highest its downlink estimate lets it have (`all`: no estimate, or no bound).
+    var estimateLayer: UInt8 = ConsumerSlot.all
     /// VP8 temporal layers above this are not sent (`all`: every one).
     var maxTemporal: UInt8 = ConsumerSlot.all
     /// Picture IDs and TL0PICIDX kept continuous across switches.
@@ -72,6 +74,12 @@ final class ConsumerTable {
     /// The source's extension block, restored after each consumer whose IDs differ.
     private let extensionBlock = UnsafeMutableRawPointer.allocate(byteCount: ConsumerTable.maxPacket, alignment: 16)
     static let maxPacket = 2048
+    /// Simulcast: bytes of each encoding forwarded, and how many encodings the source sends.
+    private var layerBytes = InlineArray<4, UInt64>(repeating: 0)
+    private(set) var layerCount: UInt8 = 1
+    /// Each encoding's bits per second over the last measured second (`measureLayers`).
+    private(set) var layerRates = InlineArray<4, Double>(repeating: 0)
+    private var layerWindow: (at: Duration, bytes: InlineArray<4, UInt64>)?
 
     init(capacity: Int = 4) {
         self.capacity = max(1, capacity)
@@ -96,6 +104,17 @@ final class ConsumerTable {
     func slot(_ index: Int) -> UnsafeMutablePointer<ConsumerSlot> {
         precondition(index >= 0 && index < count, "slot index out of range")
         return slots + index
+    }
+
+    /// Measures each encoding's rate (`layerRates`) over the time since it last did, once that
+    /// is at least 0.9 s; any consumer's periodic work may call it.
+    func measureLayers(now: Duration) {
+        if let w = layerWindow {
+            let seconds = (now - w.at).inSeconds
+            guard seconds >= 0.9 else { return }
+            for i in 0..<4 { layerRates[i] = Double(layerBytes[i] &- w.bytes[i]) * 8 / seconds }
+        }
+        layerWindow = (now, layerBytes)
     }
 
     // MARK: membership (control plane, on the loop)
@@ -169,6 +188,10 @@ final class ConsumerTable {
     @inline(__always)
     func forward(_ packet: RTPPacketView, codec: CodecKind, clockRate: Int, now: Duration, layer: UInt8 = 0,
                  layers: UInt8 = 1, best: UInt8? = nil) -> Bool {
+        if layers > 1 {
+            layerBytes[Int(layer & 3)] &+= UInt64(packet.bytes.count)
+            layerCount = layers
+        }
         let active = activeCount
         guard active > 0 else { return false }
         // Simulcast VP8: the descriptor's numbers are rewritten per consumer and put back.
@@ -192,7 +215,7 @@ final class ConsumerTable {
             guard outType != ConsumerSlot.unmapped,
                   slot.pointee.transport._withUnsafeGuaranteedRef({ $0.state == .connected }) else { continue }
             var switched = false
-            let wanted = min(slot.pointee.maxLayer, best ?? layers &- 1)
+            let wanted = min(slot.pointee.maxLayer, slot.pointee.estimateLayer, best ?? layers &- 1)
             if slot.pointee.waitingForKeyFrame || layer != slot.pointee.layer
                 || (layers > 1 && slot.pointee.splice.source != ssrc) {
                 // Waiting, or another encoding than the one it is on: start on this one if it is
@@ -266,7 +289,7 @@ final class ConsumerTable {
         let (ssrc, sequence, timestamp) = (packet.ssrc, packet.sequenceNumber, packet.timestamp)
         var switched = false
         if slot.pointee.waitingForKeyFrame {
-            guard layer == min(slot.pointee.maxLayer, best ?? layers &- 1),
+            guard layer == min(slot.pointee.maxLayer, slot.pointee.estimateLayer, best ?? layers &- 1),
                   codec.startsKeyFrame(UnsafeRawBufferPointer(packet.payload)) else { return false }
             slot.pointee.splice.anchor(source: ssrc, sequence: sequence, timestamp: timestamp, clockRate: clockRate, now: now)
             slot.pointee.waitingForKeyFrame = false

@@ -38,6 +38,9 @@ final class Peer: TransportDelegate {
     /// (delay over abs-send-time, extension `absSendTimeID`; loss) and sends it in REMB.
     private var estimator: ReceiveSideEstimator?
     private var absSendTimeID: UInt8 = 0
+    /// Where it negotiated transport-cc on what it receives: the bridge numbers what it sends
+    /// it, and estimates its downlink from its feedback (`DownlinkControl`).
+    private var downlink: DownlinkControl?
     /// Why it does not get something it asked for, if it does not (e.g. no codec in common).
     var notice: String?
     private var slowLink = SlowLinkLimiter()
@@ -69,6 +72,10 @@ final class Peer: TransportDelegate {
     /// Where it negotiated transport-cc on what it sends, its transport reports arrivals back;
     /// where it negotiated only goog-remb, the bridge estimates its uplink.
     private func negotiateFeedback() {
+        if let id = sections.filter(\.sends).lazy.compactMap(\.transportSequenceExtensionID).first {
+            transport.stampTransportSequence(extensionID: id)
+            if downlink == nil { downlink = DownlinkControl() }
+        }
         let sending = sections.filter(\.receives)
         if let id = sending.lazy.compactMap(\.transportSequenceExtensionID).first {
             transport.sendTransportFeedback(extensionID: id)
@@ -249,13 +256,24 @@ final class Peer: TransportDelegate {
                 for entry in entries { keyFrameRequested(on: entry.ssrc, now: now) }
             case .receiverEstimatedMaximumBitrate(_, let bitrate, let ssrcs):
                 for ssrc in ssrcs { consumers[ssrc]?.received(estimate: bitrate) }
-            case .transportWideCongestionControl:
+            case .transportWideCongestionControl(_, _, let feedback):
                 transportFeedback &+= 1
+                if downlink != nil, downlink!.received(feedback, from: transport) {
+                    // The queue toward it started to grow: a lower estimate, and layers, at once.
+                    downlink!.update(consumers: consumers.values, now: MediaClock.elapsed(now))
+                }
             case .other:
                 continue
             }
         }
         if iterator.malformed { transport.worker.drops.count(.rtcpMalformed) }
+    }
+
+    /// A downlink probe asks for padding: sent on the RTX stream of a video copy.
+    func transport(_ transport: WebRTCTransport, wantsPadding bytes: Int) {
+        for consumer in consumers.values where consumer.kind == .video && consumer.isActive {
+            if consumer.sendPadding(bytes, scratch: reports) > 0 { return }
+        }
     }
 
     private func keyFrameRequested(on ssrc: UInt32, now: ContinuousClock.Instant) {
@@ -332,6 +350,7 @@ final class Peer: TransportDelegate {
             }
             offset += writeBitrateLimit(into: UnsafeMutableRawBufferPointer(start: reports + offset, count: Self.reportsSize - offset))
         }
+        if downlink != nil { downlink!.update(consumers: consumers.values, now: elapsed, tick: true, transport: transport) }
         for consumer in consumers.values where offset + 28 <= Self.reportsSize && consumer.isActive {
             guard let time = delegate.senderReportTime(for: consumer) else { continue }
             offset += consumer.writeSenderReport(time, now: elapsed, into: UnsafeMutableRawBufferPointer(start: reports + offset,
@@ -351,6 +370,8 @@ final class Peer: TransportDelegate {
         p.notice = notice
         p.maxBitrate = maxBitrate
         p.estimatedBitrate = estimator?.estimate.map { UInt64($0) }
+        p.estimatedDownlink = downlink?.estimator.estimate.map { UInt64($0) }
+        p.downlinkProbes = downlink?.probes ?? 0
         p.bitrateLimitsSent = bitrateLimitsSent
         let streams = producers.values.flatMap(\.streams)
         for stream in streams {

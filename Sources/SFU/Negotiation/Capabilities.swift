@@ -5,13 +5,13 @@ import RTP
 public enum Capabilities {
     public static let audioCodecs: Set<String> = ["opus"]
     public static let videoCodecs: Set<String> = ["vp8", "vp9", "h264", "av1"]
-    /// rtcp-fb types kept in answers: "nack", "nack pli", "ccm fir" everywhere; "transport-cc"
-    /// and "goog-remb" where the bridge receives (`bridgeReceives`), since it sends congestion
-    /// feedback on what it receives and none on what it sends.
+    /// rtcp-fb types kept in answers: "nack", "nack pli", "ccm fir" and "transport-cc"
+    /// everywhere (the bridge sends transport-cc feedback on what it receives, and reads the
+    /// peer's on what it sends); "goog-remb" where the bridge receives (`bridgeReceives`).
     public static func keepsFeedback(_ fb: RTCPFeedbackAttribute, bridgeReceives: Bool) -> Bool {
         switch (fb.type, fb.parameter) {
-        case ("nack", nil), ("nack", "pli"), ("ccm", "fir"): true
-        case ("transport-cc", nil), ("goog-remb", nil): bridgeReceives
+        case ("nack", nil), ("nack", "pli"), ("ccm", "fir"), ("transport-cc", nil): true
+        case ("goog-remb", nil): bridgeReceives
         default: false
         }
     }
@@ -33,9 +33,9 @@ public enum Capabilities {
     ]
 
     /// Whether a header extension is kept in a section (the transport-wide sequence number
-    /// only where the bridge receives: it reports on it and never sends it).
+    /// everywhere; the simulcast stream ids only where the bridge receives).
     public static func keepsExtension(_ uri: String, bridgeReceives: Bool) -> Bool {
-        headerExtensions.contains(uri)
-            || (bridgeReceives && (uri == transportSequenceURI || uri == streamIDURI || uri == repairedStreamIDURI))
+        headerExtensions.contains(uri) || uri == transportSequenceURI
+            || (bridgeReceives && (uri == streamIDURI || uri == repairedStreamIDURI))
     }
 }

@@ -64,6 +64,10 @@ public struct ParticipantInfo: Sendable, Codable, Equatable {
     public var transportFeedbackSent: UInt64 = 0
     public var maxBitrate: UInt64? = nil
     public var estimatedBitrate: UInt64? = nil
+    /// The bridge's estimate of its downlink (transport-cc feedback on what the bridge sends
+    /// it), bits per second, and the probes sent to find it.
+    public var estimatedDownlink: UInt64? = nil
+    public var downlinkProbes: UInt64 = 0
     public var bitrateLimitsSent: UInt64 = 0
     /// A publisher: packets lost on its uplink that the bridge asked for again (NACK, each
     /// request counts), and those that came.

@@ -44,6 +44,10 @@ public final class WebRTCTransport {
     public private(set) var connectedAt: ContinuousClock.Instant?
     /// transport-cc: arrival times of what the peer sends, reported back at each tick.
     private var feedback: TransportFeedbackRecorder?
+    /// transport-cc on what the bridge sends: the numbers it gave, and when.
+    private var sendHistory: TransportSendHistory?
+    /// A probe under way: padding per tick, until when.
+    private var padding: (bitrate: Double, until: ContinuousClock.Instant, last: ContinuousClock.Instant)?
 
     init(id: String, worker: MediaWorker, ice: ICELiteAgent, dtls: DTLSConnection) {
         self.id = id
@@ -52,7 +56,10 @@ public final class WebRTCTransport {
         self.dtls = dtls
     }
 
-    deinit { feedback?.deallocate() }
+    deinit {
+        feedback?.deallocate()
+        sendHistory?.deallocate()
+    }
 
     public var localCredentials: ICECredentials { ice.local }
     public var dtlsRole: DTLSConnection.Role { dtls.role }
@@ -129,9 +136,21 @@ public final class WebRTCTransport {
     @inline(__always)
     public func sendRTP(_ packet: UnsafeRawBufferPointer) {
         guard state == .connected, let srtpOutRef, let remoteAddress else { return }
-        let sent = srtpOutRef._withUnsafeGuaranteedRef { srtp in
-            worker.sendProtected(packet, to: remoteAddress) { (ptr, len, cap) throws(SRTPError) -> Int in
-                try srtp.protectRTP(ptr, length: len, capacity: cap)
+        let sent: Bool
+        if sendHistory != nil {
+            // Numbered for transport-cc in the send slot, so the caller's bytes stay as they are.
+            let now = MediaClock.elapsed(.now).inMicroseconds
+            sent = srtpOutRef._withUnsafeGuaranteedRef { srtp in
+                worker.sendProtected(packet, to: remoteAddress) { (ptr, len, cap) throws(SRTPError) -> Int in
+                    let n = sendHistory!.stamp(ptr, length: len, capacity: cap - 32, now: now)
+                    return try srtp.protectRTP(ptr, length: n, capacity: cap)
+                }
+            }
+        } else {
+            sent = srtpOutRef._withUnsafeGuaranteedRef { srtp in
+                worker.sendProtected(packet, to: remoteAddress) { (ptr, len, cap) throws(SRTPError) -> Int in
+                    try srtp.protectRTP(ptr, length: len, capacity: cap)
+                }
             }
         }
         if sent {
@@ -161,6 +180,29 @@ public final class WebRTCTransport {
     /// transport-cc feedback packets sent to the peer.
     public var transportFeedbackSent: UInt64 { feedback?.feedbackWritten ?? 0 }
 
+    /// From now on every RTP packet to the peer carries the bridge's transport-wide sequence
+    /// number (extension `extensionID`), and when it was sent is kept for the peer's feedback.
+    public func stampTransportSequence(extensionID: UInt8) {
+        guard sendHistory?.extensionID != extensionID else { return }
+        sendHistory?.deallocate()
+        sendHistory = TransportSendHistory(extensionID: extensionID)
+    }
+
+    /// When the packet the bridge numbered `sequence` was sent (µs, `MediaClock`) and its
+    /// size; nil if unknown.
+    func sentPacket(_ sequence: UInt16) -> (at: Int64, size: Int)? { sendHistory?.sent(sequence) }
+
+    /// Packets sent with a transport-wide sequence number.
+    public var packetsStamped: UInt64 { sendHistory?.stamped ?? 0 }
+
+    /// Probes the downlink: for `duration`, at every tick the delegate is asked for padding
+    /// at `bitrate` (bits per second) on top of the media.
+    func probe(bitrate: Double, for duration: Duration) {
+        let now = ContinuousClock.now
+        padding = (bitrate, now + duration, now)
+        delegate?.transport(self, wantsPadding: Int(bitrate * 0.02 / 8))
+    }
+
     // MARK: control
 
     /// Periodic work: consent freshness and DTLS retransmission.
@@ -183,6 +225,14 @@ public final class WebRTCTransport {
             feedback!.flush {
                 sendRTCP($0)
                 worker.feedback.transportFeedback &+= 1
+            }
+        }
+        if let p = padding {
+            if now >= p.until || state != .connected {
+                padding = nil
+            } else {
+                padding!.last = now
+                delegate?.transport(self, wantsPadding: Int(p.bitrate * (now - p.last).inSeconds / 8))
             }
         }
         if let timeout = dtls.timeout, timeout <= .zero, let to = remoteAddress {
