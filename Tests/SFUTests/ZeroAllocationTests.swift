@@ -154,6 +154,8 @@ struct ZeroAllocationTests {
         let bench = try await ConsumerTableTests.Bench(subscribers: 2)
         let counts = try await bench.loop.submit { () -> (warm: Int, allocations: UInt64, switches: Int) in
             let (table, worker, consumers) = (bench.table, bench.worker, bench.consumers)
+            // Transport-wide sequence numbers on egress (a block added to each copy).
+            for c in consumers { c.transport.stampTransportSequence(extensionID: 5) }
             var packet = [UInt8](repeating: 0, count: 200)
             var switches = 0
             func run(_ range: Range<Int>) {
@@ -162,6 +164,7 @@ struct ZeroAllocationTests {
                     if i % 100 == 0 {
                         consumers[0].maxSpatial = (i / 100) % 3
                         consumers[1].maxTemporal = (i / 100) % 2
+                        consumers[1].estimateLayer = (i / 100) % 2 == 0 ? nil : (i / 200) % 2
                         switches += 1
                     }
                     let key = frame % 30 == 0
@@ -182,14 +185,19 @@ struct ZeroAllocationTests {
             }
             run(0..<600)  // warm-up
             let before = consumers.map(\.packets)
+            let stampedBefore = consumers.map(\.transport.packetsStamped)
             malloc_counter_start()
             run(600..<2600)
             let allocations = malloc_counter_stop()
             worker.flush()
-            return (Int(consumers.map(\.packets).reduce(0, +) - before.reduce(0, +)), allocations, switches)
+            let sent = Int(consumers.map(\.packets).reduce(0, +) - before.reduce(0, +))
+            let stamped = Int(consumers.map(\.transport.packetsStamped).reduce(0, +) - stampedBefore.reduce(0, +))
+            #expect(stamped == sent, "\(stamped) of \(sent) copies numbered")
+            return (sent, allocations, switches)
         }.get()
         #expect(counts.warm > 500, "only \(counts.warm) copies sent")
-        #expect(counts.allocations == 0, "\(counts.allocations) allocations for 2000 simulcast packets with \(counts.switches) bound changes")
+        #expect(counts.allocations == 0,
+                "\(counts.allocations) allocations for 2000 simulcast packets, numbered for transport-cc, with \(counts.switches) bound changes")
         print("allocations per simulcast packet: \(Double(counts.allocations) / 2000)")
         await bench.shutdown()
     }
