@@ -52,7 +52,15 @@ struct ConferenceSessionTests {
         #expect(bridgeOffer.media.count == 4)
         #expect(bridgeOffer.media.map(\.direction) == [.recvonly, .recvonly, .sendonly, .sendonly])
         let video = bridgeOffer.media[3]
-        #expect(video.mid == "b3" && video.rtpMaps.map { $0.encodingName.lowercased() } == ["vp8"])
+        // VP8 and its RTX (the member offered rtx with apt=VP8), on an SSRC paired with the video's.
+        #expect(video.mid == "b3" && video.rtpMaps.map { $0.encodingName.lowercased() } == ["vp8", "rtx"])
+        let rtx = try #require(pending.sections[3].rtx)
+        #expect(video.formatParameters.contains { $0.payloadType == rtx.payloadType && $0.parameters == "apt=\(video.rtpMaps[0].payloadType)" })
+        #expect(video.ssrcGroups.contains { $0.semantics == "FID" && $0.ssrcs == [pending.sections[3].localSSRC!, rtx.ssrc] })
+        #expect(pending.sections[3].negotiated.localRTXSSRC == rtx.ssrc)
+        #expect(pending.sections[3].negotiated.rtxPayloadTypes == [video.rtpMaps[0].payloadType: rtx.payloadType])
+        // Audio has none.
+        #expect(pending.sections[2].rtx == nil)
         // The member's own payload type for VP8 (from its offer).
         let memberVP8 = offer.media[1].rtpMaps.first { $0.encodingName == "VP8" }!.payloadType
         #expect(video.rtpMaps.first?.payloadType == memberVP8)

@@ -49,7 +49,7 @@ import Testing
         var e = SendSideEstimator()
         var link = Link(rate: 5_000_000)
         let (overuse, estimate) = Self.run(&e, link: &link, bitrate: 1_000_000, from: 0, seconds: 6)
-        #expect(!overuse && e.usage == .normal)
+        #expect(!overuse && e.usage == .normal && !e.congested(since: 0))
         let value = try #require(estimate)
         #expect(value >= 1_000_000 && value <= 1_600_000, "\(value)")
     }
@@ -58,7 +58,7 @@ import Testing
         var e = SendSideEstimator()
         var link = Link(rate: 500_000)
         let (overuse, estimate) = Self.run(&e, link: &link, bitrate: 1_700_000, from: 0, seconds: 4)
-        #expect(overuse)
+        #expect(overuse && e.congested(since: 3))
         let value = try #require(estimate)
         #expect(value <= 500_000, "\(value)")
     }
@@ -118,5 +118,11 @@ import Testing
     func choose(name: String, current: Int, top: Int, budget: Double, mayRise: Bool, expected: Int) {
         #expect(LayerChoice.choose(current: current, top: top, rates: Self.rates, budget: budget, mayRise: mayRise) == expected,
                 "\(name)")
+    }
+
+    @Test func withoutCongestionAnEstimateThatHasNotGrownMovesNothingDown() {
+        #expect(LayerChoice.choose(current: 2, top: 2, rates: Self.rates, budget: 900_000, mayRise: true, mayFall: false) == 2)
+        // A bound still applies.
+        #expect(LayerChoice.choose(current: 2, top: 1, rates: Self.rates, budget: 900_000, mayRise: true, mayFall: false) == 1)
     }
 }

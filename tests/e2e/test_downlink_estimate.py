@@ -21,6 +21,7 @@ from test_uplink_feedback import PAGE as RELAY_PAGE, run
 
 CAP_BPS = 500_000
 QUEUE_MS = 200
+OPEN_S = 4         # watched on the open link before the cap
 CAPPED_S = 15      # the cap stays on this long
 DOWN_WITHIN = 10   # B on a lower encoding within this long of the cap
 UP_WITHIN = 15     # B back at the best within this long of the lift
@@ -177,21 +178,28 @@ def negotiated(sdp):
 
 
 def cap_and_lift(bridged, driver, room, viewers, relay, top, lowest):
-    """With A at `top` wide, B at `top` through the uncapped relay and C at `lowest`: caps B's
-    downlink for CAPPED_S, then lifts the cap; everything a user of each would have seen."""
+    """With A at `top` wide, B at `top` through the uncapped relay and C at `lowest`: watches
+    them OPEN_S on the open link, caps B's downlink for CAPPED_S, then lifts the cap; everything
+    a user of each would have seen."""
     def at(name, width):
         v = video_in(driver, name)
         return v["frameWidth"] == width and v["framesDecoded"] > 30
     for name, width in (("a", top), ("b", top), ("c", lowest)):
-        wait_for(lambda: at(name, width), 25, what=f"viewer {name} decoding {width} wide before the cap")
+        try:
+            wait_for(lambda: at(name, width), 25, what=f"viewer {name} decoding {width} wide before the cap")
+        except AssertionError as e:
+            s = sample(bridged, driver, room, viewers)
+            raise AssertionError(f"{e}\n  on the open link (nothing capped yet) each viewer's width, layer and "
+                                 f"estimated_downlink: " + ", ".join(f"{n} {s[n]['frameWidth']} {s[n]['layer']} {s[n]['estimate']}"
+                                                                     for n in viewers)) from None
     route_b, route_a = run(driver, "return await window.route('b');"), run(driver, "return await window.route('a');")
     assert route_b["port"] == relay.port and route_a["port"] != relay.port, (route_a["port"], route_b["port"], relay.port)
     assert relay.downlink.packets > 100, "B's media does not come through the relay"
 
-    # What the bridge sends B on the open link (bytes_sent over 2 s).
-    open0 = sample(bridged, driver, room, viewers)
-    time.sleep(2)
-    open1 = sample(bridged, driver, room, viewers)
+    # On the open link: what the bridge sends B, and that A and B stay on the best.
+    opened = time.monotonic()
+    open_link = watch(bridged, driver, room, viewers, lambda ss: ss[-1]["at"] - opened >= OPEN_S)
+    open0, open1 = open_link[0], open_link[-1]
     open_kbps = (open1["b"]["bytes_sent"] - open0["b"]["bytes_sent"]) * 8 / 1000 / (open1["at"] - open0["at"])
 
     def repairs():
@@ -223,12 +231,12 @@ def cap_and_lift(bridged, driver, room, viewers, relay, top, lowest):
     lifted = watch(bridged, driver, room, viewers, settled)
     after = {name: video_in(driver, name) for name in viewers}
     repairs_after = repairs()
-    return {"open_kbps": open_kbps, "repairs": (repairs_before, repairs_capped, repairs_after),
-        "capped": capped, "lifted": lifted, "link": link, "capped_at": capped_at, "lifted_at": lifted_at,
-        "before": before, "end_of_cap": end_of_cap, "after": after,
+    return {
+        "open_kbps": open_kbps, "open_estimate": open1["b"]["estimate"], "negotiated": negotiated(route_b["sdp"]),
+        "capped_at": capped_at, "lifted_at": lifted_at, "open": open_link, "capped": capped, "lifted": lifted, "link": link,
+        "before": before, "end_of_cap": end_of_cap, "after": after, "repairs": (repairs_before, repairs_capped, repairs_after),
         "down": first(capped, capped_at, lambda b: b["layer"] is not None and b["layer"] < 2 and 0 < b["frameWidth"] < top),
         "up": first([capped[-1]] + lifted, lifted_at, back_up),
-        "negotiated": negotiated(route_b["sdp"]),
     }
 
 
@@ -238,24 +246,28 @@ def delta(o, name, field, start="before", end="end_of_cap"):
 
 def report(label, o, top, lowest):
     """Prints the figures, then asserts: the harness (A, C, the cap) first, then B."""
-    samples = o["capped"] + o["lifted"]
-    elapsed = samples[-1]["at"] - o["capped_at"]
+    samples = o["open"] + o["capped"] + o["lifted"]
+    elapsed = samples[-1]["at"] - samples[0]["at"]
 
     def moves(name):
         out, last = [], None
         for s in samples:
             now = (s[name]["layer"], s[name]["frameWidth"])
             if now != last:
-                phase = "cap" if s["at"] < o["lifted_at"] else "lift"
-                t = s["at"] - (o["capped_at"] if phase == "cap" else o["lifted_at"])
-                out.append(f"{phase}+{t:.1f}s layer {now[0]} {now[1]}w")
+                if s["at"] < o["capped_at"]:
+                    when = f"open{s['at'] - o['capped_at']:.1f}s"
+                elif s["at"] < o["lifted_at"]:
+                    when = f"cap+{s['at'] - o['capped_at']:.1f}s"
+                else:
+                    when = f"lift+{s['at'] - o['lifted_at']:.1f}s"
+                out.append(f"{when} layer {now[0]} {now[1]}w")
                 last = now
         return ", ".join(out)
-    estimates = []
-    for s in samples[::2]:
-        e = s["b"]["estimate"]
-        t = s["at"] - o["capped_at"]
-        estimates.append(f"{t:.0f}s:{'-' if e is None else round(e / 1000)}")
+
+    def estimates(name):
+        """The viewer's estimated_downlink in kbit/s, about every second, by seconds since the cap."""
+        return " ".join(f"{s['at'] - o['capped_at']:.0f}s:{'-' if s[name]['estimate'] is None else round(s[name]['estimate'] / 1000)}"
+                        for s in samples[::2])
     frozen_b = delta(o, "b", "totalFreezesDuration")
     stall_b = longest_stall(o["capped"], "b")
     fps_b = delta(o, "b", "framesDecoded") / CAPPED_S
@@ -268,33 +280,38 @@ def report(label, o, top, lowest):
     up = "never" if o["up"] is None else f"{o['up']:.1f} s"
     print(f"\n{label}: B's downlink capped at {CAP_BPS // 1000} kbit/s ({QUEUE_MS} ms queue) for {CAPPED_S} s, then lifted "
           f"(lifted at cap+{o['lifted_at'] - o['capped_at']:.1f} s)\n"
-          f"  B moved down in {down}, back to {top} wide (layer 2) in {up} after the lift\n"
+          f"  B on a lower encoding (API and decoded) after: {down}; back to {top} wide (layer 2) after the lift: {up}\n"
           f"  B while capped: {delta(o, 'b', 'freezeCount')} freezes ({frozen_b:.2f} s), longest stall {stall_b:.1f} s, "
           f"{fps_b:.1f} fps; the bridge sent B {sent_kbps:.0f} kbit/s, the link carried {link['kbps']:.0f} kbit/s, drops {link['drop_percent']:.1f}%, "
           f"queue p50 {link['queue_p50_ms']:.0f} ms p95 {link['queue_p95_ms']:.0f} ms\n"
           f"  B asked while capped: {nacks} NACKs, {plis} PLIs; {rtx} packets came in RTX, {lost} lost "
-          f"(on the open link before the cap the bridge sent B {o['open_kbps']:.0f} kbit/s)\n"
+          f"(on the open link before the cap the bridge sent B {o['open_kbps']:.0f} kbit/s, estimated_downlink "
+          f"{'-' if o['open_estimate'] is None else round(o['open_estimate'] / 1000)} kbit/s)\n"
           f"  B's layer/width: {moves('b')}\n"
-          f"  B's estimated_downlink (kbit/s, by seconds since the cap): {' '.join(estimates)}\n"
+          f"  B's estimated_downlink (kbit/s, by seconds since the cap): {estimates('b')}\n"
           f"  A: {moves('a')}; {delta(o, 'a', 'freezeCount', end='after')} freezes "
           f"({delta(o, 'a', 'totalFreezesDuration', end='after'):.2f} s) over {elapsed:.0f} s\n"
           f"  C: {moves('c')}; {delta(o, 'c', 'freezeCount', end='after')} freezes\n"
           f"  B negotiated: {o['negotiated']}")
 
     # A: the best encoding throughout (1280x720), decoding on.
-    assert all(s["a"]["frameWidth"] == top for s in samples), f"A left {top} wide: {moves('a')}"
+    assert all(s["a"]["frameWidth"] == top for s in samples), \
+        f"A, on a clean link, left {top} wide: {moves('a')}; A's estimated_downlink {estimates('a')}"
     assert r0["a"]["frameHeight"] == r2["a"]["frameHeight"] == top * 9 // 16, (r0["a"], r2["a"])
     assert longest_stall(samples, "a") <= 1.0 and delta(o, "a", "totalFreezesDuration", end="after") < 1.0, \
         f"A froze: {o['before']['a']} -> {o['after']['a']}"
     # C: the lowest encoding throughout (its bound), decoding on.
     assert all(s["c"]["frameWidth"] == lowest and s["c"]["layer"] == 0 for s in samples), f"C left {lowest} wide: {moves('c')}"
     assert longest_stall(samples, "c") <= 1.0, "C stopped decoding"
-    # The cap was there: B's link carried no more than it, and something went over it.
+    # The cap was there: B's media went over the link, which carried no more than the cap.
     assert link["packets"] > 100 and link["kbps"] <= CAP_BPS / 1000 * 1.05, link
 
-    context = (f"B's layer/width {moves('b')}; estimated_downlink {' '.join(estimates)}; the bridge sent B {sent_kbps:.0f} "
+    context = (f"B's layer/width {moves('b')}; estimated_downlink {estimates('b')}; the bridge sent B {sent_kbps:.0f} "
                f"kbit/s, the link carried {link['kbps']:.0f} kbit/s, drops {link['drop_percent']:.1f}%; "
                f"B sent {nacks} NACKs, {plis} PLIs; B negotiated {o['negotiated']}")
+    # B: on the best while its link is open (so that moving down is the cap's doing).
+    assert all(s["b"]["frameWidth"] == top and s["b"]["layer"] == 2 for s in o["open"]), \
+        f"B was not on the best ({top} wide, layer 2) on the open link before the cap: {context}"
     # B: down within DOWN_WITHIN of the cap, on the API and in what it decodes.
     assert o["down"] is not None and o["down"] <= DOWN_WITHIN, \
         f"B was not moved to a lower encoding within {DOWN_WITHIN} s of a {CAP_BPS // 1000} kbit/s cap (moved: {down}): {context}"

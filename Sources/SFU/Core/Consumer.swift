@@ -44,6 +44,21 @@ final class Consumer {
     private var resentIndex = 0
     /// NACKed packets not sent again because they were, within the last round trip.
     private(set) var resendsSuppressed: UInt64 = 0
+    /// What it may still resend until the next refill (bytes), and the NACKed packets not
+    /// sent again for want of it: on a congested link NACKs come in floods, and resending
+    /// all of them would bury the link deeper.
+    private var resendAllowance = Consumer.resendFloor
+    private(set) var resendsOverBudget: UInt64 = 0
+    private var refilledAt: UInt64 = 0
+    static let resendFloor = 32_000
+
+    /// Once a second: it may resend up to half of what it was sent over the last second
+    /// (at least `resendFloor` bytes).
+    func refillResends() {
+        let sent = bytes &- refilledAt
+        refilledAt = bytes
+        resendAllowance = max(Int(clamping: sent / 2), Self.resendFloor)
+    }
 
     /// A consumer in `table`, getting packets if `active`.
     init(kind: MediaKind, section: NegotiatedMedia, localSSRC: UInt32, transport: WebRTCTransport, table: ConsumerTable,
@@ -165,9 +180,9 @@ final class Consumer {
     /// and clock rate), header extensions by URI (RFC 8285: IDs are per session, so each side
     /// has its own). The publisher's MID names the publisher's sections, not the subscriber's:
     /// dropped (the subscriber demultiplexes by the SSRC its answer announced), unless the
-    /// copy goes back in the publisher's own section (`sameSection`: echo); so are its
-    /// transport-wide sequence numbers. Returns whether a
-    /// codec is in common.
+    /// copy goes back in the publisher's own section (`sameSection`: echo). Its transport-wide
+    /// sequence numbers never reach the subscriber: the bridge's own replace them where the
+    /// subscriber negotiated them, else they are dropped. Returns whether a codec is in common.
     @discardableResult
     func bind(to publisher: NegotiatedMedia, sameSection: Bool = false) -> Bool {
         guard let slot else { return false }
@@ -180,10 +195,13 @@ final class Consumer {
             }
         }
         slot.pointee.extensionsIdentity = true
+        let numbered = section.transportSequenceExtensionID
         for (id, uri) in publisher.extensions {
             // The publisher's transport-wide sequence numbers are about its link to the bridge:
-            // never passed on.
-            let dropped = (uri == Capabilities.midURI && !sameSection) || uri == Capabilities.transportSequenceURI
+            // never passed on. Where the subscriber negotiated them, the element is kept under
+            // the subscriber's ID and its transport writes its own number over it (no block to add).
+            let dropped = (uri == Capabilities.midURI && !sameSection)
+                || (uri == Capabilities.transportSequenceURI && numbered == nil)
                 || uri == Capabilities.streamIDURI || uri == Capabilities.repairedStreamIDURI
             let mine = dropped ? 0 : section.extensions.first { $0.value == uri }?.key ?? 0
             slot.pointee.extensionIDs[Int(id)] = mine
@@ -212,6 +230,11 @@ final class Consumer {
     /// never touched).
     func retransmit(_ stored: UnsafeRawBufferPointer, sequence: UInt16, scratch: UnsafeMutableRawPointer) {
         guard stored.count <= ConsumerTable.maxPacket else { return }
+        guard resendAllowance >= stored.count else {
+            resendsOverBudget &+= 1
+            return
+        }
+        resendAllowance -= stored.count
         scratch.copyMemory(from: stored.baseAddress!, byteCount: stored.count)
         guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: stored.count)) else { return }
         guard let slot, view.ssrc == slot.pointee.splice.source else { return }  // the copy moved on to another stream meanwhile

@@ -21,6 +21,8 @@ struct DownlinkControl {
     static let probeHeadroom = 1.3
     /// After its estimate moved a copy down, it is not moved up for this long.
     static let holdAfterDowngrade: Duration = .seconds(4)
+    /// The estimate moves a copy down only within this long (seconds) of a sign of congestion.
+    static let congestionMemory = 2.0
 
     /// One transport-cc feedback packet from the receiver on what `transport` sent it. True
     /// when the link just started to over-use.
@@ -73,7 +75,8 @@ struct DownlinkControl {
             let top = min(c.maxSpatial ?? (layers - 1), layers - 1)
             let current = min(c.estimateLayer ?? top, top)
             let chosen = LayerChoice.choose(current: current, top: top, rates: c.table.layerRates, budget: share,
-                                            mayRise: now - c.lastDowngrade >= Self.holdAfterDowngrade)
+                                            mayRise: now - c.lastDowngrade >= Self.holdAfterDowngrade,
+                                            mayFall: estimator.congested(since: now.inSeconds - Self.congestionMemory))
             if chosen < current { c.lastDowngrade = now }
             c.estimateLayer = chosen >= layers - 1 ? nil : chosen
             if chosen < top { wanted += c.table.layerRates[top] }
@@ -95,16 +98,20 @@ struct DownlinkControl {
 
 /// Which simulcast encoding fits a budget, with hysteresis so that a copy does not flap: it
 /// stays on its encoding while that one's rate is within 10% over the budget, goes down at
-/// once to the highest that fits when it is not, and goes up only to an encoding whose rate
-/// fits the budget with 15% to spare (and only when `mayRise`).
+/// once to the highest that fits when it is not (and only when `mayFall`: the link showed
+/// congestion, since an estimate that merely has not grown yet says nothing against what
+/// gets through), and goes up only to an encoding whose rate fits the budget with 15% to
+/// spare (and only when `mayRise`).
 enum LayerChoice {
     static let tolerance = 1.1
     static let headroom = 1.15
 
     /// `rates`: each encoding's bits per second, 0 the lowest; `top`: the highest allowed.
-    static func choose(current: Int, top: Int, rates: InlineArray<4, Double>, budget: Double, mayRise: Bool) -> Int {
+    static func choose(current: Int, top: Int, rates: InlineArray<4, Double>, budget: Double, mayRise: Bool,
+                       mayFall: Bool = true) -> Int {
         var c = max(0, min(current, top, 3))
         if rates[c] > budget * tolerance {
+            guard mayFall else { return c }
             while c > 0 && rates[c] > budget { c -= 1 }
             return c
         }

@@ -350,6 +350,7 @@ final class Peer: TransportDelegate {
             }
             offset += writeBitrateLimit(into: UnsafeMutableRawBufferPointer(start: reports + offset, count: Self.reportsSize - offset))
         }
+        for consumer in consumers.values { consumer.refillResends() }
         if downlink != nil { downlink!.update(consumers: consumers.values, now: elapsed, tick: true, transport: transport) }
         for consumer in consumers.values where offset + 28 <= Self.reportsSize && consumer.isActive {
             guard let time = delegate.senderReportTime(for: consumer) else { continue }

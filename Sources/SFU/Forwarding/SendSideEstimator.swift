@@ -80,8 +80,15 @@ struct SendSideEstimator {
             measured = true
         }
         guard measured else { return nil }
+        if trend.usage == .overusing || fraction > 25 { lastCongestion = now }
         return controller.update(incoming: incoming, fractionLost: fraction, usage: trend.usage, now: now)
     }
+
+    /// When the link last showed congestion (over-use, or over 10% lost), seconds.
+    private(set) var lastCongestion = -Double.infinity
+
+    /// Whether the link showed congestion at or after `time` (seconds).
+    func congested(since time: Double) -> Bool { lastCongestion >= time }
     private var measured = false
     private var lastFraction: UInt8 = 0
 

@@ -36,6 +36,13 @@ struct SessionSection: Sendable, Equatable {
     var extensions: [UInt8: String]
     /// Forward: the SSRC and msid the bridge sends with.
     var localSSRC: UInt32?
+    /// Forward video: RTX (RFC 4588) where the member can receive it: its RTX payload type for
+    /// the section's codec, and the SSRC retransmissions (and probes) go with.
+    var rtx: RTX?
+    struct RTX: Sendable, Equatable {
+        var payloadType: UInt8
+        var ssrc: UInt32
+    }
     var msid: (stream: String, track: String)?
     /// The member said it does not send (publish) or receive (forward) here any more.
     var stopped = false
@@ -48,7 +55,7 @@ struct SessionSection: Sendable, Equatable {
 
     static func == (a: SessionSection, b: SessionSection) -> Bool {
         a.mid == b.mid && a.kind == b.kind && a.role == b.role && a.codecs == b.codecs && a.extensions == b.extensions
-            && a.localSSRC == b.localSSRC && a.msid?.stream == b.msid?.stream && a.msid?.track == b.msid?.track
+            && a.localSSRC == b.localSSRC && a.rtx == b.rtx && a.msid?.stream == b.msid?.stream && a.msid?.track == b.msid?.track
             && a.stopped == b.stopped && a.rejected == b.rejected && a.rtcpRsize == b.rtcpRsize
             && a.simulcastRIDs == b.simulcastRIDs && a.simulcastSSRCs == b.simulcastSSRCs
     }
@@ -69,6 +76,10 @@ struct SessionSection: Sendable, Equatable {
                                 codecs: codecs.map { .init(payloadType: $0.payloadType, name: $0.name, clockRate: $0.clockRate, channels: $0.channels) },
                                 extensions: extensions, remoteSSRCs: [], localSSRC: localSSRC, rejected: rejected)
         m.setFeedback(codecs.flatMap(\.feedback))
+        if let rtx, let codec = codecs.first {
+            m.rtxPayloadTypes = [codec.payloadType: rtx.payloadType]
+            m.localRTXSSRC = rtx.ssrc
+        }
         m.simulcastRIDs = simulcastRIDs
         m.simulcastSSRCs = simulcastSSRCs
         return m
@@ -102,6 +113,8 @@ struct ConferenceSession: Sendable {
     /// What the member can receive, per kind (from its offers): codecs and header extensions.
     private(set) var receiveCodecs: [MediaKind: [SessionSection.Codec]] = [:]
     private(set) var receiveExtensions: [MediaKind: [UInt8: String]] = [:]
+    /// The member's RTX payload type for each video codec's (apt), from its offers.
+    private(set) var receiveRTX: [UInt8: UInt8] = [:]
 
     init(local: LocalTransportParameters, role: DTLSConnection.Role, remoteUfrag: String) {
         self.local = local
@@ -212,6 +225,13 @@ struct ConferenceSession: Sendable {
         guard !codecs.isEmpty else { return }
         receiveCodecs[kind] = codecs
         receiveExtensions[kind] = Self.extensions(of: m)
+        if kind == .video {
+            for map in m.rtpMaps where map.encodingName.lowercased() == "rtx" {
+                guard let apt = m.formatParameters.first(where: { $0.payloadType == map.payloadType })?.parameter("apt").flatMap({ UInt8($0) }),
+                      codecs.contains(where: { $0.payloadType == apt }) else { continue }
+                receiveRTX[apt] = map.payloadType
+            }
+        }
     }
 
     /// Whether the member sends anything in this session.
@@ -234,6 +254,7 @@ struct ConferenceSession: Sendable {
             if case .forward(let track) = next.sections[i].role, wanted[track] == nil {
                 next.sections[i].role = .unused
                 next.sections[i].localSSRC = nil
+                next.sections[i].rtx = nil
                 next.sections[i].msid = nil
             }
         }
@@ -270,6 +291,11 @@ struct ConferenceSession: Sendable {
             if next.sections[index].codecs.isEmpty { next.sections[index].rejected = true }
             next.sections[index].extensions = next.receiveExtensions[request.kind] ?? [:]
             next.sections[index].localSSRC = UInt32.random(in: 1...UInt32.max)
+            next.sections[index].rtx = nil
+            if request.kind == .video, !next.sections[index].stopped, let codec = next.sections[index].codecs.first,
+               let type = next.receiveRTX[codec.payloadType] {
+                next.sections[index].rtx = .init(payloadType: type, ssrc: UInt32.random(in: 1...UInt32.max))
+            }
             next.sections[index].msid = (request.stream, request.track)
         }
         guard next.sections != sections else { return nil }
@@ -292,9 +318,10 @@ struct ConferenceSession: Sendable {
             case .forward:
                 let receives = m.direction == .recvonly || m.direction == .sendrecv
                 next.sections[index].stopped = sections[index].stopped || !receives
-                // The answer may keep fewer extensions: send only those.
+                // The answer may keep fewer extensions: send only those; and RTX only if kept.
                 let kept = Self.extensions(of: m)
                 next.sections[index].extensions = sections[index].extensions.filter { kept[$0.key] == $0.value }
+                if let rtx = sections[index].rtx, !m.formats.contains(String(rtx.payloadType)) { next.sections[index].rtx = nil }
             case .publish:
                 let sends = m.direction == .sendonly || m.direction == .sendrecv
                 next.sections[index].stopped = !sends
@@ -328,7 +355,8 @@ struct ConferenceSession: Sendable {
             let offered = offer.flatMap { index < $0.media.count ? $0.media[index] : nil }
             var m = MediaDescription(kind: offered?.kind ?? s.kind.rawValue, port: s.rejected ? 0 : port,
                                      proto: offered?.proto ?? "UDP/TLS/RTP/SAVPF",
-                                     formats: s.codecs.isEmpty ? (offered?.formats ?? ["0"]) : s.codecs.map { String($0.payloadType) })
+                                     formats: s.codecs.isEmpty ? (offered?.formats ?? ["0"])
+                                         : s.codecs.map { String($0.payloadType) } + (s.rtx.map { [String($0.payloadType)] } ?? []))
             m.connection = Connection(networkType: "IN", addressType: "IP4", address: s.rejected ? "0.0.0.0" : address)
             m.append("mid", s.mid)
             if s.rejected {
@@ -355,10 +383,19 @@ struct ConferenceSession: Sendable {
                 for fb in c.feedback { m.append("rtcp-fb", "\(c.payloadType) \(fb.type)" + (fb.parameter.map { " \($0)" } ?? "")) }
                 if let fmtp = c.fmtp { m.append("fmtp", "\(c.payloadType) \(fmtp)") }
             }
+            if let rtx = s.rtx, let c = s.codecs.first {
+                m.append("rtpmap", "\(rtx.payloadType) rtx/\(c.clockRate)")
+                m.append("fmtp", "\(rtx.payloadType) apt=\(c.payloadType)")
+            }
             if case .forward = s.role, let ssrc = s.localSSRC, let msid = s.msid, s.direction == .sendonly {
                 m.append("msid", "\(msid.stream) \(msid.track)")
+                if let rtx = s.rtx { m.append("ssrc-group", "FID \(ssrc) \(rtx.ssrc)") }
                 m.append("ssrc", "\(ssrc) cname:bridged")
                 m.append("ssrc", "\(ssrc) msid:\(msid.stream) \(msid.track)")
+                if let rtx = s.rtx {
+                    m.append("ssrc", "\(rtx.ssrc) cname:bridged")
+                    m.append("ssrc", "\(rtx.ssrc) msid:\(msid.stream) \(msid.track)")
+                }
             }
             for (i, c) in local.candidates.enumerated() {
                 m.append("candidate", "\(i + 1) 1 udp \(UInt32(2_130_706_431 - i)) \(c.address) \(c.port) typ host generation 0")
