@@ -144,7 +144,7 @@ def sample(bridged, driver, room, viewers):
     for name, pid in viewers.items():
         p, track = received_video(bridged, room, pid)
         s[name] = {**video_in(driver, name), "layer": track.get("layer"), "estimate": p.get("estimated_downlink"),
-                   "bytes_sent": p.get("bytes_sent") or 0}
+                   "probes": p.get("downlink_probes") or 0, "bytes_sent": p.get("bytes_sent") or 0}
     return s
 
 
@@ -267,7 +267,7 @@ def report(label, o, top, lowest):
     def estimates(name):
         """The viewer's estimated_downlink in kbit/s, about every second, by seconds since the cap."""
         return " ".join(f"{s['at'] - o['capped_at']:.0f}s:{'-' if s[name]['estimate'] is None else round(s[name]['estimate'] / 1000)}"
-                        for s in samples[::2])
+                        f"/p{s[name]['probes']}" for s in samples[::2])
     frozen_b = delta(o, "b", "totalFreezesDuration")
     stall_b = longest_stall(o["capped"], "b")
     fps_b = delta(o, "b", "framesDecoded") / CAPPED_S

@@ -115,8 +115,11 @@ final class Consumer {
         get { slot.flatMap { $0.pointee.estimateLayer == ConsumerSlot.all ? nil : Int($0.pointee.estimateLayer) } }
         set { slot?.pointee.estimateLayer = newValue.map { UInt8(clamping: $0) } ?? ConsumerSlot.all }
     }
-    /// When its estimate last moved it down (an upgrade waits a while after one).
+    /// When its estimate last moved it down and up, and how long an upgrade waits after a
+    /// downgrade (longer each time a move up did not last).
     var lastDowngrade: Duration = .seconds(-3600)
+    var lastUpgrade: Duration = .seconds(-3600)
+    var upgradeHold = DownlinkControl.holdAfterDowngrade
     /// Its bits per second over the last period (`measureRate`).
     private(set) var bitrate = 0.0
     private var rateWindow: (at: Duration, bytes: UInt64)?

@@ -77,7 +77,9 @@ final class ConsumerTable {
     /// Simulcast: bytes of each encoding forwarded, and how many encodings the source sends.
     private var layerBytes = InlineArray<4, UInt64>(repeating: 0)
     private(set) var layerCount: UInt8 = 1
-    /// Each encoding's bits per second over the last measured second (`measureLayers`).
+    /// Each encoding's bits per second (`measureLayers`): its peak, decaying by a tenth a
+    /// second, since an encoder's rate swings from second to second and a copy moved up onto
+    /// an encoding should still fit it a moment later.
     private(set) var layerRates = InlineArray<4, Double>(repeating: 0)
     private var layerWindow: (at: Duration, bytes: InlineArray<4, UInt64>)?
 
@@ -112,7 +114,7 @@ final class ConsumerTable {
         if let w = layerWindow {
             let seconds = (now - w.at).inSeconds
             guard seconds >= 0.9 else { return }
-            for i in 0..<4 { layerRates[i] = Double(layerBytes[i] &- w.bytes[i]) * 8 / seconds }
+            for i in 0..<4 { layerRates[i] = max(Double(layerBytes[i] &- w.bytes[i]) * 8 / seconds, layerRates[i] * 0.9) }
         }
         layerWindow = (now, layerBytes)
     }

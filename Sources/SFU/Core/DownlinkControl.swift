@@ -3,9 +3,9 @@ import RTP
 /// What the bridge sends one receiver, fitted to its downlink: its transport-cc feedback feeds
 /// the estimate (`SendSideEstimator`), and the estimate picks the simulcast encoding of each
 /// video copy it receives (`LayerChoice`), within the bounds its subscriber set
-/// (`max_spatial`). A receiver held below what it may have is probed (padding on top of the
-/// media, `WebRTCTransport.probe`) every few seconds, less often while probes fail, so that it
-/// moves back up once its link carries more. Owned by its `Peer`; confined to its loop.
+/// (`max_spatial`). A receiver held below what it may have is probed (a burst of padding on
+/// top of the media, `WebRTCTransport.probe`) every few seconds, less often while probes fail,
+/// so that it moves back up once its link carries more. Owned by its `Peer`; confined to its loop.
 struct DownlinkControl {
     private(set) var estimator = SendSideEstimator()
     /// Probes sent.
@@ -14,13 +14,25 @@ struct DownlinkControl {
     private var probeInterval = Self.firstProbeInterval
     private var probeTarget = 0.0
     private var lastProbed: Double?
+    /// The first probe comes this long after the first estimate; after a probe that got
+    /// through (the copy moved up), the next comes after `afterSuccess`, after one that did not,
+    /// twice as long as before, up to `longestProbeInterval`.
     static let firstProbeInterval: Duration = .seconds(2)
-    static let longestProbeInterval: Duration = .seconds(8)
-    static let probeDuration: Duration = .milliseconds(300)
-    /// A probe asks for this much more than the encodings wanted need.
-    static let probeHeadroom = 1.3
-    /// After its estimate moved a copy down, it is not moved up for this long.
+    static let afterSuccess: Duration = .seconds(1)
+    static let longestProbeInterval: Duration = .seconds(4)
+    /// A probe is a burst of padding worth this long at the rate probed for, measured with
+    /// the media sent over the same time: short enough that a full link's queue takes it
+    /// without dropping media.
+    static let probeDuration: Duration = .milliseconds(40)
+    /// A probe asks for this much more than the encodings wanted need (so that a probe that
+    /// gets through leaves the room `LayerChoice` wants to move up).
+    static let probeHeadroom = 1.75
+    /// After its estimate moved a copy down, it is not moved up for this long; twice as long
+    /// each time a move up is undone within `upgradeTrial` (up to `longestHold`), back to this
+    /// once it kept an encoding that long.
     static let holdAfterDowngrade: Duration = .seconds(4)
+    static let upgradeTrial: Duration = .seconds(10)
+    static let longestHold: Duration = .seconds(16)
     /// The estimate moves a copy down only within this long (seconds) of a sign of congestion.
     static let congestionMemory = 2.0
 
@@ -53,7 +65,8 @@ struct DownlinkControl {
         if let p = estimator.probed, p != lastProbed {
             // A probe finished: probe again soon if it showed enough, later and later if not.
             lastProbed = p
-            probeInterval = p >= 0.9 * probeTarget ? Self.firstProbeInterval : min(probeInterval * 2, Self.longestProbeInterval)
+            probeInterval = p >= SendSideEstimator.probeSuccess * probeTarget
+                ? Self.afterSuccess : min(max(probeInterval, Self.firstProbeInterval) * 2, Self.longestProbeInterval)
             nextProbe = now + probeInterval
         }
         var audio = 0.0
@@ -63,8 +76,10 @@ struct DownlinkControl {
             if c.kind == .audio { audio += c.bitrate } else { videoCount += 1 }
         }
         guard videoCount > 0 else { return }
-        let share = max(0, estimate - audio) / Double(videoCount)
+        // 10% of the estimate is left for retransmissions and packet overhead.
+        let share = max(0, 0.9 * estimate - audio) / Double(videoCount)
         var wanted = 0.0
+        var held = false
         for c in consumers where c.isActive && c.kind == .video {
             c.table.measureLayers(now: now)
             let layers = Int(c.table.layerCount)
@@ -74,22 +89,34 @@ struct DownlinkControl {
             }
             let top = min(c.maxSpatial ?? (layers - 1), layers - 1)
             let current = min(c.estimateLayer ?? top, top)
+            if now - c.lastDowngrade >= Self.upgradeTrial && now - c.lastUpgrade >= Self.upgradeTrial {
+                c.upgradeHold = Self.holdAfterDowngrade
+            }
             let chosen = LayerChoice.choose(current: current, top: top, rates: c.table.layerRates, budget: share,
-                                            mayRise: now - c.lastDowngrade >= Self.holdAfterDowngrade,
+                                            mayRise: now - c.lastDowngrade >= c.upgradeHold,
                                             mayFall: estimator.congested(since: now.inSeconds - Self.congestionMemory))
-            if chosen < current { c.lastDowngrade = now }
+            if chosen > current { c.lastUpgrade = now }
+            if chosen < current {
+                if now - c.lastUpgrade < Self.upgradeTrial { c.upgradeHold = min(c.upgradeHold * 2, Self.longestHold) }
+                c.lastDowngrade = now
+                // The encoding it is on no longer gets through: stop it now, so that the queue
+                // toward it drains and the lower one's key frame is not dropped behind it.
+                if let on = c.layer, on > chosen { c.waitingForKeyFrame = true }
+            }
             c.estimateLayer = chosen >= layers - 1 ? nil : chosen
-            if chosen < top { wanted += c.table.layerRates[top] }
+            // A probe is for the next encoding up of each copy held below its bound.
+            wanted += c.table.layerRates[chosen < top ? chosen + 1 : chosen]
+            if chosen < top { held = true }
         }
         guard tick, let transport else { return }
         if nextProbe == nil { nextProbe = now + probeInterval }
         let target = (wanted * Self.probeHeadroom + audio)
-        guard wanted > 0, !estimator.probing, now >= nextProbe!, estimate < target else { return }
-        let padding = target - Double(transport.bitrateOut)
-        guard padding > 0 else { return }
-        transport.probe(bitrate: padding, for: Self.probeDuration)
+        guard held, !estimator.probing, now >= nextProbe!, estimate < target else { return }
+        // The whole target in padding: the media on top is lumpy (a frame every few tens of
+        // milliseconds), and a burst short of the target would read as a link that cannot carry it.
+        transport.probe(bytes: Int(target * Self.probeDuration.inSeconds / 8))
         let start = now.inMicroseconds
-        estimator.startProbe(from: start, to: start + Self.probeDuration.inMicroseconds)
+        estimator.startProbe(from: start, to: start + Self.probeDuration.inMicroseconds, target: target)
         probeTarget = target
         probes &+= 1
         nextProbe = now + probeInterval
@@ -98,13 +125,14 @@ struct DownlinkControl {
 
 /// Which simulcast encoding fits a budget, with hysteresis so that a copy does not flap: it
 /// stays on its encoding while that one's rate is within 10% over the budget, goes down at
-/// once to the highest that fits when it is not (and only when `mayFall`: the link showed
+/// once to the highest that fits with 50% to spare when it is not (and only when `mayFall`: the link showed
 /// congestion, since an estimate that merely has not grown yet says nothing against what
-/// gets through), and goes up only to an encoding whose rate fits the budget with 15% to
-/// spare (and only when `mayRise`).
+/// gets through), and goes up only to an encoding whose rate fits the budget with 50% to
+/// spare (and only when `mayRise`): an encoder's key frames come in bursts several times its
+/// average rate, and a link filled to its average drops them.
 enum LayerChoice {
     static let tolerance = 1.1
-    static let headroom = 1.15
+    static let headroom = 1.5
 
     /// `rates`: each encoding's bits per second, 0 the lowest; `top`: the highest allowed.
     static func choose(current: Int, top: Int, rates: InlineArray<4, Double>, budget: Double, mayRise: Bool,
@@ -112,7 +140,7 @@ enum LayerChoice {
         var c = max(0, min(current, top, 3))
         if rates[c] > budget * tolerance {
             guard mayFall else { return c }
-            while c > 0 && rates[c] > budget { c -= 1 }
+            while c > 0 && rates[c] * headroom > budget { c -= 1 }
             return c
         }
         guard mayRise else { return c }

@@ -14,8 +14,11 @@
 struct SendSideEstimator {
     private var trend = DelayTrend()
     private var controller = RateController()
-    /// Since the last update: bytes that arrived, packets reported and lost.
+    /// Since the last measurement: bytes that arrived (after the first), over the spread of
+    /// their arrival times (so a saturated link shows its own rate, not what was sent);
+    /// packets reported and lost.
     private var acked = 0
+    private var arrivals: (first: Int64, last: Int64)?
     private var reported = 0
     private var lost = 0
     /// What arrived per second over the last update's window.
@@ -23,13 +26,15 @@ struct SendSideEstimator {
     private var lastUpdate: Double?
     /// A probe: the send times it covers, and what of that arrived (bytes, arrival spread).
     private struct Probe {
-        let start: Int64, end: Int64
+        let start: Int64, end: Int64, target: Double
         var sent = 0, arrived = 0, firstSize = 0, packets = 0
         var first = Int64.max, last = Int64.min
     }
     private var probe: Probe?
     /// The last probe's result, bits per second (nil before one finished).
     private(set) var probed: Double?
+    /// A probe whose result is at least this part of its target got through.
+    static let probeSuccess = 0.85
 
     var usage: DelayTrend.Usage { trend.usage }
     /// The estimate in bits per second (nil before the first update).
@@ -59,7 +64,12 @@ struct SendSideEstimator {
             lost += 1
             return false
         }
-        acked += size
+        if let a = arrivals {
+            arrivals = (min(a.first, arrival), max(a.last, arrival))
+            acked += size
+        } else {
+            arrivals = (arrival, arrival)
+        }
         return trend.packet(sent: Double(sent) / 1e6, arrival: Double(arrival) / 1e6)
     }
 
@@ -69,15 +79,18 @@ struct SendSideEstimator {
     @discardableResult
     mutating func update(now: Double) -> Double? {
         guard let last = lastUpdate else {
-            (lastUpdate, acked, reported, lost) = (now, 0, 0, 0)
+            (lastUpdate, acked, arrivals, reported, lost) = (now, 0, nil, 0, 0)
             return nil
         }
         var fraction = lastFraction
-        if now - last >= 0.25 {
-            incoming = Double(acked) * 8 / (now - last)
-            fraction = reported > 0 ? UInt8(min(255, lost * 256 / reported)) : 0
-            (lastUpdate, acked, reported, lost, lastFraction) = (now, 0, 0, 0, fraction)
+        if let a = arrivals, a.last - a.first >= 100_000 {
+            incoming = Double(acked) * 8 / (Double(a.last - a.first) / 1e6)
+            (acked, arrivals) = (0, nil)
             measured = true
+        }
+        if now - last >= 0.25 {
+            fraction = reported > 0 ? UInt8(min(255, lost * 256 / reported)) : 0
+            (lastUpdate, reported, lost, lastFraction) = (now, 0, 0, fraction)
         }
         guard measured else { return nil }
         if trend.usage == .overusing || fraction > 25 { lastCongestion = now }
@@ -92,15 +105,19 @@ struct SendSideEstimator {
     private var measured = false
     private var lastFraction: UInt8 = 0
 
-    /// Probes what was sent between `start` and `end` (µs).
-    mutating func startProbe(from start: Int64, to end: Int64) {
-        probe = Probe(start: start, end: end)
+    /// Probes what was sent between `start` and `end` (µs), at `target` bits per second.
+    mutating func startProbe(from start: Int64, to end: Int64, target: Double) {
+        probe = Probe(start: start, end: end, target: target)
     }
 
     var probing: Bool { probe != nil }
 
     /// What arrived of a probe, in bits per second: the bytes after the first over the spread
-    /// of their arrivals; at most what was sent over the probe. Raises the estimate.
+    /// of their arrivals; at most what was sent over the probe. When that is most of the
+    /// target (`probeSuccess`: a burst measured over a few tens of milliseconds falls a little
+    /// short of what it was sent at), the link carries the target: the estimate is raised to
+    /// it. Otherwise the
+    /// link is full at about that rate, which says nothing more than the estimate does.
     private mutating func finishProbe(_ p: Probe) {
         probe = nil
         guard p.packets >= 5, p.last > p.first else {
@@ -111,6 +128,6 @@ struct SendSideEstimator {
         let sent = Double(p.sent) * 8 / (Double(max(p.end - p.start, 1)) / 1e6)
         let rate = min(arrived, sent)
         probed = rate
-        controller.raise(to: 0.95 * rate)
+        if rate >= Self.probeSuccess * p.target { controller.raise(to: max(rate, p.target)) }
     }
 }

@@ -15,8 +15,7 @@ public protocol TransportDelegate: AnyObject {
     func transportDidChangeRemoteAddress(_ transport: WebRTCTransport)
     /// Consent expired, DTLS failed or closed, or the transport was closed by the bridge.
     func transport(_ transport: WebRTCTransport, didChangeState state: TransportState)
-    /// The transport probes its downlink (`probe(bytesPerTick:for:)`): send about `bytes` of
-    /// padding now (called at every worker tick while the probe lasts).
+    /// The transport probes its downlink (`probe(bytes:)`): send about `bytes` of padding now.
     func transport(_ transport: WebRTCTransport, wantsPadding bytes: Int)
 }
 

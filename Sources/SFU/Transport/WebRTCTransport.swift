@@ -46,8 +46,6 @@ public final class WebRTCTransport {
     private var feedback: TransportFeedbackRecorder?
     /// transport-cc on what the bridge sends: the numbers it gave, and when.
     private var sendHistory: TransportSendHistory?
-    /// A probe under way: padding per tick, until when.
-    private var padding: (bitrate: Double, until: ContinuousClock.Instant, last: ContinuousClock.Instant)?
 
     init(id: String, worker: MediaWorker, ice: ICELiteAgent, dtls: DTLSConnection) {
         self.id = id
@@ -195,12 +193,11 @@ public final class WebRTCTransport {
     /// Packets sent with a transport-wide sequence number.
     public var packetsStamped: UInt64 { sendHistory?.stamped ?? 0 }
 
-    /// Probes the downlink: for `duration`, at every tick the delegate is asked for padding
-    /// at `bitrate` (bits per second) on top of the media.
-    func probe(bitrate: Double, for duration: Duration) {
-        let now = ContinuousClock.now
-        padding = (bitrate, now + duration, now)
-        delegate?.transport(self, wantsPadding: Int(bitrate * 0.02 / 8))
+    /// Probes the downlink: the delegate is asked for `bytes` of padding at once, a burst on
+    /// top of the media whose spread on arrival shows what the path carries.
+    func probe(bytes: Int) {
+        guard state == .connected, bytes > 0 else { return }
+        delegate?.transport(self, wantsPadding: bytes)
     }
 
     // MARK: control
@@ -225,14 +222,6 @@ public final class WebRTCTransport {
             feedback!.flush {
                 sendRTCP($0)
                 worker.feedback.transportFeedback &+= 1
-            }
-        }
-        if let p = padding {
-            if now >= p.until || state != .connected {
-                padding = nil
-            } else {
-                padding!.last = now
-                delegate?.transport(self, wantsPadding: Int(p.bitrate * (now - p.last).inSeconds / 8))
             }
         }
         if let timeout = dtls.timeout, timeout <= .zero, let to = remoteAddress {
