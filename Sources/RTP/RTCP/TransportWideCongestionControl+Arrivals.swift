@@ -59,3 +59,59 @@ extension TransportWideCongestionControl {
         return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
     }
 }
+
+extension TransportWideCongestionControl {
+    /// Reads a whole transport-cc packet (header included) in place, calling `body` with each
+    /// packet it reports, in order: its transport-wide sequence number and its arrival time in
+    /// µs on the reporter's clock (reference time plus the running sum of deltas), or nil when
+    /// it was not received. Nothing is allocated (the sender's estimator reads every feedback
+    /// this way). Throws what `init(parsing:)` throws, before any call when the packet is too
+    /// short for its chunks.
+    public static func forEachArrival(in bytes: UnsafeRawBufferPointer, _ body: (UInt16, Int64?) -> Void) throws(RTCPParseError) {
+        var (_, reader) = try RTCPHeader.parseBody(
+            bytes, packetType: RTCPPacketType.transportFeedback,
+            format: RTCPFeedbackFormat.transportWideCongestionControl)
+        guard reader.readUInt32() != nil, reader.readUInt32() != nil, let base = reader.readUInt16(),
+              let count = reader.readUInt16(), let reference = reader.readUInt24(), reader.readUInt8() != nil
+        else { throw .packetTooShort }
+        let total = Int(count)
+        // The deltas follow the chunks: find where they start.
+        var deltas = reader
+        var covered = 0
+        while covered < total {
+            guard let chunk = deltas.readUInt16() else { throw .packetTooShort }
+            covered += chunk & 0x8000 == 0 ? Int(chunk & 0x1FFF) : (chunk & 0x4000 == 0 ? 14 : 7)
+        }
+        var time = Int64(Int32(bitPattern: reference << 8) >> 8) * referenceTimeMicroseconds
+        var index = 0
+        func emit(_ symbol: UInt16) throws(RTCPParseError) {
+            let sequence = base &+ UInt16(truncatingIfNeeded: index)
+            index += 1
+            switch symbol {
+            case 0:
+                body(sequence, nil)
+            case 1:
+                guard let delta = deltas.readUInt8() else { throw .packetTooShort }
+                time += Int64(delta) * Int64(deltaTickMicroseconds)
+                body(sequence, time)
+            case 2:
+                guard let delta = deltas.readUInt16() else { throw .packetTooShort }
+                time += Int64(Int16(bitPattern: delta)) * Int64(deltaTickMicroseconds)
+                body(sequence, time)
+            default:
+                throw .invalidPacketStatus
+            }
+        }
+        while index < total {
+            guard let chunk = reader.readUInt16() else { throw .packetTooShort }
+            if chunk & 0x8000 == 0 {
+                let symbol = (chunk >> 13) & 0x3
+                for _ in 0..<min(Int(chunk & 0x1FFF), total - index) { try emit(symbol) }
+            } else if chunk & 0x4000 == 0 {
+                for i in 0..<14 where index < total { try emit((chunk >> (13 - UInt16(i))) & 0x1) }
+            } else {
+                for i in 0..<7 where index < total { try emit((chunk >> (12 - 2 * UInt16(i))) & 0x3) }
+            }
+        }
+    }
+}

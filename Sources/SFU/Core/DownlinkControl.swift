@@ -39,20 +39,14 @@ struct DownlinkControl {
     /// One transport-cc feedback packet from the receiver on what `transport` sent it. True
     /// when the link just started to over-use.
     mutating func received(_ feedback: UnsafeRawBufferPointer, from transport: WebRTCTransport) -> Bool {
-        guard let fb = try? TransportWideCongestionControl(parsing: feedback) else {
-            transport.worker.drops.count(.rtcpMalformed)
-            return false
-        }
         var overuse = false
-        var time = Int64(fb.referenceTime) * TransportWideCongestionControl.referenceTimeMicroseconds
-        for status in fb.packets {
-            var arrival: Int64?
-            if status.symbol != .notReceived {
-                time += Int64(status.deltaMicroseconds)
-                arrival = time
+        do {
+            try TransportWideCongestionControl.forEachArrival(in: feedback) { sequence, arrival in
+                guard let sent = transport.sentPacket(sequence) else { return }
+                if estimator.packet(sent: sent.at, size: sent.size, arrival: arrival) { overuse = true }
             }
-            guard let sent = transport.sentPacket(status.sequenceNumber) else { continue }
-            if estimator.packet(sent: sent.at, size: sent.size, arrival: arrival) { overuse = true }
+        } catch {
+            transport.worker.drops.count(.rtcpMalformed)
         }
         return overuse
     }

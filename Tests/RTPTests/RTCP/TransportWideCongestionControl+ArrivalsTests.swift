@@ -97,4 +97,35 @@ import Testing
             }
         }
     }
+
+    /// Read in place, a feedback packet gives the same sequence numbers and arrival times as
+    /// the parsed value, for every chunk kind (runs, one-bit and two-bit vectors); a packet cut
+    /// short is refused.
+    static let feedbacks: [[Int64?]] = {
+        let steady: [Int64?] = (0..<40).map { Int64(640_000 + 333 * $0) }
+        let lossy: [Int64?] = (0..<30).map { i -> Int64? in i % 3 == 0 ? nil : Int64(2_000_000 + 1000 * i) }
+        let mixed: [Int64?] = [1_000_000, nil, 1_000_250, 1_100_000, 999_000]
+        return [mixed, steady, lossy, [nil, nil, nil]]
+    }()
+
+    @Test(arguments: feedbacks)
+    func readInPlace(arrivals: [Int64?]) throws {
+        let twcc = try #require(TransportWideCongestionControl(
+            senderSSRC: 1, mediaSSRC: 2, baseSequenceNumber: 65530, feedbackPacketCount: 3, arrivalTimes: arrivals))
+        let bytes = RTCPPacket.transportWideCongestionControl(twcc).serialized()
+        var read: [(UInt16, Int64?)] = []
+        try bytes.withUnsafeBytes { raw in
+            try TransportWideCongestionControl.forEachArrival(in: raw) { read.append(($0, $1)) }
+        }
+        #expect(read.map(\.0) == twcc.packets.map(\.sequenceNumber))
+        #expect(read.map(\.1) == twcc.arrivalTimes)
+        let cut = Array(bytes.prefix(bytes.count - 4))
+        var length = cut
+        length[0] &= ~0x20  // no padding any more: the last 4 bytes are gone
+        length[2] = 0
+        length[3] = UInt8(cut.count / 4 - 1)
+        #expect(throws: RTCPParseError.self) {
+            try length.withUnsafeBytes { raw in try TransportWideCongestionControl.forEachArrival(in: raw) { _, _ in } }
+        }
+    }
 }

@@ -40,6 +40,8 @@ struct LoadGen: AsyncParsableCommand {
     var extraStreamers = 0
     @Flag(help: "bridged: the streamer sends three encodings (a SIM group of three SSRCs, the same pictures) and viewer k is bounded to encoding k % 3")
     var simulcast = false
+    @Flag(help: "Viewers negotiate transport-cc (the extension and the feedback): the server numbers every packet it sends them; they send no feedback")
+    var transportCC = false
     @Flag(help: "bridged: record each extra room (not the measured one) from once every streamer sends until the end; fails if a recording drops packets or fails")
     var record = false
 
@@ -204,7 +206,7 @@ struct Run: Sendable {
                     do {
                         switch target {
                         case .bridged, .bridgedRTP:
-                            let offer = peer.offer(fingerprint: engine.fingerprint, send: nil)
+                            let offer = peer.offer(fingerprint: engine.fingerprint, send: nil, transportCC: o.transportCC)
                             let joined = try await bridged.joinWithID(room: room, role: "viewer", offer: offer)
                             peer.remote = try Peer.parse(joined.answer)
                             if o.simulcast { try await bridged.setMaxSpatial(room: room, participant: joined.id, k % 3) }
@@ -222,7 +224,7 @@ struct Run: Sendable {
                                 throw LoadGenError.control("no offer in \(event)")
                             }
                             peer.remote = try Peer.parse(offer)
-                            let answer = peer.answer(to: offer, fingerprint: engine.fingerprint)
+                            let answer = peer.answer(to: offer, fingerprint: engine.fingerprint, transportCC: o.transportCC)
                             engine.add(peer)
                             _ = try await j.message(handle: handle, body: ["request": "start"], jsep: ["type": "answer", "sdp": answer])
                         }

@@ -86,7 +86,9 @@ final class Peer: @unchecked Sendable {
 
     /// Our offer: one BUNDLEd audio and video section, receive-only (viewer) or send-only
     /// (publisher, with its SSRCs), candidates included.
-    func offer(fingerprint: String, send: (audioSSRC: UInt32, videoSSRC: UInt32)?, simulcast: Bool = false) -> String {
+    func offer(fingerprint: String, send: (audioSSRC: UInt32, videoSSRC: UInt32)?, simulcast: Bool = false,
+               transportCC: Bool = false) -> String {
+        let tcc = transportCC ? "a=extmap:3 \(Self.transportCCURI)\r\n" : ""
         let dir = send == nil ? "recvonly" : "sendonly"
         var s = "v=0\r\no=- \(UInt32.random(in: 1...UInt32.max)) 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
         s += "a=group:BUNDLE 0 1\r\na=msid-semantic: WMS loadgen\r\n"
@@ -96,11 +98,12 @@ final class Peer: @unchecked Sendable {
         }
         let cand = "a=candidate:1 1 udp 2130706431 127.0.0.1 \(localPort) typ host\r\na=end-of-candidates\r\n"
         s += "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n" + common("0")
-        s += "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
+        s += tcc + "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
         if let send { s += "a=msid:loadgen audio\r\na=ssrc:\(send.audioSSRC) cname:loadgen\r\n" }
         s += cand
         s += "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n" + common("1")
-        s += "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n"
+        s += tcc + "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n"
+        if transportCC { s += "a=rtcp-fb:96 transport-cc\r\n" }
         if let send {
             s += "a=msid:loadgen video\r\n"
             let ssrcs = simulcast ? [send.videoSSRC, send.videoSSRC &+ 1, send.videoSSRC &+ 2] : [send.videoSSRC]
@@ -113,7 +116,9 @@ final class Peer: @unchecked Sendable {
 
     /// Our answer to a server's offer (Janus): the same sections and payload types, receive-only,
     /// DTLS client.
-    func answer(to offer: String, fingerprint: String) -> String {
+    static let transportCCURI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
+    func answer(to offer: String, fingerprint: String, transportCC: Bool = false) -> String {
         var s = "v=0\r\no=- \(UInt32.random(in: 1...UInt32.max)) 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
         let lines = offer.split(whereSeparator: \.isNewline)
         if let group = lines.first(where: { $0.hasPrefix("a=group:BUNDLE") }) { s += group + "\r\n" }
@@ -127,7 +132,8 @@ final class Peer: @unchecked Sendable {
             s += "c=IN IP4 127.0.0.1\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:\(ufrag)\r\na=ice-pwd:\(pwd)\r\n"
             s += "a=fingerprint:sha-256 \(fingerprint)\r\na=setup:active\r\na=recvonly\r\na=rtcp-mux\r\n"
             for line in section where line.hasPrefix("a=mid:") || line.hasPrefix("a=rtpmap:") || line.hasPrefix("a=fmtp:")
-                || line.hasPrefix("a=rtcp-fb:") {
+                || (line.hasPrefix("a=rtcp-fb:") && (transportCC || !line.hasSuffix("transport-cc")))
+                || (transportCC && line.hasPrefix("a=extmap:") && line.hasSuffix(Self.transportCCURI)) {
                 s += line + "\r\n"
             }
             s += "a=candidate:1 1 udp 2130706431 127.0.0.1 \(localPort) typ host\r\na=end-of-candidates\r\n"
