@@ -105,6 +105,23 @@ import Testing
         #expect(a.media.first { $0.kind == .audio }?.localRTXSSRC == nil)
     }
 
+    /// A publisher's RTX is taken (its retransmissions and padding come apart from its media),
+    /// each RTX SSRC paired with the stream it repairs; the bridge announces no RTX SSRC of its
+    /// own where it does not send.
+    @Test func aPublishersRTXIsAnsweredAndPaired() throws {
+        let offer = try Self.fixture("chromium_sendrecv").replacingOccurrences(of: "a=sendrecv", with: "a=sendonly")
+        let a = try Self.answer(offer)
+        let video = try #require(a.media.first { $0.kind == .video })
+        #expect(video.direction == .recvonly)
+        let vp8 = try #require(video.codecs.first { $0.name == "VP8" }).payloadType
+        #expect(video.rtxPayloadTypes[vp8] == 97 && video.repairedPayloadType(97) == vp8 && video.repairedPayloadType(vp8) == nil)
+        #expect(video.repairedSSRCs == [3940291929: 215554593] && video.localRTXSSRC == nil)
+        let parsed = try #require(try SessionDescription(parsing: a.sdp.serialized()).media.first { $0.kind == "video" })
+        #expect(parsed.formats.contains("97") && parsed.formatParameters.contains { $0.payloadType == 97 && $0.parameters == "apt=\(vp8)" })
+        #expect(parsed.ssrcGroups.isEmpty)
+        #expect(a.media.first { $0.kind == .audio }?.rtxPayloadTypes.isEmpty == true)
+    }
+
     @Test(arguments: [
         ("actpass", DTLSConnection.Role.server),
         ("active", .server),

@@ -41,6 +41,14 @@ struct ConferenceSessionTests {
         #expect(s.sections.map { $0.codecs.count } == [1, 1])
         #expect(answer.media.allSatisfy { $0.attribute("setup") == "passive" && $0.attribute("ice-ufrag") == "brdg" })
         #expect(try SessionDescription(parsing: answer.serialized()).bundleGroups.first == offer.media.map { $0.mid! })
+        // The camera's RTX is taken, paired with the stream it repairs; no RTX SSRC of the bridge's.
+        let video = try #require(answer.media.first { $0.kind == "video" })
+        let vp8 = try #require(s.sections[1].codecs.first).payloadType
+        #expect(video.formats == [String(vp8), "97"] && video.formatParameters.contains { $0.payloadType == 97 && $0.parameters == "apt=\(vp8)" })
+        #expect(video.ssrcGroups.isEmpty)
+        let negotiated = s.sections[1].negotiated
+        #expect(negotiated.repairedPayloadType(97) == vp8 && negotiated.localRTXSSRC == nil)
+        #expect(negotiated.repairedSSRCs == [3940291929: 215554593])
     }
 
     @Test func theBridgeOffersOtherMembersTracksThenRetiresAndReusesSections() throws {

@@ -43,7 +43,7 @@ import Testing
         if Self.arrive(&r, 17, at: 301) {
             #expect(try Self.request(&r, at: 301) == nil)  // no fourth
         }
-        #expect(r.count == 0 && r.requested == 4 && r.recovered == 1)
+        #expect(r.count == 0 && r.requested == 4 && r.recovered == 1 && r.givenUp == 1)
     }
 
     @Test func requestsPackIntoPairsAcrossTheWrap() throws {
@@ -70,7 +70,59 @@ import Testing
         let due = Self.arrive(&r, 3, at: 1100)
         #expect(due)
         #expect(try Self.request(&r, at: 1100) == nil)
-        #expect(r.count == 0)
+        #expect(r.count == 0 && r.givenUp == 1)
+    }
+
+    /// A publisher with RTX (Chromium's offer has it): the bridge's NACK is answered on the RTX
+    /// stream, whose packet goes to the viewer as the one it repairs; RTX padding goes nowhere;
+    /// a packet never repaired ends in a key-frame request.
+    @Test func aRepairInRTXReachesTheViewerAndOneNeverRepairedAsksForAKeyFrame() async throws {
+        let call = try await StreamingCall.start(room: "rtx-in", seed: 0x54)
+        let (server, streamer, viewer) = (call.server, call.streamer, call.viewer)
+        let (ssrc, rtxSSRC): (UInt32, UInt32) = (0xC100_0001, 0xC100_0002)
+        try streamer.sendRTP(RoomGovernanceTests.frame(0x01, sequence: 1, ssrc: ssrc))
+        try streamer.sendRTP(InstantJoinTests.delta(0x02, sequence: 2, ssrc: ssrc))
+        try streamer.sendRTP(InstantJoinTests.delta(0x04, sequence: 4, ssrc: ssrc))  // 3 lost on the way
+        let nacks = try CongestionFeedbackTests.rtcp(streamer, type: 205, format: 1, within: .milliseconds(300))
+        #expect(try nacks.first.map { try TransportLayerNack(parsing: UnsafeRawBufferPointer(start: $0, count: $0.count)).lostSequenceNumbers } == [3])
+        // On the RTX stream: padding, 2 again (as a probe: it came already), then 3, each with
+        // its original number before its payload.
+        try streamer.sendRTP(RTPPacket(payloadType: 97, sequenceNumber: 700, timestamp: 0, ssrc: rtxSSRC, paddingLength: 200))
+        let again = InstantJoinTests.delta(0x02, sequence: 2, ssrc: ssrc)
+        try streamer.sendRTP(RTPPacket(payloadType: 97, sequenceNumber: 701, timestamp: again.timestamp, ssrc: rtxSSRC, payload: [0, 2] + again.payload))
+        let lost = InstantJoinTests.delta(0x03, sequence: 3, ssrc: ssrc)
+        try streamer.sendRTP(RTPPacket(payloadType: 97, sequenceNumber: 702, timestamp: lost.timestamp, ssrc: rtxSSRC, payload: [0, 3] + lost.payload))
+        var received: [RTPPacket] = []
+        while received.count < 4, let p = try viewer.receiveRTP() {
+            if p.payloadType != 111 { received.append(p) }
+        }
+        // Four packets, the repair among them as it was sent (neither the padding nor 2 again).
+        #expect(received.map { $0.payload.count > 2 ? $0.payload[2] : 0 } == [0x01, 0x02, 0x04, 0x03])
+        #expect(received.map(\.payload) == [RoomGovernanceTests.frame(0x01, sequence: 1, ssrc: ssrc).payload,
+                                             InstantJoinTests.delta(0x02, sequence: 2, ssrc: ssrc).payload,
+                                             InstantJoinTests.delta(0x04, sequence: 4, ssrc: ssrc).payload, lost.payload])
+        if let first = received.first, received.count == 4 {
+            #expect(received[3].sequenceNumber == first.sequenceNumber &+ 2 && received[2].sequenceNumber == first.sequenceNumber &+ 3)
+        }
+        var info = try await server.participant(roomID: "rtx-in", id: call.streamerID)
+        #expect(info.packetsRecovered == 1 && info.retransmissionsReceived == 1 && info.packetsGivenUp == 0)
+
+        // 6 is lost and never repaired: asked for three times, then a key frame is asked for
+        // (past the key-frame interval since the viewer's join asked for one).
+        try await Task.sleep(for: .milliseconds(600))
+        _ = try CongestionFeedbackTests.rtcp(streamer, type: 206, format: 1, within: .milliseconds(50))
+        try streamer.sendRTP(InstantJoinTests.delta(0x05, sequence: 5, ssrc: ssrc))
+        try streamer.sendRTP(InstantJoinTests.delta(0x07, sequence: 7, ssrc: ssrc))
+        var plis = 0
+        for sequence in UInt16(8)...12 {
+            plis += try CongestionFeedbackTests.rtcp(streamer, type: 206, format: 1, within: .milliseconds(110)).count
+            try streamer.sendRTP(InstantJoinTests.delta(UInt8(sequence), sequence: sequence, ssrc: ssrc))
+        }
+        plis += try CongestionFeedbackTests.rtcp(streamer, type: 206, format: 1, within: .milliseconds(100)).count
+        info = try await server.participant(roomID: "rtx-in", id: call.streamerID)
+        #expect(info.packetsGivenUp == 1)
+        #expect(plis == 1)
+        await server.shutdown()
     }
 
     @Test func theBridgeAsksTheStreamerAndTheViewerGetsTheRepair() async throws {

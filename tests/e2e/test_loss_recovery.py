@@ -128,13 +128,15 @@ def test_uplink_loss_is_repaired_for_the_viewer_and_the_recording(chromium):
         reference = direct(chromium, b)
         print(f"\n{LOSS:.0%} loss on the streamer's uplink ({relay.uplink.lost} packets), {WINDOW} s window\n  "
               + show("viewer through bridged", through)
-              + f"\n  the bridge asked for {streamer['packets_requested']} packets again, {streamer['packets_recovered']} came"
+              + f"\n  the bridge asked for {streamer['packets_requested']} packets again, {streamer['packets_recovered']} came "
+              f"({streamer['retransmissions_received']} in RTX), {streamer['packets_given_up']} given up"
               + f"\n  recording: {in_file} frames in the file, {recorded} sent while recording"
               + "\n  " + show("direct call           ", reference))
         assert relay.uplink.lost > 50
-        # Chromium probes with padding-only packets on the video stream; those it never sends
-        # again. What it does send again reaches the viewer and the recording.
+        # What Chromium sends again reaches the viewer and the recording.
         assert streamer["packets_requested"] > 0 and streamer["packets_recovered"] > 0, streamer
+        # Chromium sends them again in RTX (the bridge answers its RTX), its padding apart.
+        assert streamer["retransmissions_received"] > 0, streamer
         assert through["decoded"] >= 0.95 * through["sent"], through
         assert through["freezes"] <= reference["freezes"] + 1, (through, reference)
         assert in_file >= 0.95 * recorded, (in_file, recorded)

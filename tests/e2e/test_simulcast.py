@@ -107,7 +107,7 @@ def test_three_viewers_each_get_their_encoding(bridged, chromium):
                  what=f"viewer {name} decoding {width} wide")
 
     # B down to the middle encoding, then back up; A stays on the best throughout.
-    before = video_in(chromium, "b")
+    before, a_before = video_in(chromium, "b"), video_in(chromium, "a")
     t0 = time.monotonic()
     set_video(bridged, "sim", viewers["b"], {"max_spatial": 1})
     wait_for(lambda: width_of(chromium, "b") == 640, 10, what="viewer b at 640 wide")
@@ -121,14 +121,18 @@ def test_three_viewers_each_get_their_encoding(bridged, chromium):
     time.sleep(3)
     after = video_in(chromium, "b")
     a = video_in(chromium, "a")
-    fps_b = (after["framesDecoded"] - before["framesDecoded"]) / (time.monotonic() - t0)
-    print(f"\nsimulcast: B down to 640 in {down:.1f} s, back to 1280 in {up:.1f} s, {fps_b:.1f} fps meanwhile; "
+    elapsed = time.monotonic() - t0
+    fps_b = (after["framesDecoded"] - before["framesDecoded"]) / elapsed
+    fps_a = (a["framesDecoded"] - a_before["framesDecoded"]) / elapsed
+    print(f"\nsimulcast: B down to 640 in {down:.1f} s, back to 1280 in {up:.1f} s, {fps_b:.1f} fps meanwhile (A {fps_a:.1f}); "
           f"B freezes {after['freezeCount'] - before['freezeCount']} ({after['totalFreezesDuration'] - before['totalFreezesDuration']:.2f} s), "
           f"A freezes {a['freezeCount']}")
     # No freeze over a second for B while it switched, none at all for A.
     assert after["totalFreezesDuration"] - before["totalFreezesDuration"] < 1.0, json.dumps([before, after])
     assert a["freezeCount"] == 0, a
-    assert fps_b > 20, fps_b
+    # B decodes as smoothly as A, which never switched (the streamer's frame rate is what it is
+    # on a loaded machine: three encoders and three decoders in one browser).
+    assert fps_b >= 0.9 * fps_a and fps_b > 10, (fps_b, fps_a)
     assert width_of(chromium, "c") == 320
 
     # The viewers' tracks say which encoding each is sent; layer_changed told B's moves.

@@ -85,6 +85,18 @@ extension MediaDescription {
     public func formatParameters(for payloadType: UInt8) -> FormatParameters? {
         formatParameters.first { $0.payloadType == payloadType }
     }
+    /// RTX (RFC 4588 §8.6): for each offered `rtx` payload type whose `apt` names one of
+    /// `payloadTypes`, that codec's payload type → its RTX payload type.
+    public func retransmissionPayloadTypes(for payloadTypes: some Sequence<UInt8>) -> [UInt8: UInt8] {
+        let wanted = Set(payloadTypes)
+        var map: [UInt8: UInt8] = [:]
+        for rtx in rtpMaps where rtx.encodingName.lowercased() == "rtx" {
+            guard let apt = formatParameters(for: rtx.payloadType)?.parameter("apt").flatMap({ UInt8($0) }),
+                  wanted.contains(apt) else { continue }
+            map[apt] = rtx.payloadType
+        }
+        return map
+    }
     /// The rtcp-fb lines that apply to `payloadType`, including `*` lines.
     public func feedback(for payloadType: UInt8) -> [RTCPFeedbackAttribute] {
         feedback.filter { $0.applies(to: payloadType) }

@@ -254,15 +254,9 @@ final class Consumer {
         retransmitted &+= 1
         // RTX (RFC 4588 §4): the original sequence number, then the payload, on the RTX SSRC
         // with a sequence number of its own.
-        if let rtxSSRC = section.localRTXSSRC, let rtxType = section.rtxPayloadTypes[outType], stored.count + 2 <= ConsumerTable.maxPacket {
-            let offset = view.payloadOffset
-            let packet = UnsafeMutableRawBufferPointer(start: scratch, count: stored.count + 2)
-            (scratch + offset + 2).copyMemory(from: scratch + offset, byteCount: stored.count - offset)
-            packet.setUInt16(sequence, at: offset)
-            guard let wrapped = try? RTPPacketView(parsing: packet) else { return }
-            wrapped.ssrc = rtxSSRC
-            wrapped.sequenceNumber = rtxSequence
-            wrapped.payloadType = rtxType
+        if let rtxSSRC = section.localRTXSSRC, let rtxType = section.rtxPayloadTypes[outType],
+           let wrapped = view.wrappedAsRetransmission(ssrc: rtxSSRC, sequenceNumber: rtxSequence, payloadType: rtxType,
+                                                      capacity: ConsumerTable.maxPacket) {
             rtxSequence &+= 1
             transport.sendRTP(UnsafeRawBufferPointer(wrapped.bytes))
             return

@@ -53,15 +53,24 @@ final class InboundStream {
 
     /// Packets lost on the way in that were asked for again (each request counts), and those
     /// that then came.
-    var lossRequests: (requested: UInt64, recovered: UInt64) { (nacks?.requested ?? 0, nacks?.recovered ?? 0) }
+    var lossRequests: (requested: UInt64, recovered: UInt64, givenUp: UInt64) {
+        (nacks?.requested ?? 0, nacks?.recovered ?? 0, nacks?.givenUp ?? 0)
+    }
 
     /// After `received`: writes a NACK for what is missing and due into `out`, returning its
-    /// length (0: nothing to ask, or no NACK negotiated).
+    /// length (0: nothing to ask, or no NACK negotiated). `givenUp` tells whether a packet was
+    /// given up on meanwhile.
     @inline(__always)
-    func writeLossRequest(_ sequence: UInt16, now: Duration, into out: UnsafeMutableRawBufferPointer) -> Int {
+    func writeLossRequest(_ sequence: UInt16, now: Duration, into out: UnsafeMutableRawBufferPointer, givenUp: inout Bool) -> Int {
         guard nacks != nil, nacks!.received(sequence, now: now) else { return 0 }
-        return nacks!.writeRequest(mediaSSRC: ssrc, now: now, into: out)
+        let before = nacks!.givenUp
+        let length = nacks!.writeRequest(mediaSSRC: ssrc, now: now, into: out)
+        givenUp = nacks!.givenUp != before
+        return length
     }
+
+    /// Whether a retransmission of `sequence` repairs anything: it is missing and asked for.
+    func needsRepair(_ sequence: UInt16) -> Bool { nacks?.isMissing(sequence) ?? false }
 
     @inline(__always)
     func codec(_ payloadType: UInt8) -> CodecKind { codecs[Int(payloadType & 0x7F)] }

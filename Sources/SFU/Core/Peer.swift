@@ -30,6 +30,10 @@ final class Peer: TransportDelegate {
     private(set) var speech: SpeechActivity
     /// Key-frame requests sent to it (what it publishes) and from it (what it receives).
     private(set) var keyFrameRequests: UInt64 = 0
+    /// RTX packets from it that repaired a loss, and those that repaired nothing (padding, or
+    /// packets sent again to probe its uplink).
+    private(set) var retransmissionsReceived: UInt64 = 0
+    private(set) var retransmissionsDropped: UInt64 = 0
     /// transport-cc feedback packets it sent about what it receives.
     private(set) var transportFeedback: UInt64 = 0
     /// REMB packets the bridge sent it with its bitrate limit or estimate.
@@ -53,6 +57,8 @@ final class Peer: TransportDelegate {
     private struct Route {
         let producer: Producer
         let stream: InboundStream
+        /// An RTX stream (RFC 4588) that repairs `stream`.
+        var repairs = false
     }
 
     init(id: String, display: String?, role: ParticipantRole, transport: WebRTCTransport, sections: [NegotiatedMedia],
@@ -157,6 +163,20 @@ final class Peer: TransportDelegate {
             guard let learnt = learn(packet) else { return }
             route = learnt
         }
+        if route.repairs {
+            // A retransmission of a packet still missing goes on as if it had come on its
+            // stream. RTX that repairs nothing (padding, or packets resent to probe the uplink,
+            // as Chromium does) ends here.
+            guard packet.payloadLength > 2, route.stream.needsRepair(UnsafeRawBufferPointer(packet.payload).getUInt16(at: 0)),
+                  let type = route.producer.media.repairedPayloadType(packet.payloadType),
+                  let repaired = packet.unwrappedRetransmission(ssrc: route.stream.ssrc, payloadType: type) else {
+                retransmissionsDropped &+= 1
+                return
+            }
+            retransmissionsReceived &+= 1
+            self.transport(transport, didReceiveRTP: repaired)
+            return
+        }
         let now = ContinuousClock.now
         route.stream.received(packet, now: now)
         if route.stream.layers > 1, route.stream.codec(packet.payloadType) == .vp8,
@@ -165,11 +185,18 @@ final class Peer: TransportDelegate {
             route.stream.frameSize = size
             route.producer.rankEncodings()
         }
+        var givenUp = false
         let lossRequest = route.stream.writeLossRequest(packet.sequenceNumber, now: MediaClock.elapsed(now),
-                                                        into: UnsafeMutableRawBufferPointer(start: reports, count: Self.reportsSize))
+                                                        into: UnsafeMutableRawBufferPointer(start: reports, count: Self.reportsSize),
+                                                        givenUp: &givenUp)
         if lossRequest > 0 {
             transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: lossRequest))
             transport.worker.feedback.lossRequests &+= 1
+        }
+        if givenUp && !route.producer.media.rtxPayloadTypes.isEmpty {
+            // With RTX every gap in a media stream is a lost media packet (padding comes on the
+            // RTX stream): one that never came breaks a frame until the next key frame.
+            route.producer.requestKeyFrame(ssrc: route.stream.ssrc, now: now)
         }
         if estimator != nil, absSendTimeID != 0, let t = packet.headerExtension(id: absSendTimeID), t.count >= 3 {
             let seconds = MediaClock.elapsed(now).inSeconds
@@ -193,8 +220,9 @@ final class Peer: TransportDelegate {
     /// names neither yet is not learnt.
     private func learn(_ packet: RTPPacketView) -> Route? {
         guard let section = producers.values.map(\.media).section(of: packet, where: \.receives),
-              section.codecs.contains(where: { $0.payloadType == packet.payloadType }),
               let producer = producers[section.mid] else { return nil }
+        if section.repairedPayloadType(packet.payloadType) != nil { return learnRetransmissions(packet, section: section, producer: producer) }
+        guard section.codecs.contains(where: { $0.payloadType == packet.payloadType }) else { return nil }
         var layer: Int?
         var rid: String?
         if let id = section.ridExtensionID {
@@ -218,6 +246,28 @@ final class Peer: TransportDelegate {
         let route = Route(producer: producer, stream: stream)
         routes[packet.ssrc] = route
         if first { delegate.peer(self, didStart: producer) }
+        return route
+    }
+
+    /// An RTX stream: which of the section's streams it repairs, by the repaired stream id
+    /// (RID simulcast), the offer's FID group, or, with one encoding, the one stream there is.
+    /// Not learnt until that stream is.
+    private func learnRetransmissions(_ packet: RTPPacketView, section: NegotiatedMedia, producer: Producer) -> Route? {
+        let repaired: InboundStream?
+        if let id = section.repairedStreamIDExtensionID {
+            guard let value = packet.headerExtension(id: id) else { return nil }
+            let rid = String(decoding: value, as: UTF8.self)
+            repaired = producer.streams.first { $0.rid == rid }
+        } else if let ssrc = section.repairedSSRCs[packet.ssrc] {
+            repaired = producer.stream(ssrc: ssrc)
+        } else if section.encodings == 1 {
+            repaired = producer.streams.last
+        } else {
+            repaired = nil
+        }
+        guard let repaired else { return nil }
+        let route = Route(producer: producer, stream: repaired, repairs: true)
+        routes[packet.ssrc] = route
         return route
     }
 
@@ -378,7 +428,9 @@ final class Peer: TransportDelegate {
         for stream in streams {
             p.packetsRequested += stream.lossRequests.requested
             p.packetsRecovered += stream.lossRequests.recovered
+            p.packetsGivenUp += stream.lossRequests.givenUp
         }
+        p.retransmissionsReceived = retransmissionsReceived
         if producers.isEmpty {
             p.packetsLost = consumers.values.reduce(0) { $0 + max(0, $1.reportedLost) }
             p.lossPercent = Double(consumers.values.map(\.reportedFraction).max() ?? 0) * 100 / 256

@@ -2,9 +2,10 @@ import RTP
 
 /// Loss recovery on a publisher's uplink (RFC 4585 §6.2.1 generic NACK): the sequence numbers
 /// missing from one of its video streams, asked for again at once, then every `retryInterval`
-/// up to `maxTries` times, and forgotten after `maxAge` or when they arrive. The retransmission
-/// comes in on the stream itself (the bridge negotiates no RTX with publishers) and goes to
-/// every viewer like any packet, so a loss on the uplink is repaired once for all of them.
+/// up to `maxTries` times, and given up after that or after `maxAge`, forgotten when they
+/// arrive. The retransmission comes in RTX (or on the stream itself where the publisher has
+/// no RTX) and goes to every viewer like any packet, so a loss on the uplink is repaired once
+/// for all of them. A packet given up (`givenUp`) is one a key frame must make good.
 ///
 /// Fixed storage, no allocation; time is injected. A gap wider than `capacity` (the publisher
 /// restarted, or lost a burst a key frame repairs better) is not asked for.
@@ -29,6 +30,8 @@ struct NackRequester {
     /// Packets asked for (each try counts) and packets that came after being asked for.
     private(set) var requested: UInt64 = 0
     private(set) var recovered: UInt64 = 0
+    /// Packets given up on: asked for `maxTries` times, or missing for `maxAge`.
+    private(set) var givenUp: UInt64 = 0
 
     /// A packet arrived. Returns whether requests are due now (a new gap, or a retry).
     mutating func received(_ sequence: UInt16, now: Duration) -> Bool {
@@ -65,6 +68,13 @@ struct NackRequester {
         return due <= now
     }
 
+    /// Whether `sequence` is missing and still asked for: what a retransmission must be to be
+    /// worth forwarding (a sender probing with RTX resends what already came).
+    func isMissing(_ sequence: UInt16) -> Bool {
+        for i in 0..<count where entries[i].sequence == sequence { return true }
+        return false
+    }
+
     private mutating func remove(at index: Int) {
         var i = index
         while i + 1 < count {
@@ -76,11 +86,12 @@ struct NackRequester {
 
     /// Writes one NACK packet (RTPFB FMT 1) for every entry due at `now` into `buffer` and
     /// returns its length (0: nothing due). Entries asked for `maxTries` times, or missing
-    /// for `maxAge`, are dropped.
+    /// for `maxAge`, are given up.
     mutating func writeRequest(mediaSSRC: UInt32, now: Duration, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         var i = 0
         while i < count {
             if entries[i].tries >= Self.maxTries || now - entries[i].firstMissed >= Self.maxAge {
+                givenUp &+= 1
                 remove(at: i)
             } else {
                 i += 1

@@ -53,10 +53,12 @@ public struct NegotiatedMedia: Sendable, Equatable {
     public var receiverEstimate = false
     /// The SSRC the bridge sends with in this section, if it sends.
     public var localSSRC: UInt32?
-    /// RTX (RFC 4588) where the bridge sends and the peer negotiated it: the RTX payload type
-    /// for each codec's (apt), and the SSRC retransmissions go with.
+    /// RTX (RFC 4588) the section negotiated: the RTX payload type for each codec's (apt).
     public var rtxPayloadTypes: [UInt8: UInt8] = [:]
+    /// Where the bridge sends RTX: the SSRC its retransmissions go with.
     public var localRTXSSRC: UInt32?
+    /// Where the peer sends RTX: its RTX SSRCs (`a=ssrc-group:FID`) → the SSRC each repairs.
+    public var repairedSSRCs: [UInt32: UInt32] = [:]
     /// Simulcast the peer sends here: its encodings' RIDs (RFC 8851/8853, told in the RTP
     /// stream id extension), or its SSRCs (`a=ssrc-group:SIM`, lowest first). Empty: one stream.
     public var simulcastRIDs: [String] = []
@@ -68,6 +70,16 @@ public struct NegotiatedMedia: Sendable, Equatable {
     public var transportSequenceExtensionID: UInt8? {
         guard transportCC else { return nil }
         return extensions.first { $0.value == Capabilities.transportSequenceURI }?.key
+    }
+    /// The codec payload type an RTX payload type repairs (nil: not an RTX type here).
+    public func repairedPayloadType(_ rtx: UInt8) -> UInt8? {
+        for (apt, type) in rtxPayloadTypes where type == rtx { return apt }
+        return nil
+    }
+    /// The repaired RTP stream id extension's ID: which encoding an RTX stream repairs.
+    public var repairedStreamIDExtensionID: UInt8? {
+        guard !simulcastRIDs.isEmpty else { return nil }
+        return extensions.first { $0.value == Capabilities.repairedStreamIDURI }?.key
     }
     /// The RTP stream id extension's ID, where the peer sends RID-based simulcast.
     public var ridExtensionID: UInt8? {
@@ -182,15 +194,14 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
         case (false, true): .recvonly
         case (false, false): .inactive
         }
-        // RTX toward a peer that only receives here (a viewer): retransmissions on an SSRC of
-        // their own, which its SRTP never mistakes for replays and its jitter buffer tells apart.
+        // RTX (RFC 4588) on video. From a publisher: its retransmissions and its padding come on
+        // an SSRC of their own, so a gap in a media stream is a lost media packet. Toward a peer
+        // that only receives here (a viewer): retransmissions on an SSRC of the bridge's own,
+        // which its SRTP never mistakes for replays and its jitter buffer tells apart.
+        let sendsRTX = weSend && !peerSends
         var rtx: [UInt8: UInt8] = [:]
-        if weSend && !peerSends && kindValue == .video {
-            for map in m.rtpMaps where map.encodingName.lowercased() == "rtx" {
-                guard let apt = m.formatParameters.first(where: { $0.payloadType == map.payloadType })?.parameter("apt").flatMap({ UInt8($0) }),
-                      codecs.contains(where: { $0.payloadType == apt }) else { continue }
-                rtx[apt] = map.payloadType
-            }
+        if kindValue == .video && (sendsRTX || peerSends) {
+            rtx = m.retransmissionPayloadTypes(for: codecs.map(\.payloadType))
             section.formats += codecs.compactMap { rtx[$0.payloadType] }.map { String($0) }
         }
         section.append(direction.rawValue)
@@ -222,7 +233,7 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
             ssrc = s
             let track = "\(streamID)-\(mid)"
             section.append("msid", "\(streamID) \(track)")
-            if !rtx.isEmpty {
+            if sendsRTX && !rtx.isEmpty {
                 let r = localRTXSSRC(mid)
                 rtxSSRC = r
                 section.append("ssrc-group", "FID \(s) \(r)")
@@ -249,9 +260,12 @@ public func makeAnswer(to offer: SessionDescription, local: LocalTransportParame
         negotiatedSection.setFeedback(kept)
         negotiatedSection.simulcastRIDs = rids
         negotiatedSection.simulcastSSRCs = simulcastSSRCs
-        if rtxSSRC != nil {
-            negotiatedSection.rtxPayloadTypes = rtx
-            negotiatedSection.localRTXSSRC = rtxSSRC
+        negotiatedSection.rtxPayloadTypes = rtx
+        negotiatedSection.localRTXSSRC = rtxSSRC
+        if peerSends && !rtx.isEmpty {
+            for group in m.ssrcGroups where group.semantics == "FID" && group.ssrcs.count == 2 {
+                negotiatedSection.repairedSSRCs[group.ssrcs[1]] = group.ssrcs[0]
+            }
         }
         negotiated.append(negotiatedSection)
     }

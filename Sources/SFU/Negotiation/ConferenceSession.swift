@@ -36,13 +36,15 @@ struct SessionSection: Sendable, Equatable {
     var extensions: [UInt8: String]
     /// Forward: the SSRC and msid the bridge sends with.
     var localSSRC: UInt32?
-    /// Forward video: RTX (RFC 4588) where the member can receive it: its RTX payload type for
-    /// the section's codec, and the SSRC retransmissions (and probes) go with.
+    /// Video: RTX (RFC 4588) where the member offered it: its RTX payload type for the
+    /// section's codec; forward: the SSRC the bridge's retransmissions (and probes) go with.
     var rtx: RTX?
     struct RTX: Sendable, Equatable {
         var payloadType: UInt8
-        var ssrc: UInt32
+        var ssrc: UInt32?
     }
+    /// Publish: the member's RTX SSRCs (`a=ssrc-group:FID`) → the SSRC each repairs.
+    var repairedSSRCs: [UInt32: UInt32] = [:]
     var msid: (stream: String, track: String)?
     /// The member said it does not send (publish) or receive (forward) here any more.
     var stopped = false
@@ -80,6 +82,7 @@ struct SessionSection: Sendable, Equatable {
             m.rtxPayloadTypes = [codec.payloadType: rtx.payloadType]
             m.localRTXSSRC = rtx.ssrc
         }
+        m.repairedSSRCs = repairedSSRCs
         m.simulcastRIDs = simulcastRIDs
         m.simulcastSSRCs = simulcastSSRCs
         return m
@@ -177,6 +180,13 @@ struct ConferenceSession: Sendable {
             section.codecs = [codec]
             section.extensions = Self.extensions(of: m, publishing: true)
             if kind == .video {
+                // RTX from the member: its retransmissions and padding apart from its media.
+                if let type = m.retransmissionPayloadTypes(for: [codec.payloadType])[codec.payloadType] {
+                    section.rtx = .init(payloadType: type, ssrc: nil)
+                    for group in m.ssrcGroups where group.semantics == "FID" && group.ssrcs.count == 2 {
+                        section.repairedSSRCs[group.ssrcs[1]] = group.ssrcs[0]
+                    }
+                }
                 section.simulcastRIDs = Array(m.sendRIDs.prefix(3))
                 if section.simulcastRIDs.isEmpty {
                     section.simulcastSSRCs = Array((m.ssrcGroups.first { $0.semantics == "SIM" }?.ssrcs ?? []).prefix(3))
@@ -225,13 +235,7 @@ struct ConferenceSession: Sendable {
         guard !codecs.isEmpty else { return }
         receiveCodecs[kind] = codecs
         receiveExtensions[kind] = Self.extensions(of: m)
-        if kind == .video {
-            for map in m.rtpMaps where map.encodingName.lowercased() == "rtx" {
-                guard let apt = m.formatParameters.first(where: { $0.payloadType == map.payloadType })?.parameter("apt").flatMap({ UInt8($0) }),
-                      codecs.contains(where: { $0.payloadType == apt }) else { continue }
-                receiveRTX[apt] = map.payloadType
-            }
-        }
+        if kind == .video { receiveRTX = m.retransmissionPayloadTypes(for: codecs.map(\.payloadType)) }
     }
 
     /// Whether the member sends anything in this session.
@@ -389,12 +393,12 @@ struct ConferenceSession: Sendable {
             }
             if case .forward = s.role, let ssrc = s.localSSRC, let msid = s.msid, s.direction == .sendonly {
                 m.append("msid", "\(msid.stream) \(msid.track)")
-                if let rtx = s.rtx { m.append("ssrc-group", "FID \(ssrc) \(rtx.ssrc)") }
+                if let rtx = s.rtx?.ssrc { m.append("ssrc-group", "FID \(ssrc) \(rtx)") }
                 m.append("ssrc", "\(ssrc) cname:bridged")
                 m.append("ssrc", "\(ssrc) msid:\(msid.stream) \(msid.track)")
-                if let rtx = s.rtx {
-                    m.append("ssrc", "\(rtx.ssrc) cname:bridged")
-                    m.append("ssrc", "\(rtx.ssrc) msid:\(msid.stream) \(msid.track)")
+                if let rtx = s.rtx?.ssrc {
+                    m.append("ssrc", "\(rtx) cname:bridged")
+                    m.append("ssrc", "\(rtx) msid:\(msid.stream) \(msid.track)")
                 }
             }
             for (i, c) in local.candidates.enumerated() {

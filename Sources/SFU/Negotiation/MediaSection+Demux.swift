@@ -11,6 +11,8 @@ extension Array where Element == NegotiatedMedia {
                 return m
             }
         }
-        return first { m in filter(m) && m.codecs.contains { $0.payloadType == packet.payloadType } }
+        return first { m in
+            filter(m) && (m.codecs.contains { $0.payloadType == packet.payloadType } || m.repairedPayloadType(packet.payloadType) != nil)
+        }
     }
 }

@@ -73,6 +73,10 @@ public struct ParticipantInfo: Sendable, Codable, Equatable {
     /// request counts), and those that came.
     public var packetsRequested: UInt64 = 0
     public var packetsRecovered: UInt64 = 0
+    /// Of those, the packets given up on (each ends in a key-frame request where the
+    /// publisher sends RTX), and the RTX packets that carried a repair.
+    public var packetsGivenUp: UInt64 = 0
+    public var retransmissionsReceived: UInt64 = 0
 }
 
 extension ParticipantInfo {
