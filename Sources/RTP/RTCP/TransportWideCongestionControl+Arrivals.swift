@@ -75,16 +75,12 @@ extension TransportWideCongestionControl {
               let count = reader.readUInt16(), let reference = reader.readUInt24(), reader.readUInt8() != nil
         else { throw .packetTooShort }
         let total = Int(count)
-        // The deltas follow the chunks: find where they start.
+        // The deltas follow the chunks: find where they start, then read both side by side.
         var deltas = reader
-        var covered = 0
-        while covered < total {
-            guard let chunk = deltas.readUInt16() else { throw .packetTooShort }
-            covered += chunk & 0x8000 == 0 ? Int(chunk & 0x1FFF) : (chunk & 0x4000 == 0 ? 14 : 7)
-        }
+        try readStatusSymbols(&deltas, count: total) { _ in }
         var time = Int64(Int32(bitPattern: reference << 8) >> 8) * referenceTimeMicroseconds
         var index = 0
-        func emit(_ symbol: UInt16) throws(RTCPParseError) {
+        try readStatusSymbols(&reader, count: total) { (symbol: UInt16) throws(RTCPParseError) in
             let sequence = base &+ UInt16(truncatingIfNeeded: index)
             index += 1
             switch symbol {
@@ -100,17 +96,6 @@ extension TransportWideCongestionControl {
                 body(sequence, time)
             default:
                 throw .invalidPacketStatus
-            }
-        }
-        while index < total {
-            guard let chunk = reader.readUInt16() else { throw .packetTooShort }
-            if chunk & 0x8000 == 0 {
-                let symbol = (chunk >> 13) & 0x3
-                for _ in 0..<min(Int(chunk & 0x1FFF), total - index) { try emit(symbol) }
-            } else if chunk & 0x4000 == 0 {
-                for i in 0..<14 where index < total { try emit((chunk >> (13 - UInt16(i))) & 0x1) }
-            } else {
-                for i in 0..<7 where index < total { try emit((chunk >> (12 - 2 * UInt16(i))) & 0x3) }
             }
         }
     }

@@ -128,21 +128,9 @@ public struct TransportWideCongestionControl: Hashable, Sendable {
         let total = Int(count)
         var statuses: [PacketStatus] = []
         statuses.reserveCapacity(min(total, 4096))
-        func append(_ raw: UInt16) throws(RTCPParseError) {
+        try Self.readStatusSymbols(&reader, count: total) { (raw: UInt16) throws(RTCPParseError) in
             guard let symbol = PacketStatusSymbol(rawValue: UInt8(raw)) else { throw .invalidPacketStatus }
             statuses.append(PacketStatus(sequenceNumber: base &+ UInt16(truncatingIfNeeded: statuses.count), symbol: symbol))
-        }
-        while statuses.count < total {
-            guard let chunk = reader.readUInt16() else { throw .packetTooShort }
-            if chunk & 0x8000 == 0 {
-                let symbol = (chunk >> 13) & 0x3
-                let run = min(Int(chunk & 0x1FFF), total - statuses.count)
-                for _ in 0..<run { try append(symbol) }
-            } else if chunk & 0x4000 == 0 {
-                for i in 0..<14 where statuses.count < total { try append((chunk >> (13 - UInt16(i))) & 0x1) }
-            } else {
-                for i in 0..<7 where statuses.count < total { try append((chunk >> (12 - 2 * UInt16(i))) & 0x3) }
-            }
         }
         for index in statuses.indices {
             switch statuses[index].symbol {
@@ -157,6 +145,33 @@ public struct TransportWideCongestionControl: Hashable, Sendable {
             }
         }
         packets = statuses
+    }
+
+    /// Reads packet status chunks (run length, one-bit and two-bit vectors, §3.1.3-§3.1.4) until
+    /// `count` statuses, calling `body` with each symbol in order; a chunk's symbols past
+    /// `count` are ignored. Allocation-free.
+    static func readStatusSymbols(_ reader: inout ByteReader, count total: Int,
+                                  _ body: (UInt16) throws(RTCPParseError) -> Void) throws(RTCPParseError) {
+        var index = 0
+        while index < total {
+            guard let chunk = reader.readUInt16() else { throw .packetTooShort }
+            if chunk & 0x8000 == 0 {
+                let symbol = (chunk >> 13) & 0x3
+                let run = min(Int(chunk & 0x1FFF), total - index)
+                for _ in 0..<run { try body(symbol) }
+                index += run
+            } else if chunk & 0x4000 == 0 {
+                for i in 0..<14 where index < total {
+                    try body((chunk >> (13 - UInt16(i))) & 0x1)
+                    index += 1
+                }
+            } else {
+                for i in 0..<7 where index < total {
+                    try body((chunk >> (12 - 2 * UInt16(i))) & 0x3)
+                    index += 1
+                }
+            }
+        }
     }
 
     /// Calls `body` with each encoded packet chunk, in order, without allocating.

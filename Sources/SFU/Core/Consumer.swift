@@ -49,16 +49,7 @@ final class Consumer {
     /// all of them would bury the link deeper.
     private var resendAllowance = Consumer.resendFloor
     private(set) var resendsOverBudget: UInt64 = 0
-    private var refilledAt: UInt64 = 0
     static let resendFloor = 32_000
-
-    /// Once a second: it may resend up to half of what it was sent over the last second
-    /// (at least `resendFloor` bytes).
-    func refillResends() {
-        let sent = bytes &- refilledAt
-        refilledAt = bytes
-        resendAllowance = max(Int(clamping: sent / 2), Self.resendFloor)
-    }
 
     /// A consumer in `table`, getting packets if `active`.
     init(kind: MediaKind, section: NegotiatedMedia, localSSRC: UInt32, transport: WebRTCTransport, table: ConsumerTable,
@@ -120,14 +111,17 @@ final class Consumer {
     var lastDowngrade: Duration = .seconds(-3600)
     var lastUpgrade: Duration = .seconds(-3600)
     var upgradeHold = DownlinkControl.holdAfterDowngrade
-    /// Its bits per second over the last period (`measureRate`).
+    /// Its bits per second over the last period (`tick`).
     private(set) var bitrate = 0.0
-    private var rateWindow: (at: Duration, bytes: UInt64)?
+    private var lastTick: (at: Duration, bytes: UInt64)?
 
-    /// Measures `bitrate` over the time since it last did.
-    func measureRate(now: Duration) {
-        if let w = rateWindow, now > w.at { bitrate = Double(bytes &- w.bytes) * 8 / (now - w.at).inSeconds }
-        rateWindow = (now, bytes)
+    /// Once a second: `bitrate` over the time since the last tick, and the resend allowance
+    /// refilled to half of what it was sent meanwhile (at least `resendFloor` bytes).
+    func tick(now: Duration) {
+        let sent = bytes &- (lastTick?.bytes ?? 0)
+        if let last = lastTick, now > last.at { bitrate = Double(sent) * 8 / (now - last.at).inSeconds }
+        lastTick = (now, bytes)
+        resendAllowance = max(Int(clamping: sent / 2), Self.resendFloor)
     }
 
     /// Padding that probes the downlink (RFC 4588 §4: on the RTX stream, which receivers drop

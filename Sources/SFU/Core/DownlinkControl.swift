@@ -4,7 +4,7 @@ import RTP
 /// the estimate (`SendSideEstimator`), and the estimate picks the simulcast encoding of each
 /// video copy it receives (`LayerChoice`), within the bounds its subscriber set
 /// (`max_spatial`). A receiver held below what it may have is probed (a burst of padding on
-/// top of the media, `WebRTCTransport.probe`) every few seconds, less often while probes fail,
+/// top of the media, on a video copy's RTX stream) every few seconds, less often while probes fail,
 /// so that it moves back up once its link carries more. Owned by its `Peer`; confined to its loop.
 struct DownlinkControl {
     private(set) var estimator = SendSideEstimator()
@@ -52,10 +52,12 @@ struct DownlinkControl {
     }
 
     /// The estimate, then each video copy's encoding; at a `tick` (once a second) also the
-    /// rates measured and, where a copy is held below its bound, a probe.
+    /// rates measured and, where a copy is held below its bound and `mayProbe`, a probe: the
+    /// bytes of padding to send at once (0: none).
+    @discardableResult
     mutating func update(consumers: Dictionary<UInt32, Consumer>.Values, now: Duration, tick: Bool = false,
-                         transport: WebRTCTransport? = nil) {
-        guard let estimate = estimator.update(now: now.inSeconds) else { return }
+                         mayProbe: Bool = false) -> Int {
+        guard let estimate = estimator.update(now: now.inSeconds) else { return 0 }
         if let p = estimator.probed, p != lastProbed {
             // A probe finished: probe again soon if it showed enough, later and later if not.
             lastProbed = p
@@ -66,10 +68,9 @@ struct DownlinkControl {
         var audio = 0.0
         var videoCount = 0
         for c in consumers where c.isActive {
-            if tick { c.measureRate(now: now) }
             if c.kind == .audio { audio += c.bitrate } else { videoCount += 1 }
         }
-        guard videoCount > 0 else { return }
+        guard videoCount > 0 else { return 0 }
         // 10% of the estimate is left for retransmissions and packet overhead.
         let share = max(0, 0.9 * estimate - audio) / Double(videoCount)
         var wanted = 0.0
@@ -102,18 +103,18 @@ struct DownlinkControl {
             wanted += c.table.layerRates[chosen < top ? chosen + 1 : chosen]
             if chosen < top { held = true }
         }
-        guard tick, let transport else { return }
+        guard tick, mayProbe else { return 0 }
         if nextProbe == nil { nextProbe = now + probeInterval }
         let target = (wanted * Self.probeHeadroom + audio)
-        guard held, !estimator.probing, now >= nextProbe!, estimate < target else { return }
-        // The whole target in padding: the media on top is lumpy (a frame every few tens of
-        // milliseconds), and a burst short of the target would read as a link that cannot carry it.
-        transport.probe(bytes: Int(target * Self.probeDuration.inSeconds / 8))
+        guard held, !estimator.probing, now >= nextProbe!, estimate < target else { return 0 }
         let start = now.inMicroseconds
         estimator.startProbe(from: start, to: start + Self.probeDuration.inMicroseconds, target: target)
         probeTarget = target
         probes &+= 1
         nextProbe = now + probeInterval
+        // The whole target in padding: the media on top is lumpy (a frame every few tens of
+        // milliseconds), and a burst short of the target would read as a link that cannot carry it.
+        return Int(target * Self.probeDuration.inSeconds / 8)
     }
 }
 

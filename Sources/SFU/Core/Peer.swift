@@ -319,8 +319,9 @@ final class Peer: TransportDelegate {
         if iterator.malformed { transport.worker.drops.count(.rtcpMalformed) }
     }
 
-    /// A downlink probe asks for padding: sent on the RTX stream of a video copy.
-    func transport(_ transport: WebRTCTransport, wantsPadding bytes: Int) {
+    /// A downlink probe: `bytes` of padding at once, on the RTX stream of a video copy, a
+    /// burst on top of the media whose spread on arrival shows what the path carries.
+    private func sendProbe(bytes: Int) {
         for consumer in consumers.values where consumer.kind == .video && consumer.isActive {
             if consumer.sendPadding(bytes, scratch: reports) > 0 { return }
         }
@@ -400,14 +401,15 @@ final class Peer: TransportDelegate {
             }
             offset += writeBitrateLimit(into: UnsafeMutableRawBufferPointer(start: reports + offset, count: Self.reportsSize - offset))
         }
-        for consumer in consumers.values { consumer.refillResends() }
-        if downlink != nil { downlink!.update(consumers: consumers.values, now: elapsed, tick: true, transport: transport) }
+        for consumer in consumers.values { consumer.tick(now: elapsed) }
+        let probe = downlink != nil ? downlink!.update(consumers: consumers.values, now: elapsed, tick: true, mayProbe: true) : 0
         for consumer in consumers.values where offset + 28 <= Self.reportsSize && consumer.isActive {
             guard let time = delegate.senderReportTime(for: consumer) else { continue }
             offset += consumer.writeSenderReport(time, now: elapsed, into: UnsafeMutableRawBufferPointer(start: reports + offset,
                                                                                          count: Self.reportsSize - offset))
         }
         if offset > 0 { transport.sendRTCP(UnsafeRawBufferPointer(start: reports, count: offset)) }
+        if probe > 0 { sendProbe(bytes: probe) }
     }
 
     // MARK: description

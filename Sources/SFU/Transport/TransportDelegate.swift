@@ -15,12 +15,6 @@ public protocol TransportDelegate: AnyObject {
     func transportDidChangeRemoteAddress(_ transport: WebRTCTransport)
     /// Consent expired, DTLS failed or closed, or the transport was closed by the bridge.
     func transport(_ transport: WebRTCTransport, didChangeState state: TransportState)
-    /// The transport probes its downlink (`probe(bytes:)`): send about `bytes` of padding now.
-    func transport(_ transport: WebRTCTransport, wantsPadding bytes: Int)
-}
-
-extension TransportDelegate {
-    public func transport(_ transport: WebRTCTransport, wantsPadding bytes: Int) {}
 }
 
 /// The connection state of one peer, as the API reports it.

@@ -134,21 +134,13 @@ public final class WebRTCTransport {
     @inline(__always)
     public func sendRTP(_ packet: UnsafeRawBufferPointer) {
         guard state == .connected, let srtpOutRef, let remoteAddress else { return }
-        let sent: Bool
-        if sendHistory != nil {
-            // Numbered for transport-cc in the send slot, so the caller's bytes stay as they are.
-            let now = MediaClock.elapsed(.now).inMicroseconds
-            sent = srtpOutRef._withUnsafeGuaranteedRef { srtp in
-                worker.sendProtected(packet, to: remoteAddress) { (ptr, len, cap) throws(SRTPError) -> Int in
-                    let n = sendHistory!.stamp(ptr, length: len, capacity: cap - 32, now: now)
-                    return try srtp.protectRTP(ptr, length: n, capacity: cap)
-                }
-            }
-        } else {
-            sent = srtpOutRef._withUnsafeGuaranteedRef { srtp in
-                worker.sendProtected(packet, to: remoteAddress) { (ptr, len, cap) throws(SRTPError) -> Int in
-                    try srtp.protectRTP(ptr, length: len, capacity: cap)
-                }
+        let numbered = sendHistory != nil
+        let now = numbered ? MediaClock.elapsed(.now).inMicroseconds : 0
+        let sent = srtpOutRef._withUnsafeGuaranteedRef { srtp in
+            worker.sendProtected(packet, to: remoteAddress) { (ptr, len, cap) throws(SRTPError) -> Int in
+                // Numbered for transport-cc in the send slot, so the caller's bytes stay as they are.
+                let n = numbered ? sendHistory!.stamp(ptr, length: len, capacity: cap - 32, now: now) : len
+                return try srtp.protectRTP(ptr, length: n, capacity: cap)
             }
         }
         if sent {
@@ -192,13 +184,6 @@ public final class WebRTCTransport {
 
     /// Packets sent with a transport-wide sequence number.
     public var packetsStamped: UInt64 { sendHistory?.stamped ?? 0 }
-
-    /// Probes the downlink: the delegate is asked for `bytes` of padding at once, a burst on
-    /// top of the media whose spread on arrival shows what the path carries.
-    func probe(bytes: Int) {
-        guard state == .connected, bytes > 0 else { return }
-        delegate?.transport(self, wantsPadding: bytes)
-    }
 
     // MARK: control
 
