@@ -11,9 +11,9 @@ import Testing
 
     /// A VP8 packet of encoding `layer` (of 3): SSRC 0xA0 + layer, picture ID and TL0PICIDX
     /// of that encoding's own numbering, temporal layer `tid`.
-    static func forward(_ bench: Bench, layer: UInt8, sequence: UInt16, picture: UInt16, tl0: UInt8, tid: UInt8 = 0, key: Bool,
-                        now: Duration) async throws -> Bool {
-        let descriptor: [UInt8] = [0x90, 0xE0, 0x80 | UInt8(picture >> 8), UInt8(picture & 0xFF), tl0, tid << 6]
+    static func forward(_ bench: Bench, layer: UInt8, sequence: UInt16, picture: UInt16, tl0: UInt8, tid: UInt8 = 0, sync: Bool = false,
+                        key: Bool, now: Duration) async throws -> Bool {
+        let descriptor: [UInt8] = [0x90, 0xE0, 0x80 | UInt8(picture >> 8), UInt8(picture & 0xFF), tl0, tid << 6 | (sync ? 0x20 : 0)]
         let header: [UInt8] = key ? [0x00, 0x00, 0x00, 0x9D, 0x01, 0x2A, 0x80, 0x02, 0x68, 0x01] : [0x01, 0, 0]
         let p = RTPPacket(payloadType: 96, sequenceNumber: sequence, timestamp: UInt32(sequence) * 3000, ssrc: 0xA0 + UInt32(layer),
                           payload: descriptor + header + [UInt8](repeating: layer, count: 40))
@@ -85,6 +85,60 @@ import Testing
         #expect(next.sequence == first.sequence &+ 1)  // TID 1 left out, no gap
         #expect(next.tl0 == first.tl0 &+ 1)
         #expect(next.picture == first.picture &+ 1)  // and no picture missing
+        await bench.shutdown()
+    }
+
+    /// A lower temporal bound applies at the next frame; a higher one only from a frame the
+    /// receiver can decode from there (TL0, or the layer-sync bit), since a frame of a higher
+    /// layer may refer to one of its layer it never got. Each layer's rate is measured.
+    @Test func aTemporalBoundRisesOnlyAtASyncFrame() async throws {
+        let bench = try await Bench(subscribers: 1)
+        let c = bench.consumers[0]
+        let table = bench.table
+        try await bench.loop.submit {
+            c.maxSpatial = 0
+            c.estimateTemporal = 0
+            table.measureLayers(now: .zero)
+        }.get()
+        // (sequence, TID, layer sync, delivered?) with the bound at 0, then raised, then lowered.
+        let steps: [(UInt16, UInt8, Bool, Bool)] = [(1, 0, false, true), (2, 2, true, false), (3, 1, false, false), (4, 2, false, false)]
+        let raised: [(UInt16, UInt8, Bool, Bool)] = [(5, 2, false, false), (6, 1, false, false), (7, 2, true, true), (8, 0, false, true),
+                                                     (9, 2, false, true), (10, 1, false, true)]
+        let lowered: [(UInt16, UInt8, Bool, Bool)] = [(11, 2, false, false), (12, 0, false, true)]
+        var tl0: UInt8 = 0
+        func run(_ frames: [(UInt16, UInt8, Bool, Bool)]) async throws {
+            for (sequence, tid, sync, _) in frames {
+                if tid == 0 { tl0 &+= 1 }
+                _ = try await Self.forward(bench, layer: 0, sequence: sequence, picture: sequence, tl0: tl0, tid: tid, sync: sync,
+                                           key: sequence == 1, now: .milliseconds(Int(sequence) * 33))
+            }
+        }
+        try await run(steps)
+        #expect(try await bench.loop.submit { c.temporal }.get() == 0)
+        try await bench.loop.submit { c.estimateTemporal = nil }.get()
+        try await run(raised)
+        #expect(try await bench.loop.submit { c.temporal }.get() == nil)
+        try await bench.loop.submit { c.estimateTemporal = 1 }.get()
+        try await run(lowered)
+        // Which frames came (by timestamp: the source's is 3000 per sequence number), and
+        // with no gap in the sequence numbers.
+        var came: [UInt16] = []
+        var sequences: [UInt16] = []
+        var first: UInt32?
+        while came.last != 12, let p = try bench.peers[0].receiveRTP() {
+            first = first ?? p.timestamp
+            came.append(UInt16((p.timestamp &- first!) / 3000) + 1)
+            sequences.append(p.sequenceNumber)
+        }
+        #expect(came == (steps + raised + lowered).filter(\.3).map(\.0))
+        #expect(zip(sequences, sequences.dropFirst()).allSatisfy { $1 == $0 &+ 1 })
+        // TL0, TL1 and TL2 bytes were counted apart: the rate up to each layer grows.
+        let measured = try await bench.loop.submit {
+            table.measureLayers(now: .seconds(1))
+            return table.temporalRates(of: 0)
+        }.get()
+        #expect(measured.count == 3)
+        #expect(measured.rates[0] > 0 && measured.rates[1] > measured.rates[0] && measured.rates[2] > measured.rates[1])
         await bench.shutdown()
     }
 }

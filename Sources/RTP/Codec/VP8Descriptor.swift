@@ -14,6 +14,9 @@ public struct VP8Descriptor: Equatable, Sendable {
     public var tl0Offset: Int?
     /// The temporal layer (T=1), nil without one.
     public var temporalLayer: UInt8?
+    /// Y: the frame depends on the base temporal layer (TL0) only, so a receiver may start
+    /// taking its layer from it.
+    public var layerSync = false
     /// S=1 and PID=0: the first packet of a frame.
     public var startsFrame = false
     /// Where the VP8 payload (after the descriptor) starts.
@@ -41,7 +44,10 @@ public struct VP8Descriptor: Equatable, Sendable {
             }
             if x & 0x30 != 0 {
                 guard p.count > offset else { return nil }
-                if x & 0x20 != 0 { temporalLayer = p[offset] >> 6 }
+                if x & 0x20 != 0 {
+                    temporalLayer = p[offset] >> 6
+                    layerSync = p[offset] & 0x20 != 0
+                }
                 offset += 1
             }
         }

@@ -106,6 +106,15 @@ final class Consumer {
         get { slot.flatMap { $0.pointee.estimateLayer == ConsumerSlot.all ? nil : Int($0.pointee.estimateLayer) } }
         set { slot?.pointee.estimateLayer = newValue.map { UInt8(clamping: $0) } ?? ConsumerSlot.all }
     }
+    /// VP8 simulcast on the lowest encoding: the highest temporal layer its downlink estimate
+    /// lets it have (nil: no bound), and the one in force (nil: every one).
+    var estimateTemporal: Int? {
+        get { slot.flatMap { $0.pointee.estimateTemporal == ConsumerSlot.all ? nil : Int($0.pointee.estimateTemporal) } }
+        set { slot?.pointee.estimateTemporal = newValue.map { UInt8(clamping: $0) } ?? ConsumerSlot.all }
+    }
+    var temporal: Int? {
+        slot.flatMap { $0.pointee.temporal == ConsumerSlot.all ? nil : Int($0.pointee.temporal) }
+    }
     /// When its estimate last moved it down and up, and how long an upgrade waits after a
     /// downgrade (longer each time a move up did not last).
     var lastDowngrade: Duration = .seconds(-3600)

@@ -26,8 +26,12 @@ struct ConsumerSlot {
     var maxLayer: UInt8 = ConsumerSlot.all
     /// The highest its downlink estimate lets it have (`all`: no estimate, or no bound).
     var estimateLayer: UInt8 = ConsumerSlot.all
-    /// VP8 temporal layers above this are not sent (`all`: every one).
+    /// VP8 temporal layers above this are not sent (`all`: every one): its bound, the one its
+    /// downlink estimate sets, and the one in force (it rises only at a frame the receiver can
+    /// decode from there: a TL0 frame, or one with the layer-sync bit).
     var maxTemporal: UInt8 = ConsumerSlot.all
+    var estimateTemporal: UInt8 = ConsumerSlot.all
+    var temporal: UInt8 = ConsumerSlot.all
     /// Picture IDs and TL0PICIDX kept continuous across switches.
     var vp8 = VP8Continuity()
 
@@ -47,7 +51,11 @@ struct ConsumerSlot {
     /// picture ID and TL0PICIDX are rewritten in place (`switched`: the first of a new encoding).
     @inline(__always)
     mutating func admitVP8(_ payload: UnsafeMutableRawBufferPointer, descriptor d: VP8Descriptor, switched: Bool) -> Bool {
-        if let t = d.temporalLayer, t > maxTemporal {
+        if d.startsFrame {
+            let bound = min(maxTemporal, estimateTemporal)
+            if bound < temporal || switched || (bound > temporal && (d.temporalLayer == 0 || d.layerSync)) { temporal = bound }
+        }
+        if let t = d.temporalLayer, t > temporal {
             splice.skip()
             if d.startsFrame { vp8.skipFrame() }
             return false
@@ -81,7 +89,25 @@ final class ConsumerTable {
     /// second, since an encoder's rate swings from second to second and a copy moved up onto
     /// an encoding should still fit it a moment later.
     private(set) var layerRates = InlineArray<4, Double>(repeating: 0)
-    private var layerWindow: (at: Duration, bytes: InlineArray<4, UInt64>)?
+    private var layerWindow: (at: Duration, bytes: InlineArray<4, UInt64>, temporal: InlineArray<16, UInt64>)?
+    /// VP8 simulcast: the same for each temporal layer of each encoding (at `4 * encoding + TID`).
+    private var temporalBytes = InlineArray<16, UInt64>(repeating: 0)
+    private(set) var temporalRates = InlineArray<16, Double>(repeating: 0)
+
+    /// Encoding `layer`'s rate up to each temporal layer (TL0, TL0+TL1, ...), and how many
+    /// temporal layers it showed (1: none seen).
+    func temporalRates(of layer: Int) -> (rates: InlineArray<4, Double>, count: Int) {
+        var rates = InlineArray<4, Double>(repeating: 0)
+        var sum = 0.0
+        var count = 1
+        for t in 0..<4 {
+            let r = temporalRates[4 * (layer & 3) + t]
+            if r > 0 { count = t + 1 }
+            sum += r
+            rates[t] = sum
+        }
+        return (rates, count)
+    }
 
     init(capacity: Int = 4) {
         self.capacity = max(1, capacity)
@@ -115,8 +141,11 @@ final class ConsumerTable {
             let seconds = (now - w.at).inSeconds
             guard seconds >= 0.9 else { return }
             for i in 0..<4 { layerRates[i] = max(Double(layerBytes[i] &- w.bytes[i]) * 8 / seconds, layerRates[i] * 0.9) }
+            for i in 0..<16 {
+                temporalRates[i] = max(Double(temporalBytes[i] &- w.temporal[i]) * 8 / seconds, temporalRates[i] * 0.9)
+            }
         }
-        layerWindow = (now, layerBytes)
+        layerWindow = (now, layerBytes, temporalBytes)
     }
 
     // MARK: membership (control plane, on the loop)
@@ -198,6 +227,7 @@ final class ConsumerTable {
         guard active > 0 else { return false }
         // Simulcast VP8: the descriptor's numbers are rewritten per consumer and put back.
         let descriptor = layers > 1 && codec == .vp8 ? VP8Descriptor(UnsafeRawBufferPointer(packet.payload)) : nil
+        if let t = descriptor?.temporalLayer { temporalBytes[4 * Int(layer & 3) + Int(t & 3)] &+= UInt64(packet.bytes.count) }
         let payload = packet.payload
         let pictureID = descriptor?.pictureID(in: UnsafeRawBufferPointer(payload))
         let tl0 = descriptor?.tl0PicIdx(in: UnsafeRawBufferPointer(payload))

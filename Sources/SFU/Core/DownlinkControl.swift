@@ -80,6 +80,7 @@ struct DownlinkControl {
             let layers = Int(c.table.layerCount)
             guard layers > 1 else {
                 c.estimateLayer = nil
+                c.estimateTemporal = nil
                 continue
             }
             let top = min(c.maxSpatial ?? (layers - 1), layers - 1)
@@ -87,11 +88,21 @@ struct DownlinkControl {
             if now - c.lastDowngrade >= Self.upgradeTrial && now - c.lastUpgrade >= Self.upgradeTrial {
                 c.upgradeHold = Self.holdAfterDowngrade
             }
+            let mayRise = now - c.lastDowngrade >= c.upgradeHold
+            let mayFall = estimator.congested(since: now.inSeconds - Self.congestionMemory)
             let chosen = LayerChoice.choose(current: current, top: top, rates: c.table.layerRates, budget: share,
-                                            mayRise: now - c.lastDowngrade >= c.upgradeHold,
-                                            mayFall: estimator.congested(since: now.inSeconds - Self.congestionMemory))
-            if chosen > current { c.lastUpgrade = now }
-            if chosen < current {
+                                            mayRise: mayRise, mayFall: mayFall)
+            // On the lowest encoding, one that still does not fit sheds temporal layers (frame
+            // rate) rather than stalling: the same choice over its rate up to each layer.
+            let temporal = c.table.temporalRates(of: 0)
+            let temporalTop = min(c.maxTemporal ?? (temporal.count - 1), temporal.count - 1)
+            let temporalNow = chosen == 0 && current == 0 ? min(c.estimateTemporal ?? temporalTop, temporalTop) : temporalTop
+            let temporalChosen = chosen == 0 && temporal.count > 1
+                ? LayerChoice.choose(current: temporalNow, top: temporalTop, rates: temporal.rates, budget: share,
+                                     mayRise: mayRise, mayFall: mayFall)
+                : temporalTop
+            if chosen > current || (chosen == current && temporalChosen > temporalNow) { c.lastUpgrade = now }
+            if chosen < current || (chosen == current && temporalChosen < temporalNow) {
                 if now - c.lastUpgrade < Self.upgradeTrial { c.upgradeHold = min(c.upgradeHold * 2, Self.longestHold) }
                 c.lastDowngrade = now
                 // The encoding it is on no longer gets through: stop it now, so that the queue
@@ -99,9 +110,15 @@ struct DownlinkControl {
                 if let on = c.layer, on > chosen { c.waitingForKeyFrame = true }
             }
             c.estimateLayer = chosen >= layers - 1 ? nil : chosen
-            // A probe is for the next encoding up of each copy held below its bound.
-            wanted += c.table.layerRates[chosen < top ? chosen + 1 : chosen]
-            if chosen < top { held = true }
+            c.estimateTemporal = temporalChosen >= temporal.count - 1 ? nil : temporalChosen
+            // A probe is for the next layer up of each copy held below its bound.
+            if temporalChosen < temporalTop {
+                wanted += temporal.rates[temporalChosen + 1]
+                held = true
+            } else {
+                wanted += c.table.layerRates[chosen < top ? chosen + 1 : chosen]
+                if chosen < top { held = true }
+            }
         }
         guard tick, mayProbe else { return 0 }
         if nextProbe == nil { nextProbe = now + probeInterval }
