@@ -460,7 +460,8 @@ final class Peer: TransportDelegate {
                                  } : nil
                          },
                          layer: consumer.flatMap { $0.kind == .video ? $0.layer : nil },
-                         maxSpatial: consumer?.maxSpatial, maxTemporal: consumer?.maxTemporal)
+                         maxSpatial: consumer?.maxSpatial, maxTemporal: consumer?.maxTemporal,
+                         temporal: consumer.flatMap { $0.kind == .video ? $0.temporal : nil })
     }
 }
 

@@ -116,6 +116,9 @@ public struct TrackInfo: Sendable, Codable, Equatable {
     public var layer: Int? = nil
     public var maxSpatial: Int? = nil
     public var maxTemporal: Int? = nil
+    /// VP8 simulcast: the highest temporal layer it is sent, where fewer than all (its bound,
+    /// or its downlink estimate on the lowest encoding).
+    public var temporal: Int? = nil
 }
 
 /// One simulcast encoding a publisher sends.
