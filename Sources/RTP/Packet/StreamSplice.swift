@@ -14,6 +14,11 @@ public struct StreamSplice: Sendable {
     @usableFromInline var lastTimestamp: UInt32
     @usableFromInline var lastSentAt: Duration?
     @usableFromInline var _packets: UInt64 = 0
+    /// Where the offset last changed (a skip, an anchor): from which outgoing sequence number
+    /// each offset applies, newest at `changeCount - 1` (a ring), so that a packet sent before
+    /// a change maps back to what it was (a NACK names the outgoing number).
+    @usableFromInline var changes = InlineArray<32, (out: UInt16, offset: UInt16)>(repeating: (0, 0))
+    @usableFromInline var changeCount = 0
 
     public var sequenceOffset: UInt16 { _sequenceOffset }
     public var timestampOffset: UInt32 { _timestampOffset }
@@ -40,6 +45,7 @@ public struct StreamSplice: Sendable {
         self.source = source
         _sequenceOffset = (lastSequence &+ 1) &- sequence
         _timestampOffset = nextTimestamp &- timestamp
+        offsetChanged()
     }
 
     /// The outgoing sequence number and timestamp of an incoming packet of `source`.
@@ -65,6 +71,30 @@ public struct StreamSplice: Sendable {
     @inlinable @inline(__always)
     public mutating func skip() {
         _sequenceOffset &-= 1
+        offsetChanged()
+    }
+
+    /// The offset changed: it applies from the next outgoing sequence number on.
+    @inlinable
+    mutating func offsetChanged() {
+        let next = lastSequence &+ 1
+        if changeCount > 0 && changes[(changeCount &- 1) & 31].out == next {
+            changes[(changeCount &- 1) & 31].offset = _sequenceOffset
+        } else {
+            changes[changeCount & 31] = (next, _sequenceOffset)
+            changeCount &+= 1
+        }
+    }
+
+    /// The incoming sequence number of the packet sent as `sequence` (a NACK's), through the
+    /// skips and anchors since; nil when it went out before the last 32 of them.
+    public func sourceSequence(of sequence: UInt16) -> UInt16? {
+        guard changeCount > 0 else { return sequence &- _sequenceOffset }
+        for i in 0..<min(changeCount, 32) {
+            let change = changes[(changeCount &- 1 &- i) & 31]
+            if Int16(bitPattern: sequence &- change.out) >= 0 { return sequence &- change.offset }
+        }
+        return nil
     }
 
     /// The incoming stream is gone; the next `anchor` continues the outgoing one.

@@ -229,7 +229,7 @@ final class Consumer {
     }
 
     /// The source's sequence number of the packet this copy sent as `sequence`.
-    func sourceSequence(of sequence: UInt16) -> UInt16 { sequence &- sequenceOffset }
+    func sourceSequence(of sequence: UInt16) -> UInt16? { slot?.pointee.splice.sourceSequence(of: sequence) }
 
     /// Sends a stored packet of the mapped source again (a NACK), as `sequence`, rewritten for
     /// this copy in `scratch` (at least `ConsumerTable.maxPacket` bytes; the stored copy is

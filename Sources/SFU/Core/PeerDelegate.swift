@@ -58,8 +58,8 @@ extension PeerDelegate {
 
     /// Answered from the producer's retransmission ring, rewritten for the copy.
     func peer(_ peer: Peer, lost sequence: UInt16, on consumer: Consumer) {
-        guard let source = consumer.source,
-              let stored = consumer.producer?.stream(ssrc: source)?.retransmissions?.packet(sequence: consumer.sourceSequence(of: sequence))
+        guard let source = consumer.source, let original = consumer.sourceSequence(of: sequence),
+              let stored = consumer.producer?.stream(ssrc: source)?.retransmissions?.packet(sequence: original)
         else { return }
         consumer.retransmit(stored, sequence: sequence, scratch: peer.transport.worker.scratch)
     }

@@ -37,6 +37,43 @@ struct StreamSpliceTests {
         #expect(splice.packets == UInt64(Self.steps.count))
     }
 
+    /// Packets left out (skips) close the outgoing numbers up; a NACK's outgoing number still
+    /// maps back to the incoming packet it was, before and after each skip, across an anchor,
+    /// and not once it is older than the 32 changes kept.
+    @Test func sentNumbersMapBackThroughSkips() {
+        var splice = StreamSplice(firstSequence: 1000, firstTimestamp: 0)
+        splice.anchor(source: 7, sequence: 50, timestamp: 0, clockRate: 90000, now: .zero)
+        var sent: [(out: UInt16, source: UInt16)] = []
+        // Incoming 50...69: every packet whose number is 2 or 3 mod 4 is left out.
+        for sequence in UInt16(50)..<70 {
+            if sequence % 4 >= 2 {
+                splice.skip()
+                continue
+            }
+            let out = splice.map(sequence: sequence, timestamp: 0).sequence
+            splice.sent(sequence: out, timestamp: 0, now: .zero)
+            sent.append((out, sequence))
+        }
+        #expect(sent.map(\.out) == Array(1000..<1010))  // no gap
+        for s in sent { #expect(splice.sourceSequence(of: s.out) == s.source, "out \(s.out)") }
+        // A second stream: its packets map back, and so do the first one's.
+        splice.anchor(source: 9, sequence: 7000, timestamp: 0, clockRate: 90000, now: .milliseconds(100))
+        let out = splice.map(sequence: 7000, timestamp: 0).sequence
+        splice.sent(sequence: out, timestamp: 0, now: .milliseconds(100))
+        #expect(out == 1010 && splice.sourceSequence(of: out) == 7000 && splice.sourceSequence(of: 1009) == 69)
+        // 40 more changes: the first stream's packets are too old to tell.
+        for sequence in UInt16(7001)...7080 {
+            if sequence % 2 == 0 {
+                splice.skip()
+            } else {
+                let o = splice.map(sequence: sequence, timestamp: 0).sequence
+                splice.sent(sequence: o, timestamp: 0, now: .milliseconds(100))
+                #expect(splice.sourceSequence(of: o) == sequence)
+            }
+        }
+        #expect(splice.sourceSequence(of: 1001) == nil)
+    }
+
     @Test func aDetachedSpliceContinuesAtTheNextAnchor() {
         var splice = StreamSplice(firstSequence: 1000, firstTimestamp: 90_000)
         splice.anchor(source: 1, sequence: 5, timestamp: 77, clockRate: 90000, now: .seconds(10))

@@ -351,8 +351,7 @@ final class ViewerGroup: RoomPart, PeerDelegate, RingReceiver, @unchecked Sendab
     /// A viewer's NACK: answered from the streamer's retransmission buffer, at once at home,
     /// through the home loop elsewhere.
     func peer(_ peer: Peer, lost sequence: UInt16, on consumer: Consumer) {
-        guard consumer.kind == .video, let source = consumer.source else { return }
-        let original = consumer.sourceSequence(of: sequence)
+        guard consumer.kind == .video, let source = consumer.source, let original = consumer.sourceSequence(of: sequence) else { return }
         if let home {
             guard let stored = home.storedPacket(ssrc: source, sequence: original) else { return }
             consumer.retransmit(stored, sequence: sequence, scratch: worker.scratch)
