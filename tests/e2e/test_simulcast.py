@@ -6,6 +6,8 @@ it switches to at that encoding's key frame with no freeze, and lifting the boun
 import json
 import time
 
+import pytest
+
 from conftest import wait_for
 from test_chromium_echo import chromium  # noqa: F401  (fixture)
 from test_uplink_feedback import run
@@ -22,15 +24,20 @@ window.join = async (pc, base, room, body) => {
     await pc.setRemoteDescription({type: 'answer', sdp: j.answer});
     return {id: j.id, answer: j.answer};
 };
-window.publish = async (base, room) => {
+// `codec` (optional): the only video codec offered, with its RTX (e.g. 'H264').
+window.publish = async (base, room, codec) => {
     const stream = await navigator.mediaDevices.getUserMedia(
         {audio: true, video: {width: {exact: 1280}, height: {exact: 720}, frameRate: 30}});
     const pc = new RTCPeerConnection();
     pc.addTransceiver(stream.getAudioTracks()[0], {direction: 'sendonly', streams: [stream]});
-    pc.addTransceiver(stream.getVideoTracks()[0], {direction: 'sendonly', streams: [stream], sendEncodings: [
+    const video = pc.addTransceiver(stream.getVideoTracks()[0], {direction: 'sendonly', streams: [stream], sendEncodings: [
         {rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000},
         {rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000},
         {rid: 'f', maxBitrate: 1500000}]});
+    if (codec) {
+        const wanted = ['video/' + codec.toLowerCase(), 'video/rtx'];
+        video.setCodecPreferences(RTCRtpSender.getCapabilities('video').codecs.filter((c) => wanted.includes(c.mimeType.toLowerCase())));
+    }
     window.pcs.streamer = pc;
     return await window.join(pc, base, room, {role: 'streamer'});
 };
@@ -192,3 +199,61 @@ def test_three_members_of_a_conference(bridged, chromium):
     p = bridged.get(f"/v1/rooms/simc/participants/{third}")[1]
     received = [t for t in p["tracks"] if t["kind"] == "video" and t.get("track")]
     assert len(received) == 2 and all(t.get("layer") == 0 for t in received), received
+
+
+@pytest.mark.parametrize("codec", ["H264"])
+def test_other_codecs_simulcast_switches_at_key_frames(bridged, chromium, codec):
+    """H.264 simulcast (Chromium's three encodings, only that codec offered: Chromium sends VP9
+    in one encoding with spatial layers instead, not as simulcast): the bridge ranks them in the offer's order (q, h, f), A decodes the best, C pinned to the lowest
+    decodes 320 wide, and B moves down and back up at the encodings' key frames without a
+    freeze of a second."""
+    chromium.get(bridged.base + "/v1/health")
+    if f"video/{codec.lower()}" not in chromium.execute_script(
+            "return RTCRtpSender.getCapabilities('video').codecs.map(c => c.mimeType.toLowerCase())"):
+        pytest.skip(f"this Chromium cannot send {codec}")
+    assert bridged.post("/v1/rooms", {"id": "simh", "kind": "streaming"})[0] == 201
+    chromium.execute_script(PAGE)
+    published = run(chromium, "return await window.publish(...args);", bridged.base, "simh", codec)
+    assert "error" not in published, published
+    assert "a=simulcast:recv q;h;f" in published["answer"] and f"{codec}/90000" in published["answer"], published["answer"]
+    wait_for(lambda: len(run(chromium, "return await window.videoOut();")) == 3
+             and all(e["width"] > 0 for e in run(chromium, "return await window.videoOut();").values()), 30, what="three encodings sent")
+
+    def encodings():
+        p = bridged.get(f"/v1/rooms/simh/participants/{published['id']}")[1]
+        return next(t for t in p["tracks"] if t["kind"] == "video").get("encodings") or []
+    wait_for(lambda: len(encodings()) == 3, 15, what="three encodings received")
+    assert [(e["layer"], e["rid"]) for e in encodings()] == [(0, "q"), (1, "h"), (2, "f")], encodings()
+
+    viewers = {}
+    for name in ("a", "b", "c"):
+        v = run(chromium, "return await window.view(...args);", bridged.base, "simh", name)
+        assert "error" not in v, v
+        viewers[name] = v["id"]
+    set_video(bridged, "simh", viewers["c"], {"max_spatial": 0})
+    for name, width in (("a", 1280), ("b", 1280), ("c", 320)):
+        wait_for(lambda: width_of(chromium, name) == width and video_in(chromium, name)["framesDecoded"] > 30, 20,
+                 what=f"viewer {name} decoding {codec} {width} wide")
+
+    before, a_before = video_in(chromium, "b"), video_in(chromium, "a")
+    t0 = time.monotonic()
+    set_video(bridged, "simh", viewers["b"], {"max_spatial": 1})
+    wait_for(lambda: width_of(chromium, "b") == 640, 10, what="viewer b at 640 wide")
+    down = time.monotonic() - t0
+    time.sleep(3)
+    t1 = time.monotonic()
+    set_video(bridged, "simh", viewers["b"], {"max_spatial": None})
+    wait_for(lambda: width_of(chromium, "b") == 1280, 15, what="viewer b back at 1280 wide")
+    up = time.monotonic() - t1
+    time.sleep(3)
+    after, a = video_in(chromium, "b"), video_in(chromium, "a")
+    elapsed = time.monotonic() - t0
+    fps_b = (after["framesDecoded"] - before["framesDecoded"]) / elapsed
+    fps_a = (a["framesDecoded"] - a_before["framesDecoded"]) / elapsed
+    print(f"\n{codec} simulcast: B down to 640 in {down:.1f} s, back to 1280 in {up:.1f} s, {fps_b:.1f} fps meanwhile (A {fps_a:.1f}); "
+          f"B freezes {after['freezeCount'] - before['freezeCount']} ({after['totalFreezesDuration'] - before['totalFreezesDuration']:.2f} s), "
+          f"A freezes {a['freezeCount']}")
+    assert after["totalFreezesDuration"] - before["totalFreezesDuration"] < 1.0, json.dumps([before, after])
+    assert a["freezeCount"] == 0, a
+    assert fps_b >= 0.9 * fps_a and fps_b > 10, (fps_b, fps_a)
+    assert width_of(chromium, "a") == 1280 and width_of(chromium, "c") == 320
