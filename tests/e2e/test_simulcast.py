@@ -203,8 +203,8 @@ def test_three_members_of_a_conference(bridged, chromium):
 
 @pytest.mark.parametrize("codec", ["H264"])
 def test_other_codecs_simulcast_switches_at_key_frames(bridged, chromium, codec):
-    """H.264 simulcast (Chromium's three encodings, only that codec offered: Chromium sends VP9
-    in one encoding with spatial layers instead, not as simulcast): the bridge ranks them in the offer's order (q, h, f), A decodes the best, C pinned to the lowest
+    """H.264 simulcast (Chromium's three encodings, only that codec offered; asked the same for
+    VP9, this Chromium does not send three encodings): the bridge ranks them in the offer's order (q, h, f), A decodes the best, C pinned to the lowest
     decodes 320 wide, and B moves down and back up at the encodings' key frames without a
     freeze of a second."""
     chromium.get(bridged.base + "/v1/health")
