@@ -37,6 +37,17 @@ actor MetricsExporter {
             counter("bridged_publisher_feedback_total", [("type", type)], value,
                     "Feedback packets sent to publishers: transport-cc, NACK (uplink losses), REMB (limit or estimate)")
         }
+        registry.makeGauge(name: "bridged_downlink_estimated_receivers", help: "Receivers with a downlink estimate (transport-cc)")
+            .set(Double(stats.downlink.receivers))
+        registry.makeGauge(name: "bridged_downlink_estimate_bps_sum", help: "Sum of the receivers' downlink estimates, bits per second")
+            .set(Double(stats.downlink.estimateSum))
+        for layer in ["0", "1", "2"] {
+            registry.makeGauge(name: "bridged_video_copies", labels: [("layer", layer)], help: "Simulcast video copies sent, by encoding")
+                .set(Double(stats.downlink.copiesByLayer[layer] ?? 0))
+        }
+        registry.makeGauge(name: "bridged_video_copies_fewer_temporal_layers",
+                           help: "Simulcast video copies sent fewer than all their VP8 temporal layers")
+            .set(Double(stats.downlink.copiesWithFewerTemporalLayers))
         for reason in DropReason.allCases {
             counter("bridged_dropped_total", [("reason", reason.name)], stats.dropped[reason.name] ?? 0,
                     "Datagrams dropped, by reason")

@@ -16,6 +16,8 @@ struct RoutingTests {
             #expect(try await client.call(.get, "/v1/stats").status == .ok)
             let metrics = try await client.call(.get, "/metrics")
             #expect(metrics.status == .ok && String(buffer: metrics.body).contains("bridged_rooms"))
+            #expect(String(buffer: metrics.body).contains("bridged_video_copies{layer=\"0\"} 0"))
+            #expect(String(buffer: metrics.body).contains("bridged_downlink_estimated_receivers 0"))
 
             // Rooms.
             let created = try await client.call(.post, "/v1/rooms", json: ["id": "r", "kind": "conference", "description": "board"])

@@ -8,7 +8,9 @@ Under the cap the bridge's estimate of B's downlink must shed temporal layers (`
 B's track) within 10 s, after which B keeps decoding, at a lower frame rate than C, with no
 stall of a second; once the cap lifts, B gets every layer again and C's frame rate.
 """
+import re
 import time
+import urllib.request
 
 from impairment import Link, Relay
 from test_chromium_echo import chromium  # noqa: F401  (fixture)
@@ -73,6 +75,10 @@ def test_a_viewer_below_the_lowest_encoding_gets_a_lower_frame_rate(bridged, chr
         steady = watch(bridged, chromium, "tl", viewers, lambda ss: ss[-1]["at"] - steady_from >= STEADY_S)
         link = relay.downlink.summary()
         t_steady = temporal_of(bridged, viewers["b"])
+        # The node's view: /v1/stats and /metrics count B's copy as short of temporal layers.
+        downlink = bridged.get("/v1/stats")[1]["downlink"]
+        with urllib.request.urlopen(bridged.base + "/metrics") as m:
+            metrics = m.read().decode()
         before_b = steady[0]["b"]
         after_b = steady[-1]["b"]
 
@@ -100,6 +106,10 @@ def test_a_viewer_below_the_lowest_encoding_gets_a_lower_frame_rate(bridged, chr
           f"C {fps(settled, 'c'):.1f} fps; open link B {fps(open_link, 'b'):.1f} C {fps(open_link, 'c'):.1f} fps\n"
           f"  (seconds since the cap, temporal, layer, estimated_downlink kbit/s): {trace}")
     assert link["packets"] > 100 and link["kbps"] <= CAP_BPS / 1000 * 1.05, link
+    assert downlink["copies_with_fewer_temporal_layers"] == 1 and downlink["copies_by_layer"].get("0") == 2, downlink
+    assert downlink["receivers"] >= 1 and downlink["estimate_sum"] > 0, downlink
+    assert re.search(r"^bridged_video_copies_fewer_temporal_layers 1(\.0)?$", metrics, re.M), metrics
+    assert re.search(r'^bridged_video_copies\{layer="0"\} 2(\.0)?$', metrics, re.M), metrics
     assert shed is not None, f"B kept every temporal layer under the cap: {trace}"
     # Under the cap B decodes on, fewer frames than C, its picture never stopping for a second.
     assert fps(steady, "b") >= 3 and fps(steady, "b") < 0.8 * fps(steady, "c"), (fps(steady, "b"), fps(steady, "c"))

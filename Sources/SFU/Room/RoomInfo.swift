@@ -190,6 +190,33 @@ public struct ServerStats: Sendable, Codable, Equatable {
     public var segmentedMessages: UInt64 = 0
     /// Feedback sent to publishers: transport-cc packets, NACK packets, REMBs.
     public var feedback = FeedbackCounters()
+    /// What the downlink estimates do: receivers with one and the sum of their estimates
+    /// (bits per second), the probes sent, the simulcast video copies on each encoding, and
+    /// those sent fewer than all their temporal layers.
+    public var downlink = DownlinkStats()
+}
+
+public struct DownlinkStats: Sendable, Codable, Equatable {
+    public var receivers = 0
+    public var estimateSum: UInt64 = 0
+    public var probes: UInt64 = 0
+    public var copiesByLayer: [String: Int] = [:]
+    public var copiesWithFewerTemporalLayers = 0
+
+    public init() {}
+
+    /// A participant's part: its estimate and probes, and its received video tracks.
+    mutating func add(_ p: ParticipantInfo) {
+        if let e = p.estimatedDownlink {
+            receivers += 1
+            estimateSum += e
+        }
+        probes += p.downlinkProbes
+        for t in p.tracks where t.kind == .video {
+            if let layer = t.layer { copiesByLayer[String(layer), default: 0] += 1 }
+            if t.temporal != nil { copiesWithFewerTemporalLayers += 1 }
+        }
+    }
 }
 
 /// Congestion and loss feedback the bridge sent to publishers, counted per worker.

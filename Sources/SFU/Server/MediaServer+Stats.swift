@@ -26,7 +26,10 @@ extension MediaServer {
         }
         stats.dropped = drops.dictionary
         for id in rooms.keys {
-            for p in await info(id).participants { stats.participants[p.role.rawValue, default: 0] += 1 }
+            for p in await info(id).participants {
+                stats.participants[p.role.rawValue, default: 0] += 1
+                stats.downlink.add(p)
+            }
         }
         return stats
     }
