@@ -40,10 +40,30 @@ import Testing
         due = Self.arrive(&r, 16, at: 201)
         #expect(due)
         #expect(try Self.request(&r, at: 201) == [11])  // the third try
-        if Self.arrive(&r, 17, at: 301) {
-            #expect(try Self.request(&r, at: 301) == nil)  // no fourth
+        for (sequence, ms) in [(17, 301), (18, 401)] {  // the fourth and fifth (12's repair took 59 ms: retries every 100)
+            #expect(Self.arrive(&r, UInt16(sequence), at: ms))
+            #expect(try Self.request(&r, at: ms) == [11])
         }
-        #expect(r.count == 0 && r.requested == 4 && r.recovered == 1 && r.givenUp == 1)
+        if Self.arrive(&r, 19, at: 501) {
+            #expect(try Self.request(&r, at: 501) == nil)  // no sixth
+        }
+        #expect(r.count == 0 && r.requested == 6 && r.recovered == 1 && r.givenUp == 1)
+    }
+
+    /// Retries follow how long repairs take: twice that, at least 20 ms, at most 100.
+    @Test func retriesFollowTheRepairDelay() throws {
+        var r = NackRequester()
+        #expect(r.retryInterval == .milliseconds(100))
+        _ = r.received(0, now: .zero)
+        _ = r.received(2, now: .zero)
+        #expect(try Self.request(&r, at: 0) == [1])
+        _ = r.received(1, now: .milliseconds(4))  // repaired 4 ms after the request
+        #expect(r.repairDelay == .milliseconds(4) && r.retryInterval == .milliseconds(20))
+        _ = r.received(4, now: .milliseconds(10))  // 3 missing: asked at once, again 20 ms later
+        #expect(try Self.request(&r, at: 10) == [3])
+        #expect(!Self.arrive(&r, 5, at: 25))
+        #expect(Self.arrive(&r, 6, at: 30))
+        #expect(try Self.request(&r, at: 30) == [3])
     }
 
     @Test func requestsPackIntoPairsAcrossTheWrap() throws {

@@ -138,7 +138,9 @@ def test_uplink_loss_is_repaired_for_the_viewer_and_the_recording(chromium):
         # Chromium sends them again in RTX (the bridge answers its RTX), its padding apart.
         assert streamer["retransmissions_received"] > 0, streamer
         assert through["decoded"] >= 0.95 * through["sent"], through
-        assert through["freezes"] <= reference["freezes"] + 1, (through, reference)
+        # A repair from the streamer reaches the viewer a hop later than in a direct call, so a
+        # few short freezes may show where the direct call has none; not a second more of them.
+        assert through["frozen_s"] <= reference["frozen_s"] + 1.0, (through, reference)
         assert in_file >= 0.95 * recorded, (in_file, recorded)
     finally:
         b.stop()

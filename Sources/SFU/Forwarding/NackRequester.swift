@@ -2,7 +2,7 @@ import RTP
 
 /// Loss recovery on a publisher's uplink (RFC 4585 §6.2.1 generic NACK): the sequence numbers
 /// missing from one of its video streams, asked for again at once, then every `retryInterval`
-/// up to `maxTries` times, and given up after that or after `maxAge`, forgotten when they
+/// (twice the time repairs have taken to come, between 20 and 100 ms) up to `maxTries` times, and given up after that or after `maxAge`, forgotten when they
 /// arrive. The retransmission comes in RTX (or on the stream itself where the publisher has
 /// no RTX) and goes to every viewer like any packet, so a loss on the uplink is repaired once
 /// for all of them. A packet given up (`givenUp`) is one a key frame must make good.
@@ -18,8 +18,9 @@ struct NackRequester {
     }
 
     static let capacity = 64
-    static let retryInterval: Duration = .milliseconds(100)
-    static let maxTries: UInt8 = 3
+    static let shortestRetry: Duration = .milliseconds(20)
+    static let longestRetry: Duration = .milliseconds(100)
+    static let maxTries: UInt8 = 5
     static let maxAge: Duration = .seconds(1)
 
     private var entries = InlineArray<64, Entry>(repeating: Entry())
@@ -32,6 +33,16 @@ struct NackRequester {
     private(set) var recovered: UInt64 = 0
     /// Packets given up on: asked for `maxTries` times, or missing for `maxAge`.
     private(set) var givenUp: UInt64 = 0
+    /// How long a repair takes to come after its request (the round trip to the publisher and
+    /// its sending), smoothed; nil until one came.
+    private(set) var repairDelay: Duration?
+
+    /// How long a request waits before it is made again: twice the repair delay, so that a
+    /// repair lost on the way is asked for again about when it should have come.
+    var retryInterval: Duration {
+        guard let d = repairDelay else { return Self.longestRetry }
+        return min(max(d * 2, Self.shortestRetry), Self.longestRetry)
+    }
 
     /// A packet arrived. Returns whether requests are due now (a new gap, or a retry).
     mutating func received(_ sequence: UInt16, now: Duration) -> Bool {
@@ -59,7 +70,11 @@ struct NackRequester {
         } else if count > 0 {
             // Late or repaired: no longer missing.
             for i in 0..<count where entries[i].sequence == sequence {
-                if entries[i].tries > 0 { recovered &+= 1 }
+                if entries[i].tries > 0 {
+                    recovered &+= 1
+                    let d = now - entries[i].lastAsked
+                    repairDelay = repairDelay.map { ($0 * 7 + d) / 8 } ?? d
+                }
                 remove(at: i)
                 break
             }
@@ -101,8 +116,8 @@ struct NackRequester {
         var pairs = Pairs()
         for i in 0..<count {
             let e = entries[i]
-            guard e.tries == 0 || now - e.lastAsked >= Self.retryInterval else {
-                let due = e.lastAsked + Self.retryInterval
+            guard e.tries == 0 || now - e.lastAsked >= retryInterval else {
+                let due = e.lastAsked + retryInterval
                 nextDue = min(nextDue ?? due, due)
                 continue
             }
@@ -110,7 +125,7 @@ struct NackRequester {
             entries[i].tries += 1
             entries[i].lastAsked = now
             requested &+= 1
-            let due = now + Self.retryInterval
+            let due = now + retryInterval
             nextDue = min(nextDue ?? due, due)
         }
         guard !pairs.isEmpty, 12 + 4 * pairs.count <= buffer.count else { return 0 }
