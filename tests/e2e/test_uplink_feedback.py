@@ -182,9 +182,14 @@ def test_slow_uplink_through_the_bridge_matches_a_direct_call(bridged, chromium,
     assert through["queue_p95_ms"] <= 1.5 * direct["queue_p95_ms"] + 30, json.dumps([through, direct])
     assert through["drop_percent"] <= direct["drop_percent"] + 2, json.dumps([through, direct])
     # The link is used as the direct call uses it: at least 60% where the browser is limited by
-    # bandwidth; where the fake camera's picture needs less than the link (1.5 Mbit/s), as much
-    # as the direct call sends.
-    assert through["utilization"] >= min(0.6, 0.9 * direct["utilization"]), json.dumps([through, direct])
+    # bandwidth. Where the fake camera's picture needs less than the link (1.5 Mbit/s: neither
+    # encoder limited by bandwidth), the same picture as in the direct call, and about as many
+    # bits: the encoder's output for the same picture varies by a tenth from run to run.
+    if "bandwidth" in (through["limitation"], direct["limitation"]):
+        assert through["utilization"] >= min(0.6, 0.9 * direct["utilization"]), json.dumps([through, direct])
+    else:
+        assert through["sent_width"] == direct["sent_width"], json.dumps([through, direct])
+        assert through["utilization"] >= 0.8 * direct["utilization"], json.dumps([through, direct])
     assert through["fps"] >= 0.9 * direct["fps"], json.dumps([through, direct])
 
 
