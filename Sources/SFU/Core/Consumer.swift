@@ -244,6 +244,13 @@ final class Consumer {
         scratch.copyMemory(from: stored.baseAddress!, byteCount: stored.count)
         guard let view = try? RTPPacketView(parsing: UnsafeMutableRawBufferPointer(start: scratch, count: stored.count)) else { return }
         guard let slot, view.ssrc == slot.pointee.splice.source else { return }  // the copy moved on to another stream meanwhile
+        if slot.pointee.vp8.isActive && slot.pointee.temporal != ConsumerSlot.all {
+            // While temporal layers are left out, the picture IDs close up behind them: a resend
+            // could carry another picture ID than its frame's. A key frame makes the loss good
+            // instead (the fan-out asks the publisher for one while a copy waits).
+            slot.pointee.waitingForKeyFrame = true
+            return
+        }
         let outType = slot.pointee.payloadTypes[Int(view.payloadType & 0x7F)]
         guard outType != ConsumerSlot.unmapped else { return }
         view.ssrc = localSSRC
