@@ -78,6 +78,44 @@ def set_video(bridged, room, pid, body):
     return tracks["tracks"]
 
 
+def three_viewers(bridged, chromium, room, label):
+    """Viewers A, B and C join `room`; C is pinned to the lowest encoding as soon as it joined;
+    A and B decode the best (1280 wide), C 320 wide. Their ids."""
+    viewers = {}
+    for name in ("a", "b", "c"):
+        v = run(chromium, "return await window.view(...args);", bridged.base, room, name)
+        assert "error" not in v, v
+        viewers[name] = v["id"]
+    tracks = set_video(bridged, room, viewers["c"], {"max_spatial": 0})
+    assert tracks[0]["max_spatial"] == 0, tracks
+    for name, width in (("a", 1280), ("b", 1280), ("c", 320)):
+        wait_for(lambda: width_of(chromium, name) == width and video_in(chromium, name)["framesDecoded"] > 30, 20,
+                 what=f"viewer {name} decoding {label}{width} wide")
+    return viewers
+
+
+def move_b_down_and_up(bridged, chromium, room, b):
+    """B bounded to the middle encoding, then unbounded; A stays on the best throughout. How
+    long each move took, B's and A's frame rates meanwhile, and B's and A's video stats."""
+    before, a_before = video_in(chromium, "b"), video_in(chromium, "a")
+    t0 = time.monotonic()
+    set_video(bridged, room, b, {"max_spatial": 1})
+    wait_for(lambda: width_of(chromium, "b") == 640, 10, what="viewer b at 640 wide")
+    down = time.monotonic() - t0
+    time.sleep(3)
+    assert width_of(chromium, "a") == 1280
+    t1 = time.monotonic()
+    set_video(bridged, room, b, {"max_spatial": None})
+    wait_for(lambda: width_of(chromium, "b") == 1280, 15, what="viewer b back at 1280 wide")
+    up = time.monotonic() - t1
+    time.sleep(3)
+    after, a = video_in(chromium, "b"), video_in(chromium, "a")
+    elapsed = time.monotonic() - t0
+    return {"down": down, "up": up, "before": before, "after": after, "a": a,
+            "fps_b": (after["framesDecoded"] - before["framesDecoded"]) / elapsed,
+            "fps_a": (a["framesDecoded"] - a_before["framesDecoded"]) / elapsed}
+
+
 def test_three_viewers_each_get_their_encoding(bridged, chromium):
     assert bridged.post("/v1/rooms", {"id": "sim", "kind": "streaming"})[0] == 201
     chromium.get(bridged.base + "/v1/health")
@@ -101,36 +139,11 @@ def test_three_viewers_each_get_their_encoding(bridged, chromium):
     ranked = encodings()
     assert [(e["layer"], e["rid"], e["width"]) for e in ranked] == [(0, "q", 320), (1, "h", 640), (2, "f", 1280)], ranked
 
-    viewers = {}
-    for name in ("a", "b", "c"):
-        v = run(chromium, "return await window.view(...args);", bridged.base, "sim", name)
-        assert "error" not in v, v
-        viewers[name] = v["id"]
-    # C is pinned to the lowest encoding as soon as it joined.
-    tracks = set_video(bridged, "sim", viewers["c"], {"max_spatial": 0})
-    assert tracks[0]["max_spatial"] == 0, tracks
-    for name, width in (("a", 1280), ("b", 1280), ("c", 320)):
-        wait_for(lambda: width_of(chromium, name) == width and video_in(chromium, name)["framesDecoded"] > 30, 20,
-                 what=f"viewer {name} decoding {width} wide")
+    viewers = three_viewers(bridged, chromium, "sim", "")
 
     # B down to the middle encoding, then back up; A stays on the best throughout.
-    before, a_before = video_in(chromium, "b"), video_in(chromium, "a")
-    t0 = time.monotonic()
-    set_video(bridged, "sim", viewers["b"], {"max_spatial": 1})
-    wait_for(lambda: width_of(chromium, "b") == 640, 10, what="viewer b at 640 wide")
-    down = time.monotonic() - t0
-    time.sleep(3)
-    assert width_of(chromium, "a") == 1280
-    t1 = time.monotonic()
-    set_video(bridged, "sim", viewers["b"], {"max_spatial": None})
-    wait_for(lambda: width_of(chromium, "b") == 1280, 15, what="viewer b back at 1280 wide")
-    up = time.monotonic() - t1
-    time.sleep(3)
-    after = video_in(chromium, "b")
-    a = video_in(chromium, "a")
-    elapsed = time.monotonic() - t0
-    fps_b = (after["framesDecoded"] - before["framesDecoded"]) / elapsed
-    fps_a = (a["framesDecoded"] - a_before["framesDecoded"]) / elapsed
+    m = move_b_down_and_up(bridged, chromium, "sim", viewers["b"])
+    down, up, before, after, a, fps_b, fps_a = (m[k] for k in ("down", "up", "before", "after", "a", "fps_b", "fps_a"))
     print(f"\nsimulcast: B down to 640 in {down:.1f} s, back to 1280 in {up:.1f} s, {fps_b:.1f} fps meanwhile (A {fps_a:.1f}); "
           f"B freezes {after['freezeCount'] - before['freezeCount']} ({after['totalFreezesDuration'] - before['totalFreezesDuration']:.2f} s), "
           f"A freezes {a['freezeCount']}")
@@ -225,31 +238,9 @@ def test_other_codecs_simulcast_switches_at_key_frames(bridged, chromium, codec)
     wait_for(lambda: len(encodings()) == 3, 15, what="three encodings received")
     assert [(e["layer"], e["rid"]) for e in encodings()] == [(0, "q"), (1, "h"), (2, "f")], encodings()
 
-    viewers = {}
-    for name in ("a", "b", "c"):
-        v = run(chromium, "return await window.view(...args);", bridged.base, "simh", name)
-        assert "error" not in v, v
-        viewers[name] = v["id"]
-    set_video(bridged, "simh", viewers["c"], {"max_spatial": 0})
-    for name, width in (("a", 1280), ("b", 1280), ("c", 320)):
-        wait_for(lambda: width_of(chromium, name) == width and video_in(chromium, name)["framesDecoded"] > 30, 20,
-                 what=f"viewer {name} decoding {codec} {width} wide")
-
-    before, a_before = video_in(chromium, "b"), video_in(chromium, "a")
-    t0 = time.monotonic()
-    set_video(bridged, "simh", viewers["b"], {"max_spatial": 1})
-    wait_for(lambda: width_of(chromium, "b") == 640, 10, what="viewer b at 640 wide")
-    down = time.monotonic() - t0
-    time.sleep(3)
-    t1 = time.monotonic()
-    set_video(bridged, "simh", viewers["b"], {"max_spatial": None})
-    wait_for(lambda: width_of(chromium, "b") == 1280, 15, what="viewer b back at 1280 wide")
-    up = time.monotonic() - t1
-    time.sleep(3)
-    after, a = video_in(chromium, "b"), video_in(chromium, "a")
-    elapsed = time.monotonic() - t0
-    fps_b = (after["framesDecoded"] - before["framesDecoded"]) / elapsed
-    fps_a = (a["framesDecoded"] - a_before["framesDecoded"]) / elapsed
+    viewers = three_viewers(bridged, chromium, "simh", f"{codec} ")
+    m = move_b_down_and_up(bridged, chromium, "simh", viewers["b"])
+    down, up, before, after, a, fps_b, fps_a = (m[k] for k in ("down", "up", "before", "after", "a", "fps_b", "fps_a"))
     print(f"\n{codec} simulcast: B down to 640 in {down:.1f} s, back to 1280 in {up:.1f} s, {fps_b:.1f} fps meanwhile (A {fps_a:.1f}); "
           f"B freezes {after['freezeCount'] - before['freezeCount']} ({after['totalFreezesDuration'] - before['totalFreezesDuration']:.2f} s), "
           f"A freezes {a['freezeCount']}")
